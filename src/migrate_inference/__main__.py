@@ -1,0 +1,3 @@
+from migrate_inference.cli import main
+
+raise SystemExit(main())

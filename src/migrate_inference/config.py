@@ -1,0 +1,55 @@
+"""Options that change what the engine writes.
+
+One frozen dataclass is handed to every rule; the CLI and `[tool.migrate-inference]`
+in pyproject.toml both fill it (the command line wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import FrozenSet, Optional
+
+DEPLOYMENT = "deployment"
+MODELS = "models"
+
+DEFAULT_ENV = {
+    DEPLOYMENT: ("AZURE_OPENAI_CHAT_ENDPOINT", "AZURE_OPENAI_CHAT_KEY"),
+    MODELS: ("AZURE_INFERENCE_ENDPOINT", "AZURE_INFERENCE_CREDENTIAL"),
+}
+DEFAULT_EMBEDDINGS_ENV = {
+    DEPLOYMENT: ("AZURE_OPENAI_EMBEDDINGS_ENDPOINT", "AZURE_OPENAI_EMBEDDINGS_KEY"),
+    MODELS: ("AZURE_INFERENCE_ENDPOINT", "AZURE_INFERENCE_CREDENTIAL"),
+}
+DEFAULT_API_VERSION = "2024-06-01"
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the user chose.  Defaults follow the Azure migration guide."""
+
+    endpoint_style: str = DEPLOYMENT
+    credential: str = "key"  # "key" or "entra"
+    api_version: Optional[str] = None  # None: DEFAULT_API_VERSION for deployment endpoints
+    endpoint_env: Optional[str] = None
+    key_env: Optional[str] = None
+    select: FrozenSet[str] = field(default_factory=frozenset)
+    ignore: FrozenSet[str] = field(default_factory=frozenset)
+
+    @property
+    def chat_endpoint_env(self) -> str:
+        return self.endpoint_env or DEFAULT_ENV[self.endpoint_style][0]
+
+    @property
+    def chat_key_env(self) -> str:
+        return self.key_env or DEFAULT_ENV[self.endpoint_style][1]
+
+    @property
+    def effective_api_version(self) -> Optional[str]:
+        if self.api_version:
+            return self.api_version
+        return DEFAULT_API_VERSION if self.endpoint_style == DEPLOYMENT else None
+
+    def rule_enabled(self, code: str) -> bool:
+        if self.select and not any(code.startswith(s) for s in self.select):
+            return False
+        return not any(code.startswith(s) for s in self.ignore)

@@ -1,0 +1,42 @@
+"""The rules, in the fixed order the engine applies them.
+
+Each rule lives in ``rules/<name>.py``, has a stable code, a fixtures folder
+``fixtures/<name>/`` and a section in ``docs/rules.md``; ``tests/test_rules_docs.py``
+checks that these agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    name: str
+    code: str
+    summary: str
+
+
+# Codes are stable: never renumber, only add.
+RULES: List[RuleInfo] = [
+    RuleInfo("v0_chat", "MI100", "openai.ChatCompletion.create/acreate to ChatCompletionsClient.complete"),
+    RuleInfo("chat_params", "MI110", "request parameters moved by the mapping table"),
+    RuleInfo("messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."),
+    RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),
+    RuleInfo("out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"),
+]
+
+ERROR_CODES: Dict[str, str] = {
+    "MI001": "the file could not be parsed (syntax error)",
+    "MI002": "the file could not be read or decoded",
+    "MI003": "the rewrite failed verification (output did not parse or left a new undefined name); file left unchanged",
+    "MI004": "internal error while migrating; file left unchanged",
+}
+
+
+def rule_by_code(code: str) -> RuleInfo:
+    for rule in RULES:
+        if rule.code == code:
+            return rule
+    raise KeyError(code)

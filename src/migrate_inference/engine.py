@@ -3,24 +3,166 @@
     migrate_source(source, config, filename) -> Result
 
 It parses once with LibCST, runs the read-only analysis, applies the rules in a
-fixed order, and verifies the output (it parses, and it leaves no name undefined
-that the original defined).  It never raises on bad input: a file it cannot
-handle comes back unchanged with an ``error`` finding that says why.
+fixed order in one pass, manages imports with LibCST's import visitors, and
+verifies the output (it parses, compiles, and leaves no name undefined that the
+original defined).  It never raises on bad input: a file it cannot handle comes
+back unchanged with an ``error`` finding that says why.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import ast
+from typing import List, Optional, Set
 
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper
+
+from migrate_inference.analysis.facts import collect
+from migrate_inference.analysis.messages import MessageDicts
+from migrate_inference.analysis.responses import ResponseTypes
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
+from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
+from migrate_inference.rules.messages import MessagesRule
+from migrate_inference.rules.responses import ResponsesRule
+from migrate_inference.rules.v0_chat import Planner, V0ChatRule
+
+QUICK_MARKERS = ("openai", "OpenAI")
 
 
-def migrate_source(
-    source: str, config: Optional[Config] = None, filename: str = "<string>"
-) -> Result:
+def migrate_source(source: str, config: Optional[Config] = None, filename: str = "<string>") -> Result:
     config = config or Config()
-    return Result(original=source, code=source)
+    if not any(marker in source for marker in QUICK_MARKERS):
+        return Result(original=source, code=source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        return error_result(source, "MI001", f"syntax error at line {exc.raw_line}: {exc.message}")
+    except Exception as exc:  # LibCST can raise other errors on odd input
+        return error_result(source, "MI001", f"could not parse: {exc}")
+    try:
+        code, findings = _migrate_module(module, config)
+    except RecursionError:
+        return error_result(source, "MI004", "the file is nested too deeply to migrate")
+    except Exception as exc:  # never lose a file to a bug: leave it as it was
+        return error_result(source, "MI004", f"internal error ({type(exc).__name__}: {exc}); file left unchanged")
+    findings = [f for f in findings if config.rule_enabled(f.code)]
+    if code == source:
+        return Result(original=source, code=source, findings=findings)
+    problem = verify(source, code)
+    if problem:
+        return Result(
+            original=source,
+            code=source,
+            findings=[*findings, Finding("MI003", ERROR, problem)],
+            error=problem,
+        )
+    return Result(original=source, code=_format_like(source, code), findings=findings)
+
+
+def _migrate_module(module: cst.Module, config: Config):
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    facts = collect(wrapper)
+    if not (facts.chat_calls or facts.out_of_scope or facts.chat_refs):
+        return module.code, []
+    plan = Planner(facts, config, wrapper).run()
+    migrated = plan.migrated
+    facts.messages = MessageDicts(wrapper, migrated).found
+    facts.responses = ResponseTypes(wrapper, migrated)
+    ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
+    rules: List[object] = [
+        V0ChatRule(ctx, plan),
+        MessagesRule(ctx),
+        ResponsesRule(ctx, migrated),
+    ]
+    rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
+    new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
+    if migrated:
+        new_module = _fix_imports(new_module, ctx, module)
+    return new_module.code, ctx.findings
+
+
+def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> cst.Module:
+    context = CodemodContext()
+    for need in ctx.imports:
+        AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
+    module = AddImportsVisitor(context).transform_module(module)
+    context = CodemodContext()
+    for stmt in original.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                _request_removal(context, small)
+    return RemoveImportsVisitor(context).transform_module(module)
+
+
+def _request_removal(context: CodemodContext, small: cst.CSTNode) -> None:
+    if isinstance(small, cst.Import):
+        for alias in small.names:
+            name = _dotted(alias.name)
+            if name == "openai" or name.startswith("openai."):
+                asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+                RemoveImportsVisitor.remove_unused_import(context, name, asname=asname)
+    elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+        module = _dotted(small.module)
+        if (module == "openai" or module.startswith("openai.")) and not isinstance(small.names, cst.ImportStar):
+            for alias in small.names:
+                asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+                RemoveImportsVisitor.remove_unused_import(context, module, _dotted(alias.name), asname)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def undefined_names(source: str) -> Set[str]:
+    """Names pyflakes reports as undefined."""
+    from pyflakes import checker, messages
+
+    tree = ast.parse(source)
+    found = checker.Checker(tree, filename="<migrated>")
+    return {
+        m.message_args[0]
+        for m in found.messages
+        if isinstance(m, (messages.UndefinedName, messages.UndefinedExport))
+    }
+
+
+def verify(original: str, migrated: str) -> Optional[str]:
+    """Why `migrated` must not be written, or None when it is safe."""
+    try:
+        cst.parse_module(migrated)
+        compile(migrated, "<migrated>", "exec", dont_inherit=True)
+    except (SyntaxError, cst.ParserSyntaxError, ValueError) as exc:
+        return f"the rewrite did not parse ({exc}); file left unchanged"
+    try:
+        before = undefined_names(original)
+    except SyntaxError:
+        before = set()
+    new = undefined_names(migrated) - before
+    if new:
+        return f"the rewrite would leave undefined names ({', '.join(sorted(new))}); file left unchanged"
+    return None
+
+
+def _format_like(original: str, migrated: str) -> str:
+    """Black-format the output only when the input was black-clean (never a whole foreign file)."""
+    try:
+        import black
+    except ImportError:  # pragma: no cover - black is a dependency
+        return migrated
+    mode = black.Mode()
+    try:
+        if black.format_str(original, mode=mode) != original:
+            return migrated
+        return black.format_str(migrated, mode=mode)
+    except Exception:
+        return migrated
 
 
 def error_result(source: str, code: str, message: str) -> Result:

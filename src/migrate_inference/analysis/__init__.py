@@ -1,0 +1,1 @@
+"""Read-only passes that gather facts before any rewrite."""

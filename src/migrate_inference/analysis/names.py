@@ -1,0 +1,45 @@
+"""Name resolution helpers over LibCST metadata: what a node is bound to, not how it is spelled."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Set
+
+import libcst as cst
+from libcst.metadata import GlobalScope, QualifiedNameSource, Scope
+
+
+def imported_names(qualified: Iterable) -> Set[str]:
+    """Qualified names that come from an import (not a local or a parameter)."""
+    return {q.name for q in qualified if q.source == QualifiedNameSource.IMPORT}
+
+
+def referents(scope: Optional[Scope], name: cst.Name) -> Optional[set]:
+    """The assignments a Name access may refer to, or None when it is not an access."""
+    if scope is None:
+        return None
+    for access in scope.accesses[name.value]:
+        if access.node is name:
+            return set(access.referents)
+    return None
+
+
+def dotted(node: cst.BaseExpression) -> Optional[str]:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain (non-f, non-concatenated-with-expressions) string literal."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def is_global(scope: Optional[Scope]) -> bool:
+    return isinstance(scope, GlobalScope)

@@ -1,0 +1,149 @@
+"""Which expressions hold a chat result, and what part of it.
+
+The azure-ai-inference models are mappings *and* objects, but only declared
+fields are attributes (`sdk-reference.md` §3).  This pass types names bound to a
+migrated call's result (and names bound to parts of it: `msg = r["choices"][0]["message"]`,
+`for choice in r.choices`, `for chunk in stream`) so the responses rule can
+rewrite each access to the form the Azure models support.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional, Set
+
+import libcst as cst
+from libcst.metadata import ScopeProvider
+
+from migrate_inference.analysis.names import referents, string_value
+
+RESULT = "result"
+CREATED = "created"  # int on OpenAI; a datetime attribute on Azure (raw int under ["created"])
+SCALAR = "scalar"
+
+# type -> {field: type of the field}; list types map to their element type under "[]".
+SCHEMA: Dict[str, Dict[str, str]] = {
+    RESULT: {"id": SCALAR, "created": CREATED, "model": SCALAR, "choices": "choices", "usage": "usage"},
+    "choices": {"[]": "choice"},
+    "choice": {"index": SCALAR, "finish_reason": SCALAR, "message": "message", "delta": "message"},
+    "message": {"role": SCALAR, "content": SCALAR, "tool_calls": "tool_calls"},
+    "tool_calls": {"[]": "tool_call"},
+    "tool_call": {"id": SCALAR, "type": SCALAR, "function": "function"},
+    "function": {"name": SCALAR, "arguments": SCALAR},
+    "usage": {"prompt_tokens": SCALAR, "completion_tokens": SCALAR, "total_tokens": SCALAR},
+}
+
+# Methods of the mapping protocol: left as they are.
+MAPPING_METHODS = {"get", "keys", "items", "values", "pop", "setdefault", "update", "copy", "as_dict"}
+# Serialising methods of OpenAI objects with an azure equivalent.
+TO_DICT_METHODS = {"to_dict_recursive", "to_dict", "model_dump"}
+
+
+def field_type(owner: Optional[str], name: str) -> Optional[str]:
+    if owner is None or owner not in SCHEMA:
+        return None
+    return SCHEMA[owner].get(name)
+
+
+def element_type(owner: Optional[str]) -> Optional[str]:
+    if owner == RESULT:  # iterating a stream yields updates shaped like the result
+        return RESULT
+    return SCHEMA.get(owner or "", {}).get("[]")
+
+
+class ResponseTypes:
+    """Typed Name accesses, computed once on the original tree."""
+
+    def __init__(self, wrapper: cst.MetadataWrapper, result_calls: Iterable[cst.Call]) -> None:
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.result_calls: Set[cst.Call] = set(result_calls)
+        self.target_types: Dict[cst.Name, str] = {}
+        self.name_types: Dict[cst.Name, str] = {}
+        if not self.result_calls:
+            return
+        bindings = _Bindings()
+        wrapper.module.visit(bindings)
+        for _ in range(4):  # fixpoint over chains of assignments
+            changed = False
+            for target, value, iterates in bindings.items:
+                kind = self.static_type(value)
+                if iterates:
+                    kind = element_type(kind)
+                if kind is not None and self.target_types.get(target) != kind:
+                    self.target_types[target] = kind
+                    changed = True
+            if not changed:
+                break
+        for target in list(self.target_types):
+            pass
+        self._type_accesses(bindings.names)
+
+    def _type_accesses(self, names: List[cst.Name]) -> None:
+        for name in names:
+            kind = self._name_type(name)
+            if kind is not None:
+                self.name_types[name] = kind
+
+    def _name_type(self, name: cst.Name) -> Optional[str]:
+        refs = referents(self.scopes.get(name), name)
+        if not refs:
+            return None
+        kinds = set()
+        for ref in refs:
+            node = getattr(ref, "node", None)
+            kind = self.target_types.get(node) if isinstance(node, cst.Name) else None
+            if kind is None:
+                return None
+            kinds.add(kind)
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def static_type(self, expr: cst.BaseExpression) -> Optional[str]:
+        if isinstance(expr, cst.Call) and expr in self.result_calls:
+            return RESULT
+        if isinstance(expr, cst.Await):
+            return self.static_type(expr.expression)
+        if isinstance(expr, cst.Name):
+            return self._name_type(expr)
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            owner = self.static_type(expr.value)
+            index = expr.slice[0].slice
+            if not isinstance(index, cst.Index):
+                return None
+            key = string_value(index.value)
+            if key is not None:
+                return field_type(owner, key)
+            return element_type(owner) if owner != RESULT else None
+        if isinstance(expr, cst.Attribute):
+            return field_type(self.static_type(expr.value), expr.attr.value)
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value == "get"
+            and expr.args
+        ):
+            key = string_value(expr.args[0].value)
+            return field_type(self.static_type(expr.func.value), key) if key else None
+        return None
+
+
+class _Bindings(cst.CSTVisitor):
+    """Single-name assignments and for-loops, in source order, plus every Name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: List[tuple] = []
+        self.names: List[cst.Name] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self.items.append((node.targets[0].target, node.value, False))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and isinstance(node.target, cst.Name):
+            self.items.append((node.target, node.value, False))
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self.items.append((node.target, node.iter, True))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node)

@@ -1,0 +1,151 @@
+"""What every rule shares: the context it reports into, and the one pass that runs them.
+
+All rules run in a single LibCST pass (`CompositeTransformer`), in the fixed order
+of `rules.RULES`, so analysis facts keyed by original nodes stay valid and scope
+resolution runs once per file.  A rule is a class with LibCST-style
+``visit_<Node>`` / ``leave_<Node>`` methods that receive the shared `RuleContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from migrate_inference.config import Config
+from migrate_inference.findings import REWRITE, TODO, Finding
+
+TODO_PREFIX = "# TODO(migrate-inference): "
+IGNORE_MARK = "migrate-inference: ignore"
+
+
+@dataclass
+class ImportNeed:
+    module: str
+    obj: Optional[str] = None
+    asname: Optional[str] = None
+
+
+@dataclass
+class RuleContext:
+    config: Config
+    facts: "object"
+    positions: Dict[cst.CSTNode, CodeRange]
+    findings: List[Finding] = field(default_factory=list)
+    imports: List[ImportNeed] = field(default_factory=list)
+    # Statements (innermost last) currently being visited, with the TODO notes for each.
+    _statements: List[Tuple[cst.CSTNode, List[str]]] = field(default_factory=list)
+    _seen: Set[Tuple[str, int, int, str]] = field(default_factory=set)
+
+    def position(self, node: cst.CSTNode) -> Tuple[int, int]:
+        rng = self.positions.get(node)
+        if rng is None:
+            return (1, 1)
+        return (rng.start.line, rng.start.column + 1)
+
+    def _add(self, code: str, kind: str, node: cst.CSTNode, message: str) -> bool:
+        line, col = self.position(node)
+        key = (code, line, col, message)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self.findings.append(Finding(code, kind, message, line, col))
+        return True
+
+    def rewrite(self, code: str, node: cst.CSTNode, message: str) -> None:
+        self._add(code, REWRITE, node, message)
+
+    def todo(self, code: str, node: cst.CSTNode, message: str) -> None:
+        """Report a site left for a person, with a comment above its statement."""
+        if self._add(code, TODO, node, message) and self._statements:
+            note = f"{message} [{code}]"
+            notes = self._statements[-1][1]
+            if note not in notes:
+                notes.append(note)
+
+    def need_import(self, module: str, obj: Optional[str] = None, asname: Optional[str] = None) -> None:
+        need = ImportNeed(module, obj, asname)
+        if need not in self.imports:
+            self.imports.append(need)
+
+    def suppressed(self) -> bool:
+        """True when the enclosing statement carries `# migrate-inference: ignore`."""
+        return any(_has_ignore(stmt) for stmt, _ in self._statements)
+
+
+def _has_ignore(stmt: cst.CSTNode) -> bool:
+    comments: List[str] = []
+    for line in getattr(stmt, "leading_lines", ()):
+        if line.comment:
+            comments.append(line.comment.value)
+    trailing = getattr(stmt, "trailing_whitespace", None)
+    if trailing is not None and trailing.comment:
+        comments.append(trailing.comment.value)
+    body = getattr(stmt, "body", None)
+    header = getattr(body, "header", None)
+    if header is not None and header.comment:
+        comments.append(header.comment.value)
+    return any(IGNORE_MARK in c for c in comments)
+
+
+def _is_statement(node: cst.CSTNode) -> bool:
+    return isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+
+
+def _with_notes(stmt: cst.CSTNode, notes: Sequence[str]) -> cst.CSTNode:
+    existing = {line.comment.value for line in stmt.leading_lines if line.comment}
+    new_lines = [
+        cst.EmptyLine(comment=cst.Comment(TODO_PREFIX + note))
+        for note in notes
+        if TODO_PREFIX + note not in existing
+    ]
+    if not new_lines:
+        return stmt
+    return stmt.with_changes(leading_lines=[*stmt.leading_lines, *new_lines])
+
+
+class CompositeTransformer(cst.CSTTransformer):
+    """Runs every rule's hooks in one traversal, in rule order."""
+
+    def __init__(self, ctx: RuleContext, rules: Sequence[object]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.rules = list(rules)
+        self._visit_hooks: Dict[str, list] = {}
+        self._leave_hooks: Dict[str, list] = {}
+
+    def _hooks(self, table: Dict[str, list], prefix: str, node: cst.CSTNode) -> list:
+        name = type(node).__name__
+        hooks = table.get(name)
+        if hooks is None:
+            hooks = [getattr(r, prefix + name) for r in self.rules if hasattr(r, prefix + name)]
+            table[name] = hooks
+        return hooks
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if _is_statement(node):
+            self.ctx._statements.append((node, []))
+        for hook in self._hooks(self._visit_hooks, "visit_", node):
+            hook(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
+        result = updated_node
+        for hook in self._hooks(self._leave_hooks, "leave_", original_node):
+            if not isinstance(result, cst.CSTNode) or type(result) is not type(original_node):
+                break
+            result = hook(original_node, result)
+        if _is_statement(original_node):
+            _, notes = self.ctx._statements.pop()
+            if notes and isinstance(result, cst.CSTNode) and _is_statement(result):
+                result = _with_notes(result, notes)
+        if isinstance(result, cst.IndentedBlock) and not result.body:
+            # A rule may remove every statement of a block (config lines): keep it valid.
+            result = result.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return result
+
+
+def position_map(wrapper: cst.MetadataWrapper) -> Dict[cst.CSTNode, CodeRange]:
+    return wrapper.resolve(PositionProvider)  # type: ignore[return-value]

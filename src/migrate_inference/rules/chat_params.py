@@ -1,0 +1,157 @@
+"""MI110 chat_params: move each request parameter where azure-ai-inference takes it.
+
+The table is `mapping.CHAT`; this module only applies it to one call's keywords.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from migrate_inference import mapping
+from migrate_inference.analysis.names import string_value
+from migrate_inference.rules.base import RuleContext
+
+CODE = "MI110"
+NAME = "chat_params"
+
+# Parameters the call rule handles itself (they choose or build the client).
+CLIENT_PARAMS = {"api_key", "api_base", "api_type", "api_version"}
+
+
+@dataclass
+class MappedArgs:
+    args: List[cst.Arg]
+    notes: List[str] = field(default_factory=list)
+
+
+def _kw(name: str, value: cst.BaseExpression, like: Optional[cst.Arg]) -> cst.Arg:
+    arg = cst.Arg(value=value, keyword=cst.Name(name), equal=cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    ))
+    if like is not None:
+        arg = arg.with_changes(comma=like.comma, whitespace_after_arg=like.whitespace_after_arg)
+    return arg
+
+
+def _response_format(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """{"type": "json_object"} -> "json_object"; {"type": "text"} -> "text"; else None."""
+    if isinstance(value, cst.SimpleString) and string_value(value) in ("text", "json_object"):
+        return value
+    if isinstance(value, cst.Dict) and len(value.elements) == 1:
+        element = value.elements[0]
+        if isinstance(element, cst.DictElement) and string_value(element.key) == "type":
+            kind = string_value(element.value)
+            if kind in ("text", "json_object"):
+                return cst.SimpleString(f'"{kind}"')
+    return None
+
+
+def map_arguments(
+    ctx: RuleContext,
+    call: cst.Call,
+    original: cst.Call,
+    *,
+    api: str,
+    keep_model: bool,
+    drop: Tuple[str, ...] = (),
+) -> List[cst.Arg]:
+    """The keywords of `complete()` for one OpenAI call, per the mapping table.
+
+    `keep_model`: the model/engine/deployment_id value goes to `model=` (models
+    style) instead of into the endpoint.  `drop`: keywords the caller consumed.
+    """
+    out: List[cst.Arg] = []
+    extras: List[cst.DictElement] = []
+    merged_extras: List[cst.BaseExpression] = []
+    last_arg = call.args[-1] if call.args else None
+    model_written = False
+    for arg in call.args:
+        if arg.keyword is None:
+            out.append(arg)
+            continue
+        name = arg.keyword.value
+        if name in drop or name in CLIENT_PARAMS:
+            continue
+        row = mapping.chat_row(name, api)
+        if row is None:
+            extras.append(_extra(name, arg.value))
+            ctx.todo(
+                CODE,
+                original,
+                f"unknown parameter `{name}` is sent in model_extras; check that the endpoint accepts it",
+            )
+            continue
+        action = row.action
+        if action == mapping.KEEP:
+            out.append(arg)
+        elif action == mapping.STOP:
+            if isinstance(arg.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+                arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
+            out.append(arg)
+        elif action == mapping.RESPONSE_FORMAT:
+            value = _response_format(arg.value)
+            if value is None:
+                out.append(arg)
+                ctx.todo(
+                    CODE,
+                    original,
+                    "response_format must be \"text\", \"json_object\" or a JsonSchemaFormat "
+                    "(azure.ai.inference.models); dicts raise ValueError",
+                )
+            else:
+                out.append(arg.with_changes(value=value))
+        elif action in (mapping.MODEL, mapping.DEPLOYMENT):
+            if keep_model and not model_written:
+                out.append(_kw("model", arg.value, arg).with_changes(
+                    equal=arg.equal, comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg
+                ))
+                model_written = True
+        elif action == mapping.EXTRAS:
+            extras.append(_extra(name, arg.value))
+            if name in ("functions", "function_call"):
+                ctx.todo(
+                    CODE,
+                    original,
+                    f"legacy `{name}` is sent in model_extras; convert it to "
+                    + ("tools=[ChatCompletionsToolDefinition(...)]" if name == "functions" else "tool_choice=")
+                    + " and read message.tool_calls",
+                )
+        elif action == mapping.MERGE_EXTRAS:
+            merged_extras.append(arg.value)
+        elif action in (mapping.RENAME, mapping.PIPELINE):
+            out.append(arg.with_changes(keyword=cst.Name(row.target)))
+        elif action == mapping.DROP:
+            ctx.rewrite(CODE, original, f"dropped `{name}`: {row.note}")
+        elif action == mapping.TODO:
+            out.append(arg)
+            ctx.todo(CODE, original, f"`{name}` has no azure-ai-inference equivalent: {row.note}")
+    if extras or merged_extras:
+        value: cst.BaseExpression = cst.Dict(extras)
+        if merged_extras:
+            value = cst.Dict([*extras, *[cst.StarredDictElement(v) for v in merged_extras]])
+        out.append(_kw("model_extras", value, last_arg))
+    return _fix_commas(out, last_arg)
+
+
+def _extra(name: str, value: cst.BaseExpression) -> cst.DictElement:
+    return cst.DictElement(cst.SimpleString(f'"{name}"'), value)
+
+
+def _fix_commas(args: List[cst.Arg], last_original: Optional[cst.Arg]) -> List[cst.Arg]:
+    """Keep the original layout: every arg but the last keeps a comma; the last keeps the
+    original last arg's trailing comma (or none)."""
+    if not args:
+        return args
+    fixed = []
+    for i, arg in enumerate(args):
+        if i < len(args) - 1:
+            if arg.comma is cst.MaybeSentinel.DEFAULT:
+                arg = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            comma = last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
+            arg = arg.with_changes(comma=comma)
+        fixed.append(arg)
+    return fixed

@@ -1,0 +1,446 @@
+"""MI100 v0_chat: `openai.ChatCompletion.create/acreate` to `ChatCompletionsClient.complete`.
+
+The client is built from the module's v0 configuration (`openai.api_key`,
+`api_base`, `api_type`, `api_version`, wherever they are set, when their value can
+be evaluated at module level) or from environment variables.  It is built lazily,
+by a cached accessor function, so importing the migrated module reads nothing and
+fails on nothing the original did not, and a `load_dotenv()` that runs before the
+first call still counts.  See docs/rules.md#v0_chat.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider
+
+from migrate_inference.analysis.facts import AAD_API_TYPES, AZURE_API_TYPES, BLOCKING_CONFIG, ChatCall, Facts
+from migrate_inference.analysis.names import string_value
+from migrate_inference.config import MODELS, Config
+from migrate_inference.rules import chat_params
+from migrate_inference.rules.base import RuleContext, _has_ignore
+
+CODE = "MI100"
+NAME = "v0_chat"
+OUT_OF_SCOPE_CODE = "MI900"
+AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _literal(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """One client the migrated module needs."""
+
+    is_async: bool
+    endpoint: str  # code; may use the accessor's `deployment` parameter
+    credential: str  # code
+    api_version: Optional[str]  # code
+    scopes: bool
+    parameterized: bool  # the accessor takes the deployment name
+
+
+@dataclass
+class CallPlan:
+    call: ChatCall
+    todo: Optional[str] = None  # set: the call is left as it is, with this note
+    spec: Optional[ClientSpec] = None
+    accessor_arg: Optional[str] = None  # code of the deployment argument
+    inline: bool = False  # per-call credentials: build the client at the call
+    keep_model: bool = False
+    notes: List[str] = field(default_factory=list)  # TODOs on a migrated call
+
+
+@dataclass
+class Plan:
+    calls: Dict[cst.Call, CallPlan] = field(default_factory=dict)
+    accessors: Dict[ClientSpec, str] = field(default_factory=dict)  # spec -> function name
+    consumed_config: Set[cst.SimpleStatementLine] = field(default_factory=set)
+    renamed_config: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
+    config_notes: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
+
+    @property
+    def migrated(self) -> List[cst.Call]:
+        return [c for c, p in self.calls.items() if p.todo is None]
+
+
+def _suppressed(node: cst.CSTNode, parents) -> bool:
+    current = node
+    while current is not None:
+        if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current):
+            return True
+        current = parents.get(current)
+    return False
+
+
+def _slug(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "_", value).strip("_")
+
+
+def _fresh(name: str, taken: Set[str]) -> str:
+    candidate, i = name, 2
+    while candidate in taken:
+        candidate = f"{name}_{i}"
+        i += 1
+    taken.add(candidate)
+    return candidate
+
+
+class Planner:
+    """Decides, before any rewrite, which calls migrate and which clients they use."""
+
+    def __init__(self, facts: Facts, config: Config, wrapper: cst.MetadataWrapper) -> None:
+        self.facts = facts
+        self.config = config
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.plan = Plan()
+        self.taken = set(facts.module_names)
+        self.ambiguous = facts.config_ambiguous()
+        self.api_type = facts.api_type()
+        self.config_values = {a: facts.config_value(a) for a in BLOCKING_CONFIG}
+        # rename non-simple module-level config values into variables the accessor can read
+        self.config_code: Dict[str, str] = {}
+        if not self.ambiguous:
+            for attr, assign in self.config_values.items():
+                if assign is None:
+                    continue
+                if assign.simple:
+                    self.config_code[attr] = _code(assign.value)
+                elif assign.at_module_level:
+                    var = _fresh("_" + attr, self.taken)
+                    self.plan.renamed_config[assign.statement] = var
+                    self.config_code[attr] = var
+                else:
+                    self.ambiguous = f"openai.{attr} is computed inside a function"
+
+    # -- endpoint and credential pieces ------------------------------------
+    def _azure(self, call: ChatCall, api_type: Optional[str]) -> bool:
+        if api_type in AZURE_API_TYPES:
+            return True
+        if api_type in (None, "unknown"):
+            return "engine" in call.kwargs or "deployment_id" in call.kwargs
+        return False
+
+    def _credential(self, key_code: Optional[str], api_type: Optional[str]) -> Tuple[str, bool, Optional[str]]:
+        """(credential code, needs scopes, note)."""
+        deployment_style = self.config.endpoint_style != MODELS
+        if self.config.credential == "entra":
+            return "DefaultAzureCredential()", deployment_style, None
+        if api_type in AAD_API_TYPES:
+            return (
+                "DefaultAzureCredential()",
+                deployment_style,
+                "api_type azure_ad: the Entra token in api_key is replaced by DefaultAzureCredential(); "
+                "check that it finds the same identity",
+            )
+        if key_code is None:
+            key_code = f'os.environ["{self.config.chat_key_env}"]'
+        return f"AzureKeyCredential({key_code})", False, None
+
+    def _spec_for(self, cp: CallPlan, literal_deployments: List[str]) -> None:
+        call = cp.call
+        kw = call.kwargs
+        per_call = {k: _code(kw[k].value) for k in ("api_key", "api_base", "api_type", "api_version") if k in kw}
+        api_type = self.api_type
+        if "api_type" in kw:
+            literal = string_value(kw["api_type"].value)
+            api_type = literal.lower() if literal else "unknown"
+        key_code = per_call.get("api_key", self.config_code.get("api_key"))
+        base_code = per_call.get("api_base", self.config_code.get("api_base"))
+        version_code = per_call.get("api_version", self.config_code.get("api_version"))
+        if version_code is None and self.config.effective_api_version:
+            version_code = _literal(self.config.effective_api_version)
+        if self.config.api_version:
+            version_code = _literal(self.config.api_version)
+        credential, scopes, note = self._credential(key_code, api_type)
+        if note:
+            cp.notes.append(note)
+        cp.inline = bool(per_call)
+        models_style = self.config.endpoint_style == MODELS
+        parameterized = False
+        if models_style:
+            cp.keep_model = True
+            endpoint = f'os.environ["{self.config.chat_endpoint_env}"]'
+            if self.config.api_version is None:
+                version_code = None
+        elif base_code is not None and self._azure(call, api_type):
+            base = string_value(cst.parse_expression(base_code)) if base_code.startswith(('"', "'")) else None
+            prefix = (
+                _literal(base.rstrip("/") + "/openai/deployments/")
+                if base is not None
+                else f'{base_code}.rstrip("/") + "/openai/deployments/"'
+            )
+            if call.deployment is None:
+                cp.todo = "no model, engine or deployment_id on this call: the Azure deployment is unknown"
+                return
+            if cp.inline:
+                endpoint = f"{prefix} + {_code(call.deployment)}"
+                if call.deployment_literal is not None and base is not None:
+                    endpoint = _literal(base.rstrip("/") + "/openai/deployments/" + call.deployment_literal)
+            else:
+                parameterized = True
+                endpoint = f"{prefix} + deployment"
+                cp.accessor_arg = _code(call.deployment)
+        else:
+            if base_code is not None:
+                cp.notes.append(
+                    f"api_base was {base_code}, not an Azure OpenAI resource: the endpoint now comes from "
+                    f"{self.config.chat_endpoint_env}"
+                )
+            env = self.config.chat_endpoint_env
+            if call.deployment is not None and call.deployment_literal is None:
+                cp.keep_model = True
+                cp.notes.append(
+                    f"the model comes from `{_code(call.deployment)}`; with a deployment endpoint the "
+                    f"deployment is fixed by {env}: use one client per deployment"
+                )
+            elif call.deployment_literal is not None and len(literal_deployments) > 1:
+                env = f"{env}_{_slug(call.deployment_literal).upper()}"
+            endpoint = f'os.environ["{env}"]'
+        cp.spec = ClientSpec(
+            is_async=call.is_async,
+            endpoint=endpoint,
+            credential=credential,
+            api_version=version_code,
+            scopes=scopes,
+            parameterized=parameterized,
+        )
+
+    def run(self) -> Plan:
+        calls = list(self.facts.chat_calls.values())
+        literal = sorted({c.deployment_literal for c in calls if c.deployment_literal is not None})
+        for call in calls:
+            cp = CallPlan(call)
+            self.plan.calls[call.node] = cp
+            if _suppressed(call.node, self.parents):
+                cp.todo = ""  # suppressed: no change, no finding
+                continue
+            if call.has_splat:
+                cp.todo = (
+                    "parameters come from a ** dict: move model/engine/deployment_id and api_* into the "
+                    "client, and n/user/logit_bias/... into model_extras, then call client.complete(...)"
+                )
+                continue
+            if call.has_positional:
+                cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
+                continue
+            if self.ambiguous:
+                cp.todo = f"{self.ambiguous}: build a ChatCompletionsClient from it by hand"
+                continue
+            self._spec_for(cp, literal)
+            if cp.todo is None and cp.spec is not None and not cp.inline:
+                self._accessor(cp.spec, cp.call.deployment_literal if len(literal) > 1 else None)
+        self._consume_config()
+        return self.plan
+
+    def _accessor(self, spec: ClientSpec, deployment: Optional[str]) -> None:
+        if spec in self.plan.accessors:
+            return
+        base = "_async_chat_client" if spec.is_async else "_chat_client"
+        if deployment and not spec.parameterized and "_" + _slug(deployment).upper() in spec.endpoint:
+            base = f"{base}_{_slug(deployment).lower()}"
+        self.plan.accessors[spec] = _fresh(base, self.taken)
+
+    def _consume_config(self) -> None:
+        """Config lines go when every use of the OpenAI module they configure is migrated."""
+        plans = self.plan.calls.values()
+        still_used = (
+            any(p.todo is not None for p in plans)
+            or self.facts.out_of_scope
+            or self.facts.chat_refs
+            or not self.plan.migrated
+        )
+        if still_used:
+            self.plan.renamed_config.clear()
+            return
+        for attr in BLOCKING_CONFIG:
+            if self.facts.config_reads.get(attr):
+                continue
+            for assign in self.facts.config.get(attr, []):
+                if assign.statement not in self.plan.renamed_config:
+                    self.plan.consumed_config.add(assign.statement)
+
+
+def client_call_code(spec: ClientSpec, deployment_code: Optional[str] = None, indent: str = "") -> str:
+    """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
+    cls = "AsyncChatCompletionsClient" if spec.is_async else "ChatCompletionsClient"
+    endpoint = spec.endpoint
+    if deployment_code is not None:
+        endpoint = endpoint.replace("+ deployment", f"+ {deployment_code}")
+    args = [f"endpoint={endpoint}", f"credential={spec.credential}"]
+    if spec.scopes:
+        args.append(f'credential_scopes=["{AOAI_SCOPE}"]')
+    if spec.api_version:
+        args.append(f"api_version={spec.api_version}")
+    if not indent:
+        return f"{cls}({', '.join(args)})"
+    inner = indent + "    "
+    return f"{cls}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
+
+
+def accessor_source(spec: ClientSpec, name: str) -> str:
+    param = "deployment" if spec.parameterized else ""
+    body = client_call_code(spec, indent="    ")
+    return f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
+
+
+class V0ChatRule:
+    code = CODE
+    name = NAME
+
+    def __init__(self, ctx: RuleContext, plan: Plan) -> None:
+        self.ctx = ctx
+        self.plan = plan
+
+    # -- the calls ----------------------------------------------------------
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        if original in facts.out_of_scope:
+            name = facts.out_of_scope[original]
+            if not self.ctx.suppressed():
+                what = name.rsplit(".", 1)[0]
+                hint = (
+                    "planned: EmbeddingsClient.embed(input=[...])"
+                    if what == "openai.Embedding"
+                    else "it has no azure-ai-inference equivalent"
+                )
+                self.ctx.todo(OUT_OF_SCOPE_CODE, original, f"{name} is not migrated: {hint}")
+            return updated
+        cp = self.plan.calls.get(original)
+        if cp is None:
+            return updated
+        if cp.todo is not None:
+            if cp.todo:
+                self.ctx.todo(CODE, original, cp.todo)
+            return updated
+        return self._rewrite(cp, original, updated)
+
+    def _rewrite(self, cp: CallPlan, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        spec = cp.spec
+        assert spec is not None
+        self._imports(spec)
+        if cp.inline:
+            client = cst.parse_expression(client_call_code(spec, _code(cp.call.deployment) if cp.call.deployment else None))
+        else:
+            name = self.plan.accessors[spec]
+            arg = cp.accessor_arg if spec.parameterized else ""
+            client = cst.parse_expression(f"{name}({arg})")
+        drop: Tuple[str, ...] = () if cp.keep_model else ("model", "engine", "deployment_id")
+        args = chat_params.map_arguments(
+            self.ctx, updated, original, api="v0", keep_model=cp.keep_model, drop=drop
+        )
+        for note in cp.notes:
+            self.ctx.todo(CODE, original, note)
+        verb = "acreate" if cp.call.is_async else "create"
+        self.ctx.rewrite(CODE, original, f"openai.ChatCompletion.{verb} -> ChatCompletionsClient.complete")
+        return updated.with_changes(func=cst.Attribute(value=client, attr=cst.Name("complete")), args=args)
+
+    def _imports(self, spec: ClientSpec) -> None:
+        need = self.ctx.need_import
+        if spec.is_async:
+            need("azure.ai.inference.aio", "ChatCompletionsClient", "AsyncChatCompletionsClient")
+        else:
+            need("azure.ai.inference", "ChatCompletionsClient")
+        if "AzureKeyCredential" in spec.credential:
+            need("azure.core.credentials", "AzureKeyCredential")
+        if "DefaultAzureCredential" in spec.credential:
+            if spec.is_async:
+                need("azure.identity.aio", "DefaultAzureCredential")
+            else:
+                need("azure.identity", "DefaultAzureCredential")
+        if "os." in spec.endpoint or "os." in spec.credential:
+            need("os")
+        if spec in self.plan.accessors:
+            need("functools")
+
+    # -- references to create that are not calls -------------------------------
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        if original in facts.chat_refs and not self.ctx.suppressed():
+            self.ctx.todo(
+                CODE,
+                original,
+                "openai.ChatCompletion.create is used as a value: call client.complete(...) "
+                "through a ChatCompletionsClient instead",
+            )
+        return updated
+
+    # -- module config ------------------------------------------------------
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        if original in self.plan.consumed_config:
+            keep = [s for s, o in zip(updated.body, original.body) if not self._is_config(o)]
+            if not keep:
+                return cst.RemoveFromParent()
+            return updated.with_changes(body=keep)
+        var = self.plan.renamed_config.get(original)
+        if var is not None:
+            body = [
+                s.with_changes(targets=[cst.AssignTarget(cst.Name(var))]) if self._is_config(o) else s
+                for s, o in zip(updated.body, original.body)
+            ]
+            return updated.with_changes(body=body)
+        return updated
+
+    def _is_config(self, small: cst.CSTNode) -> bool:
+        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        return any(a.small is small for values in facts.config.values() for a in values)
+
+    # -- the accessors ------------------------------------------------------
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        used = {
+            spec
+            for cp in self.plan.calls.values()
+            if cp.todo is None and not cp.inline and cp.spec is not None
+            for spec in [cp.spec]
+        }
+        defs = [accessor_source(spec, name) for spec, name in self.plan.accessors.items() if spec in used]
+        if not defs:
+            return updated
+        return insert_after_imports(updated, defs)
+
+
+def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
+    body = list(module.body)
+    index = 0
+    for i, stmt in enumerate(body):
+        if _is_import_or_docstring(stmt, i):
+            index = i + 1
+        else:
+            break
+    new: List[cst.BaseStatement] = []
+    for source in sources:
+        stmt = cst.parse_module(source).body[0]
+        stmt = stmt.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if index > 0 or new else [])
+        new.append(stmt)
+    if index < len(body):
+        following = body[index]
+        blank = 0
+        for line in following.leading_lines:
+            if line.comment is None:
+                blank += 1
+            else:
+                break
+        if blank < 2:
+            following = following.with_changes(
+                leading_lines=[cst.EmptyLine()] * (2 - blank) + list(following.leading_lines)
+            )
+        body[index] = following
+    return module.with_changes(body=body[:index] + new + body[index:])
+
+
+def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            return True
+        if index == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
+            return isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    return False

@@ -1,0 +1,412 @@
+"""Runs the engine over files: read, decode, migrate, encode, write or diff.
+
+Bytes in, bytes out.  A file is decoded the way Python itself would decode it
+(a UTF-8 byte-order mark, a PEP 263 coding cookie, else UTF-8), its line endings
+are never translated, and the new text is encoded back with the same encoding
+and mark.  A changed file is written to a temporary file in the same directory
+and moved over the original with ``os.replace``, keeping the original's mode: a
+run that is killed at any moment leaves every file either as it was or fully
+migrated (at worst with a stray ``.*.migrate-inference.tmp`` file beside it).
+
+Files are processed in a process pool when there are more than a handful of
+them.  Outcomes come back in discovery order and are yielded one at a time;
+only a bounded number of files is in flight, so memory does not grow with the
+number of files.  A worker process that dies (a crash in a native parser, the
+out-of-memory killer) costs only the file it was working on.
+
+Every failure is one ``FileOutcome`` with status ``failed`` and one short
+reason; no exception escapes for a bad file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import Any, Callable, Deque, Iterable, Iterator, List, Optional, Tuple
+
+from migrate_inference.config import Config
+from migrate_inference.discover import (
+    NOTEBOOK,
+    PYPROJECT,
+    PYTHON,
+    REQUIREMENTS,
+    SETUP_CFG,
+    Candidate,
+    Discovered,
+    DiscoveryError,
+    has_openai_bytes,
+    os_error_reason,
+)
+from migrate_inference.findings import Finding, Result
+
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+FAILED = "failed"
+
+# Files above this size are not migrated: parsing them would take minutes and
+# gigabytes, and files that large are generated, not written.  Such a file is
+# still scanned for OpenAI references (in chunks); only one that has them is
+# reported, as a failure, so nothing is skipped silently.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_SCAN_CHUNK = 1024 * 1024
+
+# Up to this many candidates run in this process; more go to a process pool.
+POOL_THRESHOLD = 8
+BATCH_SIZE = 8
+BATCHES_IN_FLIGHT_PER_JOB = 4
+
+TEMP_SUFFIX = ".migrate-inference.tmp"
+
+# Codes from migrate_inference.rules.ERROR_CODES for failures found outside the engine.
+READ_ERROR = "MI002"
+INTERNAL_ERROR = "MI004"
+
+Engine = Callable[[str, Config, str], Result]
+
+# kind -> (module, function) of the handler; Python files go to the engine.
+_HANDLERS = {
+    NOTEBOOK: ("migrate_inference.notebooks", "migrate_notebook"),
+    REQUIREMENTS: ("migrate_inference.deps", "migrate_requirements"),
+    PYPROJECT: ("migrate_inference.deps", "migrate_pyproject"),
+    SETUP_CFG: ("migrate_inference.deps", "migrate_setup_cfg"),
+}
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What every worker needs to know; small and picklable.
+
+    ``engine`` replaces ``migrate_inference.engine.migrate_source`` for Python
+    files.  With a process pool it must be picklable, i.e. a module-level
+    function of an importable module.
+    """
+
+    config: Config = field(default_factory=Config)
+    write: bool = True
+    want_diff: bool = False
+    engine: Optional[Engine] = None
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    kind: str
+    status: str
+    findings: List[Finding] = field(default_factory=list)
+    error: Optional[str] = None
+    error_code: Optional[str] = None
+    diff: Optional[str] = None
+    note: Optional[str] = None  # why an unchanged file was not migrated
+
+
+class _Failure(Exception):
+    """A reason to give up on one file (reading, decoding, writing)."""
+
+
+# ---------------------------------------------------------------- one file
+
+
+def process(item: Discovered, settings: RunSettings) -> FileOutcome:
+    """Migrate one file (or report one discovery error).  Never raises for a bad file."""
+    if isinstance(item, DiscoveryError):
+        return failed(item.path, "", item.reason, READ_ERROR)
+    try:
+        return _process_candidate(item, settings)
+    except _Failure as exc:
+        return failed(item.path, item.kind, str(exc), READ_ERROR)
+    except Exception as exc:  # a bug in a handler must cost one file, not the run
+        return failed(item.path, item.kind, f"internal error: {type(exc).__name__}: {exc}", INTERNAL_ERROR)
+
+
+def failed(path: str, kind: str, reason: str, code: str) -> FileOutcome:
+    return FileOutcome(path, kind, FAILED, error=reason, error_code=code)
+
+
+def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutcome:
+    path, kind = candidate.path, candidate.kind
+    before = _stat_regular(path)
+    if before.st_size > MAX_FILE_BYTES:
+        if not _large_file_mentions_openai(path):
+            return FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
+        raise _Failure(
+            f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB "
+            f"({before.st_size} bytes); skipped"
+        )
+    data = _read_bytes(path)
+    if b"\0" in data:
+        raise _Failure("contains NUL bytes (a binary file?)")
+    if not has_openai_bytes(data):
+        return FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
+    handler = _handler(kind, settings)
+    if handler is None:
+        return FileOutcome(path, kind, UNCHANGED, note=f"no {kind} support installed")
+    text, encoding = decode_source(data, kind)
+    result = handler(text, settings.config, path)
+    if result.error is not None:
+        codes = [f.code for f in result.findings if f.kind == "error"]
+        outcome = failed(path, kind, result.error, codes[0] if codes else INTERNAL_ERROR)
+        outcome.findings = list(result.findings)
+        return outcome
+    outcome = FileOutcome(path, kind, UNCHANGED, findings=list(result.findings))
+    if result.code == text:
+        return outcome
+    new_data = encode_source(result.code, encoding)
+    outcome.status = CHANGED
+    if settings.want_diff:
+        outcome.diff = unified_diff(path, text, result.code)
+    if settings.write:
+        write_atomically(path, new_data, before)
+    return outcome
+
+
+def _stat_regular(path: str) -> os.stat_result:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise _Failure(os_error_reason(exc, path)) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise _Failure("is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Failure("not a regular file")
+    return st
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise _Failure(os_error_reason(exc, path)) from exc
+
+
+def _large_file_mentions_openai(path: str) -> bool:
+    overlap = max(len(m) for m in (b"openai", b"OpenAI")) - 1
+    tail = b""
+    try:
+        with open(path, "rb") as handle:
+            while True:
+                chunk = handle.read(_SCAN_CHUNK)
+                if not chunk:
+                    return False
+                if has_openai_bytes(tail + chunk):
+                    return True
+                tail = chunk[-overlap:]
+    except OSError as exc:
+        raise _Failure(os_error_reason(exc, path)) from exc
+
+
+def _handler(kind: str, settings: RunSettings) -> Optional[Callable[[str, Config, str], Result]]:
+    if kind == PYTHON:
+        if settings.engine is not None:
+            return settings.engine
+        from migrate_inference.engine import migrate_source
+
+        return migrate_source
+    module_name, function_name = _HANDLERS[kind]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None  # that kind of file is not supported by this installation
+        raise
+    return getattr(module, function_name, None)
+
+
+# ------------------------------------------------------- bytes and text
+
+
+def decode_source(data: bytes, kind: str = PYTHON) -> Tuple[str, str]:
+    """The text and the encoding to write it back with ('utf-8-sig' keeps a BOM).
+
+    Python files follow PEP 263 (BOM, coding cookie, else UTF-8); the other
+    kinds are UTF-8 with an optional BOM.  Line endings are left alone.
+    """
+    if kind == PYTHON:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            raise _Failure(f"cannot decode: {exc.msg or exc}") from exc
+    else:
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except LookupError as exc:
+        raise _Failure(f"cannot decode: unknown encoding {encoding!r}") from exc
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        raise _Failure(f"cannot decode as {encoding}: byte 0x{bad} at line {line} ({exc.reason})") from exc
+
+
+def encode_source(text: str, encoding: str) -> bytes:
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise _Failure(
+            f"the migrated code cannot be encoded as {encoding} "
+            f"({text[exc.start : exc.end]!r}); file left unchanged"
+        ) from exc
+
+
+def unified_diff(path: str, old: str, new: str) -> str:
+    """A unified diff that `patch -p0` accepts, marking a missing final newline like git."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=path, tofile=path
+    )
+    out = []
+    for line in lines:
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def write_atomically(path: str, data: bytes, before: os.stat_result) -> None:
+    """Replace the file's bytes in one step; keep its mode; write through a symbolic link.
+
+    ``before`` is the stat taken before reading: if the file changed since
+    (an editor saved it), it is left alone rather than overwritten.
+    """
+    target = os.path.realpath(path)
+    try:
+        now = os.stat(target)
+    except OSError as exc:
+        raise _Failure(os_error_reason(exc, path)) from exc
+    if (now.st_mtime_ns, now.st_size, now.st_ino) != (before.st_mtime_ns, before.st_size, before.st_ino):
+        raise _Failure("file changed while it was being migrated; left as it is")
+    directory, name = os.path.split(target)
+    try:
+        fd, temp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
+    except OSError as exc:
+        raise _Failure(f"cannot write: {os_error_reason(exc, directory)}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_path, stat.S_IMODE(now.st_mode))
+        if hasattr(os, "geteuid") and (now.st_uid, now.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(temp_path, now.st_uid, now.st_gid)
+            except OSError:
+                pass  # only root may give files away; the mode is what matters
+        os.replace(temp_path, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temp_path)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise _Failure(f"cannot write: {os_error_reason(exc, path)}") from exc
+        raise
+
+
+# ---------------------------------------------------------- many files
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is for the main process, which stops handing out work; workers finish their file."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _process_batch(items: List[Discovered], settings: RunSettings) -> List[FileOutcome]:
+    return [process(item, settings) for item in items]
+
+
+def _batches(items: Iterator[Discovered], size: int) -> Iterator[List[Discovered]]:
+    while True:
+        batch = list(islice(items, size))
+        if not batch:
+            return
+        yield batch
+
+
+def iter_outcomes(items: Iterable[Discovered], settings: RunSettings, jobs: int = 1) -> Iterator[FileOutcome]:
+    """One outcome per discovered item, in discovery order, as soon as it is known."""
+    iterator = iter(items)
+    head = list(islice(iterator, POOL_THRESHOLD + 1))
+    if jobs <= 1 or len(head) <= POOL_THRESHOLD:
+        for item in chain(head, iterator):
+            yield process(item, settings)
+        return
+    yield from _Pool(settings, jobs).run(chain(head, iterator))
+
+
+class _Pool:
+    """A process pool with a bounded window of batches, rebuilt if a worker dies."""
+
+    def __init__(self, settings: RunSettings, jobs: int) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.executor: Any = None
+
+    def _new_executor(self) -> Any:
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self.settings.engine is None:
+            import migrate_inference.engine  # noqa: F401  (forked workers inherit it loaded)
+        return ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_interrupts)
+
+    def run(self, items: Iterator[Discovered]) -> Iterator[FileOutcome]:
+        batches = _batches(items, BATCH_SIZE)
+        window: Deque[Tuple[List[Discovered], Any]] = deque()
+        self.executor = self._new_executor()
+        try:
+            for batch in islice(batches, self.jobs * BATCHES_IN_FLIGHT_PER_JOB):
+                window.append((batch, self._submit(batch)))
+            while window:
+                batch, future = window.popleft()
+                yield from self._collect(batch, future)
+                following = next(batches, None)
+                if following is not None:
+                    window.append((following, self._submit(following)))
+        finally:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, batch: List[Discovered]) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.executor.submit(_process_batch, batch, self.settings)
+        except BrokenProcessPool:
+            self._rebuild()
+            return self.executor.submit(_process_batch, batch, self.settings)
+
+    def _rebuild(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new_executor()
+
+    def _collect(self, batch: List[Discovered], future: Any) -> Iterator[FileOutcome]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            outcomes = future.result()
+        except BrokenProcessPool:
+            # Some worker died; this batch may or may not hold the culprit.
+            # Retry its files one at a time to find out which one it was.
+            yield from self._one_by_one(batch)
+            return
+        yield from outcomes
+
+    def _one_by_one(self, batch: List[Discovered]) -> Iterator[FileOutcome]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        for item in batch:
+            try:
+                yield from self._submit([item]).result()
+            except BrokenProcessPool:
+                self._rebuild()
+                kind = item.kind if isinstance(item, Candidate) else ""
+                reason = "the worker process died while migrating this file"
+                yield failed(item.path, kind, reason, INTERNAL_ERROR)

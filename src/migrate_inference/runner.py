@@ -8,11 +8,13 @@ and moved over the original with ``os.replace``, keeping the original's mode: a
 run that is killed at any moment leaves every file either as it was or fully
 migrated (at worst with a stray ``.*.migrate-inference.tmp`` file beside it).
 
-Files are processed in a process pool when there are more than a handful of
-them.  Outcomes come back in discovery order and are yielded one at a time;
-only a bounded number of files is in flight, so memory does not grow with the
-number of files.  A worker process that dies (a crash in a native parser, the
-out-of-memory killer) costs only the file it was working on.
+Files are migrated in a process pool when there are more than a handful of
+them.  Workers only read and compute; the main process does every write, so a
+worker that dies (a crash in a native parser, the out-of-memory killer) has
+written nothing: its files are retried one at a time and only the file that
+kills a worker fails.  Outcomes come back in discovery order and are yielded
+one at a time; only a bounded number of files is in flight, so memory does not
+grow with the number of files.
 
 Every failure is one ``FileOutcome`` with status ``failed`` and one short
 reason; no exception escapes for a bad file.
@@ -105,6 +107,10 @@ class FileOutcome:
     error_code: Optional[str] = None
     diff: Optional[str] = None
     note: Optional[str] = None  # why an unchanged file was not migrated
+    # Set by a worker, consumed by the main process, which alone writes files:
+    # a worker that dies has then written nothing, and its files can be retried.
+    new_data: Optional[bytes] = field(default=None, repr=False)
+    before: Optional[Tuple[int, int, int]] = field(default=None, repr=False)
 
 
 class _Failure(Exception):
@@ -116,6 +122,23 @@ class _Failure(Exception):
 
 def process(item: Discovered, settings: RunSettings) -> FileOutcome:
     """Migrate one file (or report one discovery error).  Never raises for a bad file."""
+    return _commit(_migrate(item, settings), settings)
+
+
+def _commit(outcome: FileOutcome, settings: RunSettings) -> FileOutcome:
+    """Write a changed file's new bytes (in write mode) and drop them from the outcome."""
+    new_data, before = outcome.new_data, outcome.before
+    outcome.new_data = outcome.before = None
+    if settings.write and outcome.status == CHANGED and new_data is not None and before is not None:
+        try:
+            write_atomically(outcome.path, new_data, before)
+        except _Failure as exc:
+            return failed(outcome.path, outcome.kind, str(exc), READ_ERROR)
+    return outcome
+
+
+def _migrate(item: Discovered, settings: RunSettings) -> FileOutcome:
+    """Everything but the write; safe to run in a worker and to retry."""
     if isinstance(item, DiscoveryError):
         return failed(item.path, "", item.reason, READ_ERROR)
     try:
@@ -163,7 +186,8 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
     if settings.want_diff:
         outcome.diff = unified_diff(path, text, result.code)
     if settings.write:
-        write_atomically(path, new_data, before)
+        outcome.new_data = new_data
+        outcome.before = (before.st_mtime_ns, before.st_size, before.st_ino)
     return outcome
 
 
@@ -270,10 +294,10 @@ def unified_diff(path: str, old: str, new: str) -> str:
     return "".join(out)
 
 
-def write_atomically(path: str, data: bytes, before: os.stat_result) -> None:
+def write_atomically(path: str, data: bytes, before: Tuple[int, int, int]) -> None:
     """Replace the file's bytes in one step; keep its mode; write through a symbolic link.
 
-    ``before`` is the stat taken before reading: if the file changed since
+    ``before`` is (mtime_ns, size, inode) taken before reading: if the file changed since
     (an editor saved it), it is left alone rather than overwritten.
     """
     target = os.path.realpath(path)
@@ -281,7 +305,7 @@ def write_atomically(path: str, data: bytes, before: os.stat_result) -> None:
         now = os.stat(target)
     except OSError as exc:
         raise _Failure(os_error_reason(exc, path)) from exc
-    if (now.st_mtime_ns, now.st_size, now.st_ino) != (before.st_mtime_ns, before.st_size, before.st_ino):
+    if (now.st_mtime_ns, now.st_size, now.st_ino) != tuple(before):
         raise _Failure("file changed while it was being migrated; left as it is")
     directory, name = os.path.split(target)
     try:
@@ -320,8 +344,8 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_batch(items: List[Discovered], settings: RunSettings) -> List[FileOutcome]:
-    return [process(item, settings) for item in items]
+def _migrate_batch(items: List[Discovered], settings: RunSettings) -> List[FileOutcome]:
+    return [_migrate(item, settings) for item in items]
 
 
 def _batches(items: Iterator[Discovered], size: int) -> Iterator[List[Discovered]]:
@@ -378,10 +402,10 @@ class _Pool:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return self.executor.submit(_process_batch, batch, self.settings)
+            return self.executor.submit(_migrate_batch, batch, self.settings)
         except BrokenProcessPool:
             self._rebuild()
-            return self.executor.submit(_process_batch, batch, self.settings)
+            return self.executor.submit(_migrate_batch, batch, self.settings)
 
     def _rebuild(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -397,14 +421,16 @@ class _Pool:
             # Retry its files one at a time to find out which one it was.
             yield from self._one_by_one(batch)
             return
-        yield from outcomes
+        for outcome in outcomes:
+            yield _commit(outcome, self.settings)
 
     def _one_by_one(self, batch: List[Discovered]) -> Iterator[FileOutcome]:
         from concurrent.futures.process import BrokenProcessPool
 
         for item in batch:
             try:
-                yield from self._submit([item]).result()
+                (outcome,) = self._submit([item]).result()
+                yield _commit(outcome, self.settings)
             except BrokenProcessPool:
                 self._rebuild()
                 kind = item.kind if isinstance(item, Candidate) else ""

@@ -1,0 +1,56 @@
+"""Stand-ins for migrate_source, so plumbing tests do not depend on what the real engine does.
+
+They are module-level functions of an importable module, so they can be handed
+to ``cli.main(engine=...)`` and pickled into worker processes.  Markers in the
+source choose the behaviour:
+
+* ``openai`` -> ``azure_ai`` everywhere, one rewrite finding per line changed;
+* ``TODO_HERE``: a TODO finding at that line;
+* ``SYNTAX_ERROR``: an MI001 error result, as the engine gives for bad syntax;
+* ``RAISE``: the engine raises (it must never, but the runner must survive it);
+* ``CRASH_WORKER``: the process dies on the spot;
+* ``NON_LATIN1``: the output gains a character latin-1 cannot encode.
+"""
+
+from __future__ import annotations
+
+import os
+
+from migrate_inference.findings import ERROR, REWRITE, TODO, Finding, Result
+
+CONFIGS_SEEN = []
+
+
+def rename_engine(source, config=None, filename="<string>"):
+    CONFIGS_SEEN.append(config)
+    if "CRASH_WORKER" in source:
+        os._exit(17)
+    if "RAISE" in source:
+        raise RuntimeError("engine exploded")
+    if "SYNTAX_ERROR" in source:
+        message = "syntax error at line 1: invalid syntax"
+        return Result(source, source, [Finding("MI001", ERROR, message, 1, 1)], error=message)
+    findings = []
+    lines = source.splitlines(keepends=True)
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if "TODO_HERE" in line:
+            findings.append(Finding("MI900", TODO, "needs a person", number, line.index("TODO_HERE") + 1))
+        new = line.replace("openai", "azure_ai").replace("OpenAI", "AzureAI")
+        if new != line:
+            findings.append(Finding("MI100", REWRITE, "renamed", number, 1))
+        if "NON_LATIN1" in new:
+            new = new.replace("NON_LATIN1", "\u2603")
+        out.append(new)
+    return Result(source, "".join(out), findings)
+
+
+def never_called(source, config=None, filename="<string>"):
+    raise AssertionError(f"the engine was called for {filename}")
+
+
+def touching_engine(source, config=None, filename="<string>"):
+    """Edits the file on disk while 'migrating' it, like an editor saving meanwhile."""
+    with open(filename, "ab") as handle:
+        handle.write(b"# saved by an editor\n")
+    return rename_engine(source, config, filename)

@@ -1,0 +1,176 @@
+"""Semantic comparison of the requests two programs sent.
+
+An original OpenAI program and its azure-ai-inference migration cannot send
+byte-identical requests: auth headers, user agents, request ids and the URL
+shape legitimately differ.  What must agree is what the model sees.  Each
+request is reduced to a canonical form:
+
+* ``kind``: chat or embeddings (unknown routes keep their path, so they never
+  match anything and show up in the diff);
+* ``model``: the deployment in the URL if there is one, else the body's
+  ``model`` (the deployment may move from the body into the endpoint);
+* ``api_version``: only when the original request carried one (Azure);
+* ``body``: the JSON body without ``model``, without keys whose value is
+  ``null`` (both SDKs treat null as "not given"; azure-ai-inference drops
+  them), with ``stream: false`` dropped, a string ``stop`` as a one-item list,
+  messages without null-valued fields, a string embeddings ``input`` as a
+  one-item list, and ``encoding_format: "base64"`` dropped (the openai SDKs ask
+  for base64 on their own and decode it; the program never sees it).
+
+Requests are compared as sets of canonical forms, so retries of the same
+request and the order of concurrent requests do not matter.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+# Keys azure-ai-inference sends itself (first-class parameters of complete()/embed()).
+FIRST_CLASS = {
+    "chat": {
+        "messages",
+        "stream",
+        "frequency_penalty",
+        "presence_penalty",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "response_format",
+        "stop",
+        "tools",
+        "tool_choice",
+        "seed",
+        "model",
+    },
+    "embeddings": {"input", "dimensions", "encoding_format", "input_type", "model"},
+}
+
+
+@dataclass
+class Request:
+    """The parts of a request that matter for comparison."""
+
+    kind: Optional[str]
+    path: str
+    deployment: Optional[str]
+    api_version: Optional[str]
+    body: Any
+    headers: Dict[str, str]
+
+    @classmethod
+    def from_recorded(cls, recorded: Any) -> "Request":
+        return cls(
+            kind=recorded.kind,
+            path=recorded.path,
+            deployment=recorded.deployment,
+            api_version=recorded.query.get("api-version"),
+            body=recorded.body,
+            headers=dict(recorded.headers),
+        )
+
+    @classmethod
+    def from_expected(cls, data: dict) -> "Request":
+        """A request written in expected.json: kind, body, optional deployment/api_version."""
+        deployment = data.get("deployment")
+        kind = data["kind"]
+        suffix = "chat/completions" if kind == "chat" else "embeddings"
+        path = f"/openai/deployments/{deployment}/{suffix}" if deployment else f"/v1/{suffix}"
+        return cls(
+            kind=kind,
+            path=path,
+            deployment=deployment,
+            api_version=data.get("api_version"),
+            body=data["body"],
+            headers={},
+        )
+
+    @property
+    def model(self) -> Optional[str]:
+        if self.deployment:
+            return self.deployment
+        if isinstance(self.body, dict):
+            return self.body.get("model")
+        return None
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def canonical_body(kind: Optional[str], body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    body = {k: v for k, v in body.items() if v is not None and k != "model"}
+    if kind == "chat":
+        if body.get("stream") is False:
+            del body["stream"]
+        if isinstance(body.get("stop"), str):
+            body["stop"] = [body["stop"]]
+        if isinstance(body.get("messages"), list):
+            body["messages"] = [_without_nulls(m) for m in body["messages"]]
+    elif kind == "embeddings":
+        if isinstance(body.get("input"), str):
+            body["input"] = [body["input"]]
+        if body.get("encoding_format") == "base64":
+            del body["encoding_format"]
+    return body
+
+
+def canonical(request: Request, with_api_version: bool) -> dict:
+    form: Dict[str, Any] = {"kind": request.kind, "model": request.model}
+    if request.kind is None:
+        form["path"] = request.path
+    if with_api_version:
+        form["api_version"] = request.api_version
+    form["body"] = canonical_body(request.kind, request.body)
+    return form
+
+
+def _key(form: dict) -> str:
+    return json.dumps(form, sort_keys=True, ensure_ascii=False)
+
+
+def compare_requests(original: Iterable[Request], migrated: Iterable[Request]) -> List[str]:
+    """Problems found, as readable strings; empty when the requests agree."""
+    original = list(original)
+    migrated = list(migrated)
+    with_api_version = any(r.api_version for r in original)
+    want = {_key(canonical(r, with_api_version)): r for r in original}
+    got = {_key(canonical(r, with_api_version)): r for r in migrated}
+    problems = []
+    missing = [k for k in want if k not in got]
+    unexpected = [k for k in got if k not in want]
+    if missing or unexpected:
+        lines = ["requests differ (canonical forms; see tests/e2e/request_compare.py):"]
+        for key in missing:
+            lines.append(f"  expected, not sent: {key}")
+        for key in unexpected:
+            lines.append(f"  sent, not expected: {key}   [path {got[key].path}]")
+        problems.append("\n".join(lines))
+    for request in migrated:
+        problem = extras_problem(request)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def extras_problem(request: Request) -> Optional[str]:
+    """Keys azure-ai-inference does not know must come with ``extra-parameters: pass-through``."""
+    if request.kind not in FIRST_CLASS or not isinstance(request.body, dict):
+        return None
+    extras = sorted(set(request.body) - FIRST_CLASS[request.kind])
+    if not extras:
+        return None
+    header = request.headers.get("extra-parameters")
+    if header != "pass-through":
+        return (
+            f"request to {request.path} has extra body keys {extras} "
+            f"but header extra-parameters={header!r} (want 'pass-through', i.e. model_extras)"
+        )
+    return None

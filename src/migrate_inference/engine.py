@@ -65,7 +65,7 @@ def migrate_source(source: str, config: Optional[Config] = None, filename: str =
 def _migrate_module(module: cst.Module, config: Config):
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
-    if not (facts.chat_calls or facts.out_of_scope or facts.chat_refs):
+    if not (facts.chat_calls or facts.out_of_scope or facts.chat_refs or facts.module_aliases):
         return module.code, []
     plan = Planner(facts, config, wrapper).run()
     migrated = plan.migrated

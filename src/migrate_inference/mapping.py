@@ -123,7 +123,7 @@ CHAT: Dict[str, Row] = _rows(
         "organization",
         TODO,
         None,
-        "no equivalent in azure-ai-inference (send an OpenAI-Organization header only if the endpoint wants it)",
+        "send an OpenAI-Organization header only if the endpoint needs it",
         api="v0",
     ),
 )
@@ -158,7 +158,7 @@ MODULE_CONFIG: Dict[str, Row] = _rows(
     Row("api_base", CLIENT, "endpoint", "the Azure resource for api_type azure; otherwise replaced by the endpoint variable", api="v0"),
     Row("api_type", CLIENT, None, '"azure"/"azure_ad" mark api_base as an Azure OpenAI resource', api="v0"),
     Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
-    Row("organization", TODO, None, "no equivalent", api="v0"),
+    Row("organization", TODO, None, "no equivalent in azure-ai-inference; send an OpenAI-Organization header only if the endpoint needs it", api="v0"),
     Row("proxy", TODO, None, 'use proxies={"https": ...} on the client', api="v0"),
     Row("app_info", TODO, None, "use user_agent= on the client", api="v0"),
     Row("log", TODO, None, "use logging_enable=True and Python logging", api="v0"),

@@ -50,6 +50,7 @@ class ConfigAssign:
     statement: cst.SimpleStatementLine
     small: cst.Assign
     at_module_level: bool
+    unconditional: bool  # a direct statement of the module or of a function body
     portable: bool  # the value can be evaluated anywhere in the module (no locals)
     simple: bool  # a literal, a name, an attribute chain or an environment read
 
@@ -71,6 +72,7 @@ class ChatCall:
 class Facts:
     chat_calls: Dict[cst.Call, ChatCall] = field(default_factory=dict)
     chat_refs: List[cst.CSTNode] = field(default_factory=list)  # create used as a value
+    module_aliases: List[cst.CSTNode] = field(default_factory=list)  # `x = openai`
     out_of_scope: Dict[cst.Call, str] = field(default_factory=dict)
     config: Dict[str, List[ConfigAssign]] = field(default_factory=dict)
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
@@ -90,8 +92,10 @@ class Facts:
             if len(codes) > 1:
                 return f"openai.{attr} is set to different values in this file"
             for v in values:
+                if not v.unconditional:
+                    return f"openai.{attr} is set inside a condition, loop or try block (chosen at run time)"
                 if not v.portable:
-                    return f"openai.{attr} is set from a value local to a function or inside a condition"
+                    return f"openai.{attr} is set from a value local to a function (a parameter, `self`, a local)"
         return None
 
     def api_type(self) -> Optional[str]:
@@ -157,6 +161,11 @@ class _Collector(cst.CSTVisitor):
             stream=_literal_bool(stream_arg.value) if stream_arg is not None else False,
         )
 
+    # -- the openai module itself used as a value (`self.llm = openai`) ----------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, (cst.Name, cst.Attribute)) and "openai" in self._imported(node.value):
+            self.facts.module_aliases.append(node.value)
+
     # -- references to create that are not calls ----------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:
         names = self._imported(node)
@@ -208,6 +217,7 @@ class _Collector(cst.CSTVisitor):
             statement=stmt,
             small=small,
             at_module_level=at_module,
+            unconditional=unconditional,
             portable=portable,
             simple=self._simple(small.value),
         )

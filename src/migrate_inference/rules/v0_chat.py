@@ -20,6 +20,7 @@ from libcst.metadata import ParentNodeProvider
 from migrate_inference.analysis.facts import AAD_API_TYPES, AZURE_API_TYPES, BLOCKING_CONFIG, ChatCall, Facts
 from migrate_inference.analysis.names import string_value
 from migrate_inference.config import MODELS, Config
+from migrate_inference.mapping import MODULE_CONFIG
 from migrate_inference.rules import chat_params
 from migrate_inference.rules.base import RuleContext, _has_ignore
 
@@ -183,9 +184,12 @@ class Planner:
                 cp.todo = "no model, engine or deployment_id on this call: the Azure deployment is unknown"
                 return
             if cp.inline:
-                endpoint = f"{prefix} + {_code(call.deployment)}"
-                if call.deployment_literal is not None and base is not None:
+                if call.deployment_literal is None:
+                    endpoint = f"{prefix} + {_code(call.deployment)}"
+                elif base is not None:
                     endpoint = _literal(base.rstrip("/") + "/openai/deployments/" + call.deployment_literal)
+                else:
+                    endpoint = f'{base_code}.rstrip("/") + ' + _literal("/openai/deployments/" + call.deployment_literal)
             else:
                 parameterized = True
                 endpoint = f"{prefix} + deployment"
@@ -257,6 +261,7 @@ class Planner:
             any(p.todo is not None for p in plans)
             or self.facts.out_of_scope
             or self.facts.chat_refs
+            or self.facts.module_aliases
             or not self.plan.migrated
         )
         if still_used:
@@ -270,13 +275,10 @@ class Planner:
                     self.plan.consumed_config.add(assign.statement)
 
 
-def client_call_code(spec: ClientSpec, deployment_code: Optional[str] = None, indent: str = "") -> str:
+def client_call_code(spec: ClientSpec, indent: str = "") -> str:
     """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
     cls = "AsyncChatCompletionsClient" if spec.is_async else "ChatCompletionsClient"
-    endpoint = spec.endpoint
-    if deployment_code is not None:
-        endpoint = endpoint.replace("+ deployment", f"+ {deployment_code}")
-    args = [f"endpoint={endpoint}", f"credential={spec.credential}"]
+    args = [f"endpoint={spec.endpoint}", f"credential={spec.credential}"]
     if spec.scopes:
         args.append(f'credential_scopes=["{AOAI_SCOPE}"]')
     if spec.api_version:
@@ -329,7 +331,7 @@ class V0ChatRule:
         assert spec is not None
         self._imports(spec)
         if cp.inline:
-            client = cst.parse_expression(client_call_code(spec, _code(cp.call.deployment) if cp.call.deployment else None))
+            client = cst.parse_expression(client_call_code(spec))
         else:
             name = self.plan.accessors[spec]
             arg = cp.accessor_arg if spec.parameterized else ""
@@ -374,8 +376,20 @@ class V0ChatRule:
             )
         return updated
 
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        if original.value in facts.module_aliases and not self.ctx.suppressed():
+            self.ctx.todo(
+                CODE,
+                original,
+                f"the openai module is stored in `{_code(original.targets[0].target)}`: calls made through it "
+                "are not migrated; create a ChatCompletionsClient and call .complete(...) on it",
+            )
+        return updated
+
     # -- module config ------------------------------------------------------
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        self._unmapped_config_notes(original)
         if original in self.plan.consumed_config:
             keep = [s for s, o in zip(updated.body, original.body) if not self._is_config(o)]
             if not keep:
@@ -389,6 +403,18 @@ class V0ChatRule:
             ]
             return updated.with_changes(body=body)
         return updated
+
+    def _unmapped_config_notes(self, original: cst.SimpleStatementLine) -> None:
+        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        if self.ctx.suppressed() or not self.plan.migrated:
+            return
+        for attr, values in facts.config.items():
+            if attr in BLOCKING_CONFIG:
+                continue
+            for assign in values:
+                if assign.statement is original:
+                    note = MODULE_CONFIG[attr].note
+                    self.ctx.todo(CODE, assign.small, f"openai.{attr} is not carried over: {note}")
 
     def _is_config(self, small: cst.CSTNode) -> bool:
         facts: Facts = self.ctx.facts  # type: ignore[assignment]

@@ -1,0 +1,261 @@
+"""Property tests: generated OpenAI call sites go through the engine safely.
+
+Hypothesis builds small modules around one chat call, in the v0 style
+(``openai.ChatCompletion.create`` / ``acreate``) or the v1 style
+(``client.chat.completions.create``), with a random subset of real request
+parameters in random order, import aliases, Azure configuration, and the call
+placed in different syntactic homes (module level, function, method, return
+statement, async function, call argument, f-string, subscript chain, loop).
+
+For every such module the engine must:
+
+* not report an error (a crash or a failed self-check on valid input);
+* produce code that parses with LibCST and compiles with ``compile``;
+* be idempotent: migrating its own output changes nothing;
+* call ``.complete(...)`` only with keywords azure-ai-inference accepts
+  (anything else is a TypeError at run time, see sdk-reference section 1),
+  never with a positional argument (it would be sent as the raw body).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import List
+
+import libcst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from migrate_inference.config import Config
+from migrate_inference.engine import migrate_source
+from migrate_inference.findings import ERROR
+
+ALLOWED_COMPLETE_KEYWORDS = {
+    "messages",
+    "stream",
+    "frequency_penalty",
+    "presence_penalty",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "response_format",
+    "stop",
+    "tools",
+    "tool_choice",
+    "seed",
+    "model",
+    "model_extras",
+    "headers",
+    "read_timeout",
+    "connection_timeout",
+    "request_id",
+    "retry_total",
+    "params",
+    "raw_response_hook",
+}
+
+TOOLS_LITERAL = (
+    '[{"type": "function", "function": {"name": "lookup", "description": "Look a word up",'
+    ' "parameters": {"type": "object", "properties": {"word": {"type": "string"}},'
+    ' "required": ["word"]}}}]'
+)
+FUNCTIONS_LITERAL = (
+    '[{"name": "lookup", "description": "Look a word up", "parameters": {"type": "object",'
+    ' "properties": {"word": {"type": "string"}}}}]'
+)
+
+# Values are source text.  No backslashes, no single quotes: the call may be
+# placed inside a single-quoted f-string.
+PARAMETER_VALUES = {
+    "temperature": ["0", "0.7", "1.2", "TEMPERATURE"],
+    "max_tokens": ["16", "256", "max_tokens"],
+    "n": ["1", "3"],
+    "stop": ['"END"', '["END", "STOP"]', '["###"]', "stop_words"],
+    "user": ['"user-1234"', "user_id"],
+    "logit_bias": ['{"50256": -100}', "{1234: 5, 4321: -5}"],
+    "stream": ["True", "False"],
+    "top_p": ["0.9", "1"],
+    "seed": ["42", "None"],
+    "presence_penalty": ["0.5", "-0.5"],
+    "frequency_penalty": ["0.3"],
+    "tools": [TOOLS_LITERAL, "tools"],
+    "tool_choice": ['"auto"', '"none"', '{"type": "function", "function": {"name": "lookup"}}'],
+    "response_format": ['{"type": "json_object"}', '{"type": "text"}'],
+    "functions": [FUNCTIONS_LITERAL, "functions"],
+}
+
+PREAMBLE = f"""\
+TEMPERATURE = 0.2
+max_tokens = 128
+stop_words = ["\\n\\n", "END"]
+user_id = "user-42"
+tools = {TOOLS_LITERAL}
+functions = {FUNCTIONS_LITERAL}
+history = [
+    {{"role": "system", "content": "You are terse."}},
+    {{"role": "user", "content": "Define entropy."}},
+]
+"""
+
+MESSAGES = [
+    '[{"role": "user", "content": "Hello there"}]',
+    '[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Why is the sky blue?"}]',
+    "history",
+    "list(history)",
+]
+
+# Homes for a call.  {call} is the call expression, {acall} the awaited form
+# (async homes only); {client_setup} is indented to match.
+CONTEXTS = {
+    "module": "response = {call}\nprint(response)\n",
+    "function": "def ask(history):\n    response = {call}\n    return response\n",
+    "return": "def ask():\n    return {call}\n",
+    "argument": "results = []\nresults.append({call})\n",
+    "fstring": "print(f'answer: {{{call}}}')\n",
+    "subscript_chain": "text = {call}[\"choices\"][0][\"message\"][\"content\"]\n",
+    "attribute_chain": "text = ({call}).choices[0].message.content\n",
+    "loop": "for chunk in {call}:\n    print(chunk)\n",
+    "dict_value": "payload = {{\"answer\": {call}, \"source\": \"llm\"}}\n",
+    "conditional": "def ask(flag):\n    if flag:\n        return {call}\n    return None\n",
+    "async": "async def ask():\n    response = {acall}\n    return response\n",
+    "method": (
+        "class Assistant:\n"
+        "    def __init__(self):\n"
+        "{client_setup}"
+        "        self.history = []\n\n"
+        "    def ask(self, history):\n"
+        "        return {call}\n"
+    ),
+}
+
+
+@st.composite
+def parameter_subset(draw) -> List[str]:
+    names = draw(st.lists(st.sampled_from(sorted(PARAMETER_VALUES)), unique=True, max_size=8))
+    names = draw(st.permutations(names))
+    return [f"{name}={draw(st.sampled_from(PARAMETER_VALUES[name]))}" for name in names]
+
+
+def render_call(receiver: str, keywords: List[str], multiline: bool, indent: str) -> str:
+    if not multiline:
+        return f"{receiver}({', '.join(keywords)})"
+    inner = indent + "    "
+    body = "".join(f"{inner}{k},\n" for k in keywords)
+    return f"{receiver}(\n{body}{indent})"
+
+
+@st.composite
+def openai_module(draw) -> str:
+    style = draw(st.sampled_from(["v0", "v1"]))
+    context = draw(st.sampled_from(sorted(CONTEXTS)))
+    alias = draw(st.sampled_from(["openai", "oa"]))
+    azure = draw(st.booleans())
+    messages = draw(st.sampled_from(MESSAGES))
+    keywords = [f"messages={messages}"] + draw(parameter_subset())
+    lines = ["import os"]
+    lines.append("import openai" if alias == "openai" else "import openai as oa")
+
+    if style == "v0":
+        if azure:
+            lines += [
+                f'{alias}.api_type = "azure"',
+                f'{alias}.api_base = os.getenv("AZURE_OPENAI_ENDPOINT", "")',
+                f'{alias}.api_version = "2023-05-15"',
+                f'{alias}.api_key = os.getenv("AZURE_OPENAI_API_KEY", "")',
+            ]
+            keywords.insert(0, draw(st.sampled_from(['engine="gpt-35-turbo"', 'deployment_id="gpt-35-turbo"'])))
+        else:
+            lines.append(f'{alias}.api_key = os.getenv("OPENAI_API_KEY")')
+            keywords.insert(0, 'model="gpt-3.5-turbo"')
+        sync_receiver = f"{alias}.ChatCompletion.create"
+        async_receiver = f"{alias}.ChatCompletion.acreate"
+        client_setup = ""
+    else:
+        constructor = draw(st.sampled_from(["direct", "qualified"]))
+        if azure:
+            cls, acls = "AzureOpenAI", "AsyncAzureOpenAI"
+            args = (
+                'azure_endpoint=os.getenv("AZURE_OPENAI_ENDPOINT", ""), '
+                'api_key=os.getenv("AZURE_OPENAI_API_KEY", ""), api_version="2024-06-01"'
+            )
+            keywords.insert(0, 'model="gpt-4o"')
+        else:
+            cls, acls = "OpenAI", "AsyncOpenAI"
+            args = draw(st.sampled_from(["", 'api_key=os.environ.get("OPENAI_API_KEY")']))
+            keywords.insert(0, 'model="gpt-4o-mini"')
+        wanted = acls if context == "async" else cls
+        if constructor == "direct":
+            lines.append(f"from openai import {wanted}")
+            make = f"{wanted}({args})"
+        else:
+            make = f"{alias}.{wanted}({args})"
+        if context == "method":
+            client_setup = f"        self.client = {make}\n"
+            sync_receiver = "self.client.chat.completions.create"
+        else:
+            lines.append(f"client = {make}")
+            client_setup = ""
+            sync_receiver = "client.chat.completions.create"
+        async_receiver = sync_receiver
+
+    multiline = context != "fstring" and draw(st.booleans())
+    indent = {"function": "    ", "return": "    ", "async": "    ", "method": "        ", "conditional": "        "}.get(
+        context, ""
+    )
+    call = render_call(sync_receiver, keywords, multiline, indent)
+    acall = "await " + render_call(async_receiver, keywords, multiline, indent)
+    body = CONTEXTS[context].format(call=call, acall=acall, client_setup=client_setup)
+    return "\n".join(lines) + "\n\n" + PREAMBLE + "\n\n" + body
+
+
+def complete_call_problems(code: str) -> List[str]:
+    problems = []
+    for node in ast.walk(ast.parse(code)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "complete":
+            continue
+        if node.args:
+            problems.append(f"line {node.lineno}: .complete() called with positional arguments")
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                problems.append(f"line {node.lineno}: .complete(**...) splat")
+            elif keyword.arg not in ALLOWED_COMPLETE_KEYWORDS:
+                problems.append(f"line {node.lineno}: .complete({keyword.arg}=...) is not accepted by the SDK")
+    return problems
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(source=openai_module())
+def test_generated_call_sites_migrate_safely(source: str) -> None:
+    compile(source, "<generated>", "exec")  # the generator itself must be sound
+    config = Config()
+    result = migrate_source(source, config, "generated.py")
+    errors = [f for f in result.findings if f.kind == ERROR]
+    assert not errors, f"engine error on valid input: {errors}\n--- input ---\n{source}"
+    out = result.code
+
+    try:
+        libcst.parse_module(out)
+        compile(out, "<migrated>", "exec")
+    except (libcst.ParserSyntaxError, SyntaxError) as exc:
+        pytest.fail(f"output does not parse: {exc}\n--- input ---\n{source}\n--- output ---\n{out}")
+
+    again = migrate_source(out, config, "generated.py").code
+    assert again == out, f"not idempotent\n--- input ---\n{source}\n--- first ---\n{out}\n--- second ---\n{again}"
+
+    problems = complete_call_problems(out)
+    assert not problems, "\n".join(problems) + f"\n--- input ---\n{source}\n--- output ---\n{out}"
+
+
+def test_complete_call_checker_flags_bad_keywords() -> None:
+    """The checker above must catch what it claims to catch."""
+    bad = "client.complete([1], messages=[], n=2, **extra)\nclient.complete(messages=[], model_extras={})\n"
+    problems = complete_call_problems(bad)
+    assert len(problems) == 3, problems

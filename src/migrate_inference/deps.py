@@ -305,7 +305,8 @@ def _join_lines(lines: List[_Line]) -> str:
 
 
 def _dominant_ending(lines: List[_Line]) -> str:
-    return "\r\n" if sum(1 for line in lines if line.ending == "\r\n") * 2 > len(lines) else "\n"
+    ended = [line for line in lines if line.ending]
+    return "\r\n" if sum(1 for line in ended if line.ending == "\r\n") * 2 > len(ended) else "\n"
 
 
 _REQ_COMMENT = re.compile(r"(^|\s+)#.*$")

@@ -26,6 +26,7 @@ from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
 from migrate_inference.rules.messages import MessagesRule
+from migrate_inference.rules.out_of_scope import OutOfScopeRule
 from migrate_inference.rules.responses import ResponsesRule
 from migrate_inference.rules.v0_chat import Planner, V0ChatRule
 
@@ -76,6 +77,7 @@ def _migrate_module(module: cst.Module, config: Config):
         V0ChatRule(ctx, plan),
         MessagesRule(ctx),
         ResponsesRule(ctx, migrated),
+        OutOfScopeRule(ctx),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))

@@ -18,14 +18,15 @@ from migrate_inference.analysis.names import referents, string_value
 
 RESULT = "result"
 CREATED = "created"  # int on OpenAI; a datetime attribute on Azure (raw int under ["created"])
+RAW = "raw"  # an enum attribute on Azure that prints as `CompletionsFinishReason.STOPPED`; the raw str under [...]
 SCALAR = "scalar"
 
 # type -> {field: type of the field}; list types map to their element type under "[]".
 SCHEMA: Dict[str, Dict[str, str]] = {
     RESULT: {"id": SCALAR, "created": CREATED, "model": SCALAR, "choices": "choices", "usage": "usage"},
     "choices": {"[]": "choice"},
-    "choice": {"index": SCALAR, "finish_reason": SCALAR, "message": "message", "delta": "message"},
-    "message": {"role": SCALAR, "content": SCALAR, "tool_calls": "tool_calls"},
+    "choice": {"index": SCALAR, "finish_reason": RAW, "message": "message", "delta": "message"},
+    "message": {"role": RAW, "content": SCALAR, "tool_calls": "tool_calls"},
     "tool_calls": {"[]": "tool_call"},
     "tool_call": {"id": SCALAR, "type": SCALAR, "function": "function"},
     "function": {"name": SCALAR, "arguments": SCALAR},

@@ -16,6 +16,11 @@ from migrate_inference.rules.base import RuleContext
 
 CODE = "MI110"
 NAME = "chat_params"
+DOC_EXAMPLE = "logit_bias_user"
+WHEN_TODO = (
+    "For legacy `functions`/`function_call` (sent in model_extras), an unknown parameter (sent in "
+    "model_extras), a `response_format` that is not a literal text/json_object dict, and `organization`."
+)
 
 # Parameters the call rule handles itself (they choose or build the client).
 CLIENT_PARAMS = {"api_key", "api_base", "api_type", "api_version"}
@@ -133,25 +138,29 @@ def map_arguments(
         if merged_extras:
             value = cst.Dict([*extras, *[cst.StarredDictElement(v) for v in merged_extras]])
         out.append(_kw("model_extras", value, last_arg))
-    return _fix_commas(out, last_arg)
+    return _fix_commas(out, last_arg, list(call.args))
 
 
 def _extra(name: str, value: cst.BaseExpression) -> cst.DictElement:
     return cst.DictElement(cst.SimpleString(f'"{name}"'), value)
 
 
-def _fix_commas(args: List[cst.Arg], last_original: Optional[cst.Arg]) -> List[cst.Arg]:
-    """Keep the original layout: every arg but the last keeps a comma; the last keeps the
-    original last arg's trailing comma (or none)."""
+def _fix_commas(args: List[cst.Arg], last_original: Optional[cst.Arg], originals: List[cst.Arg]) -> List[cst.Arg]:
+    """Keep the original layout: args between others take the comma (and line break) of the
+    original args between others; the last keeps the original last arg's trailing comma."""
     if not args:
         return args
+    middle = next(
+        (a.comma for a in originals[:-1] if isinstance(a.comma, cst.Comma)),
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+    )
+    last_comma = last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
     fixed = []
     for i, arg in enumerate(args):
         if i < len(args) - 1:
-            if arg.comma is cst.MaybeSentinel.DEFAULT:
-                arg = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            if arg.comma is cst.MaybeSentinel.DEFAULT or arg.comma is last_comma:
+                arg = arg.with_changes(comma=middle)
         else:
-            comma = last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
-            arg = arg.with_changes(comma=comma)
+            arg = arg.with_changes(comma=last_comma)
         fixed.append(arg)
     return fixed

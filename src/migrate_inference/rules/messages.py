@@ -16,6 +16,8 @@ from migrate_inference.rules.base import RuleContext
 
 CODE = "MI120"
 NAME = "messages"
+DOC_EXAMPLE = "append_in_loop"
+WHEN_TODO = "Never: a dict that cannot be converted safely stays a dict, which the SDK accepts."
 
 
 class MessagesRule:

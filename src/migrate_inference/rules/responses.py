@@ -18,6 +18,7 @@ import libcst as cst
 from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.responses import (
     CREATED,
+    RAW,
     MAPPING_METHODS,
     RESULT,
     SCALAR,
@@ -29,6 +30,8 @@ from migrate_inference.rules.base import RuleContext
 
 CODE = "MI130"
 NAME = "responses"
+DOC_EXAMPLE = "mixed_access"
+WHEN_TODO = "Never: an expression that cannot be typed as a chat result is left as it is."
 
 
 class ResponsesRule:
@@ -40,6 +43,19 @@ class ResponsesRule:
         self.migrated_calls = set(migrated_calls)
         self.types: Dict[int, str] = {}
         self.store_depth = 0
+        self.fstring_quotes: list = []
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self.fstring_quotes.append(node.quote[0])
+
+    def leave_FormattedString(self, original, updated):
+        self.fstring_quotes.pop()
+        return updated
+
+    def _string(self, value: str) -> cst.SimpleString:
+        """A string literal that is valid where it lands (inside an f-string: the other quote)."""
+        quote = "'" if self.fstring_quotes and self.fstring_quotes[-1] == '"' else '"'
+        return cst.SimpleString(f"{quote}{value}{quote}")
 
     def _type(self, node: cst.CSTNode) -> Optional[str]:
         return self.types.get(id(node))
@@ -75,7 +91,7 @@ class ResponsesRule:
         if key is None:
             return self._mark(updated, element_type(owner) if owner != RESULT else None)
         kind = field_type(owner, key)
-        if kind is None or kind == CREATED or self.store_depth or self.ctx.suppressed():
+        if kind is None or kind in (CREATED, RAW) or self.store_depth or self.ctx.suppressed():
             return self._mark(updated, kind)
         self.ctx.rewrite(CODE, original, f'["{key}"] -> .{key}')
         new = cst.Attribute(value=updated.value, attr=cst.Name(key), lpar=updated.lpar, rpar=updated.rpar)
@@ -89,21 +105,22 @@ class ResponsesRule:
         kind = field_type(owner, name)
         if name in MAPPING_METHODS or name in TO_DICT_METHODS or self.store_depth or self.ctx.suppressed():
             return updated
-        if kind == CREATED:
-            self.ctx.rewrite(CODE, original, '.created -> ["created"] (the attribute is a datetime on Azure)')
+        if kind in (CREATED, RAW):
+            why = "a datetime" if kind == CREATED else "an enum that prints as its class name"
+            self.ctx.rewrite(CODE, original, f'.{name} -> ["{name}"] (the attribute is {why} on Azure)')
             new = cst.Subscript(
                 value=updated.value,
-                slice=[cst.SubscriptElement(cst.Index(cst.SimpleString('"created"')))],
+                slice=[cst.SubscriptElement(cst.Index(self._string(name)))],
                 lpar=updated.lpar,
                 rpar=updated.rpar,
             )
-            return self._mark(new, CREATED)
+            return self._mark(new, kind)
         if kind is not None:
             return self._mark(updated, kind)
         self.ctx.rewrite(CODE, original, f'.{name} -> .get("{name}") (not a declared field on Azure)')
         return cst.Call(
             func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
-            args=[cst.Arg(cst.SimpleString(f'"{name}"'))],
+            args=[cst.Arg(self._string(name))],
             lpar=updated.lpar,
             rpar=updated.rpar,
         )

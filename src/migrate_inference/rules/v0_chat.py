@@ -5,7 +5,7 @@ The client is built from the module's v0 configuration (`openai.api_key`,
 be evaluated at module level) or from environment variables.  It is built lazily,
 by a cached accessor function, so importing the migrated module reads nothing and
 fails on nothing the original did not, and a `load_dotenv()` that runs before the
-first call still counts.  See docs/rules.md#v0_chat.
+first call still counts.
 """
 
 from __future__ import annotations
@@ -26,7 +26,15 @@ from migrate_inference.rules.base import RuleContext, _has_ignore
 
 CODE = "MI100"
 NAME = "v0_chat"
-OUT_OF_SCOPE_CODE = "MI900"
+DOC_EXAMPLE = "azure_v0_engine"
+WHEN_TODO = (
+    "When the call passes `**kwargs` or positional arguments; when the module config is set to different "
+    "values, inside a condition, or from a function's local value; when the model comes from a variable "
+    "(deployment style: the call is migrated, the TODO asks for a client per deployment); when "
+    "`openai.ChatCompletion.create` is used as a value or the openai module is stored in a variable; "
+    "for `api_type=\"azure_ad\"` (the token becomes DefaultAzureCredential()); for config with no "
+    "equivalent (`organization`, `proxy`, ...)."
+)
 AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
 
 
@@ -305,18 +313,6 @@ class V0ChatRule:
 
     # -- the calls ----------------------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
-        if original in facts.out_of_scope:
-            name = facts.out_of_scope[original]
-            if not self.ctx.suppressed():
-                what = name.rsplit(".", 1)[0]
-                hint = (
-                    "planned: EmbeddingsClient.embed(input=[...])"
-                    if what == "openai.Embedding"
-                    else "it has no azure-ai-inference equivalent"
-                )
-                self.ctx.todo(OUT_OF_SCOPE_CODE, original, f"{name} is not migrated: {hint}")
-            return updated
         cp = self.plan.calls.get(original)
         if cp is None:
             return updated

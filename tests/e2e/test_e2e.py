@@ -18,6 +18,13 @@ longer imports openai, exits 0, sends the same requests as the original
 programs the original is run too, with the real openai SDK against the same
 server; for v0 programs expected.json stands in for it.
 ``e2e-reference/<name>`` runs the same checks on ``reference.py``.
+
+Environment: the programs see both variable families, the OpenAI ones the
+originals read (OPENAI_API_KEY, OPENAI_API_BASE, OPENAI_BASE_URL,
+AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY) and the ones migrated code reads
+(AZURE_OPENAI_CHAT_ENDPOINT / _KEY, AZURE_OPENAI_EMBEDDINGS_ENDPOINT / _KEY,
+each endpoint a full deployment URL named after the deployment the original
+used first, plus AZURE_OPENAI_CHAT_ENDPOINT_<DEPLOYMENT> per deployment).
 """
 
 from __future__ import annotations
@@ -26,11 +33,12 @@ import ast
 import difflib
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -94,8 +102,19 @@ def server():
         yield fake
 
 
-def environment(server: FakeServer, case: Case, chat: str, embeddings: str) -> Dict[str, str]:
-    """Both variable families: what the original reads and what the migration reads."""
+def slug(name: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_").upper()
+
+
+def environment(
+    server: FakeServer, case: Case, chat: str, embeddings: str, deployments: Sequence[Tuple[str, str]] = ()
+) -> Dict[str, str]:
+    """Both variable families: what the original reads and what the migration reads.
+
+    `deployments` lists (kind, model) pairs the original used; each also gets
+    its own endpoint variable, ``AZURE_OPENAI_CHAT_ENDPOINT_<MODEL>`` (model in
+    upper snake case), for code that talks to more than one deployment.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
@@ -121,6 +140,9 @@ def environment(server: FakeServer, case: Case, chat: str, embeddings: str) -> D
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
+    for kind, model in deployments:
+        family = "CHAT" if kind == "chat" else "EMBEDDINGS"
+        env[f"AZURE_OPENAI_{family}_ENDPOINT_{slug(model)}"] = f"{url}/openai/deployments/{model}"
     for key, value in case.scenario.get("env", {}).items():
         env[key] = value.replace("{url}", url)
     return env
@@ -199,6 +221,7 @@ def check_against_original(
         case,
         first_model(original.requests, "chat", DEFAULT_CHAT_DEPLOYMENT),
         first_model(original.requests, "embeddings", DEFAULT_EMBEDDINGS_DEPLOYMENT),
+        sorted({(r.kind, r.model) for r in original.requests if r.kind and r.model}),
     )
     migrated = run_program(server, case, migrated_source, tmp_path / "migrated", env)
     if migrated.returncode != 0:

@@ -11,7 +11,7 @@ from migrate_inference import mapping
 
 COMPLETE = inspect.signature(ChatCompletionsClient.complete).parameters
 EMBED = inspect.signature(EmbeddingsClient.embed).parameters
-FIRST_CLASS = (mapping.KEEP, mapping.STOP, mapping.RESPONSE_FORMAT)
+FIRST_CLASS = (mapping.KEEP, mapping.STOP, mapping.LIST, mapping.RESPONSE_FORMAT)
 
 
 def _keyword_only(params, name):
@@ -89,7 +89,7 @@ def test_pipeline_keywords_really_work_per_call():
     assert request.headers["extra-parameters"] == "pass-through"
 
 
-@pytest.mark.parametrize("row", [r for r in mapping.EMBEDDINGS.values() if r.action == mapping.KEEP], ids=lambda r: r.param)
+@pytest.mark.parametrize("row", [r for r in mapping.EMBEDDINGS.values() if r.action in FIRST_CLASS], ids=lambda r: r.param)
 def test_first_class_embedding_rows_are_keywords_of_embed(row):
     assert _keyword_only(EMBED, row.target)
 

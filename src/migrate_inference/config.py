@@ -32,6 +32,8 @@ class Config:
     api_version: Optional[str] = None  # None: DEFAULT_API_VERSION for deployment endpoints
     endpoint_env: Optional[str] = None
     key_env: Optional[str] = None
+    embeddings_endpoint_env: Optional[str] = None
+    embeddings_key_env: Optional[str] = None
     select: FrozenSet[str] = field(default_factory=frozenset)
     ignore: FrozenSet[str] = field(default_factory=frozenset)
 
@@ -42,6 +44,16 @@ class Config:
     @property
     def chat_key_env(self) -> str:
         return self.key_env or DEFAULT_ENV[self.endpoint_style][1]
+
+    def endpoint_env_for(self, api: str) -> str:
+        if api == "embeddings":
+            return self.embeddings_endpoint_env or DEFAULT_EMBEDDINGS_ENV[self.endpoint_style][0]
+        return self.chat_endpoint_env
+
+    def key_env_for(self, api: str) -> str:
+        if api == "embeddings":
+            return self.embeddings_key_env or DEFAULT_EMBEDDINGS_ENV[self.endpoint_style][1]
+        return self.chat_key_env
 
     @property
     def effective_api_version(self) -> Optional[str]:

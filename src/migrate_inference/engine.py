@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper
 
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.messages import MessageDicts
-from migrate_inference.analysis.responses import ResponseTypes
+from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
@@ -70,13 +70,14 @@ def _migrate_module(module: cst.Module, config: Config):
         return module.code, []
     plan = Planner(facts, config, wrapper).run()
     migrated = plan.migrated
-    facts.messages = MessageDicts(wrapper, migrated).found
-    facts.responses = ResponseTypes(wrapper, migrated)
+    roots = {call: ROOTS[plan.calls[call].call.api] for call in migrated}
+    facts.messages = MessageDicts(wrapper, [c for c in migrated if plan.calls[c].call.api == "chat"]).found
+    facts.responses = ResponseTypes(wrapper, roots)
     ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         MessagesRule(ctx),
-        ResponsesRule(ctx, migrated),
+        ResponsesRule(ctx, roots),
         OutOfScopeRule(ctx),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]

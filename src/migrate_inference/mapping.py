@@ -15,6 +15,7 @@ from typing import Dict, Optional
 # Actions
 KEEP = "keep"  # first-class keyword of complete()/embed(): passed through as it is
 STOP = "stop"  # first-class, but a bare string becomes a one-item list
+LIST = "list"  # first-class, and a bare string becomes a one-item list (embeddings input)
 RESPONSE_FORMAT = "response_format"  # first-class after rewriting the OpenAI dict form
 MODEL = "model"  # names the model: into the endpoint (deployment style) or model= (models style)
 DEPLOYMENT = "deployment"  # Azure v0 engine=/deployment_id=: always names a deployment
@@ -134,7 +135,7 @@ CHAT_V1_OVERRIDES: Dict[str, Row] = _rows(
 )
 
 EMBEDDINGS: Dict[str, Row] = _rows(
-    Row("input", KEEP, "input", "always a list (a single string becomes a one-item list)"),
+    Row("input", LIST, "input", "a literal string becomes a one-item list"),
     Row("dimensions", KEEP, "dimensions", "first-class keyword of embed()"),
     Row("encoding_format", KEEP, "encoding_format", "first-class; base64 is no longer decoded for you (TODO)"),
     Row("model", MODEL, "model", "deployment style: into the endpoint; models style: model="),
@@ -156,6 +157,7 @@ EMBEDDINGS: Dict[str, Row] = _rows(
 MODULE_CONFIG: Dict[str, Row] = _rows(
     Row("api_key", CLIENT, "credential", "AzureKeyCredential(<value>); the expression is kept", api="v0"),
     Row("api_base", CLIENT, "endpoint", "the Azure resource for api_type azure; otherwise replaced by the endpoint variable", api="v0"),
+    Row("base_url", CLIENT, "endpoint", "v1 module client: like api_base", api="v1"),
     Row("api_type", CLIENT, None, '"azure"/"azure_ad" mark api_base as an Azure OpenAI resource', api="v0"),
     Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
     Row("organization", TODO, None, "no equivalent in azure-ai-inference; send an OpenAI-Organization header only if the endpoint needs it", api="v0"),

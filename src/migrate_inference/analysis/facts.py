@@ -20,8 +20,16 @@ from migrate_inference.analysis.names import imported_names, is_global, referent
 from migrate_inference.analysis.responses import ResponseTypes
 from migrate_inference.mapping import MODULE_CONFIG
 
-V0_CHAT = {"openai.ChatCompletion.create": False, "openai.ChatCompletion.acreate": True}
-V0_CHAT_REFS = {"openai.ChatCompletion", *V0_CHAT}
+# qualified name -> (api, is_async, generation).  `openai.chat.completions.create` is v1's
+# module-level client, configured like v0 by `openai.api_key = ...`.
+V0_CALLS = {
+    "openai.ChatCompletion.create": ("chat", False, "v0"),
+    "openai.ChatCompletion.acreate": ("chat", True, "v0"),
+    "openai.Embedding.create": ("embeddings", False, "v0"),
+    "openai.Embedding.acreate": ("embeddings", True, "v0"),
+    "openai.chat.completions.create": ("chat", False, "v1"),
+    "openai.embeddings.create": ("embeddings", False, "v1"),
+}
 V0_OUT_OF_SCOPE_PREFIXES = (
     "openai.Completion.",
     "openai.Edit.",
@@ -35,9 +43,8 @@ V0_OUT_OF_SCOPE_PREFIXES = (
     "openai.Engine.",
     "openai.Deployment.",
     "openai.Customer.",
-    "openai.Embedding.",
 )
-BLOCKING_CONFIG = ("api_key", "api_base", "api_type", "api_version")
+BLOCKING_CONFIG = ("api_key", "api_base", "base_url", "api_type", "api_version")
 AZURE_API_TYPES = {"azure", "azure_ad", "azuread"}
 AAD_API_TYPES = {"azure_ad", "azuread"}
 ENV_READERS = {"os.getenv", "os.environ.get", "os.environ"}
@@ -57,8 +64,12 @@ class ConfigAssign:
 
 @dataclass
 class ChatCall:
+    """One call of the module-level API (v0, or v1's module client): chat or embeddings."""
+
     node: cst.Call
     is_async: bool
+    api: str  # "chat" or "embeddings"
+    generation: str  # "v0" or "v1"
     kwargs: Dict[str, cst.Arg]
     has_splat: bool
     has_positional: bool
@@ -100,6 +111,8 @@ class Facts:
 
     def api_type(self) -> Optional[str]:
         value = self.config_value("api_type")
+        if value is None and self.config_value("azure_endpoint") is not None:
+            return "azure"
         if value is None:
             return None
         literal = string_value(value.value)
@@ -126,14 +139,14 @@ class _Collector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         names = self._imported(node.func)
         for name in names:
-            if name in V0_CHAT:
-                self.facts.chat_calls[node] = self._chat_call(node, V0_CHAT[name])
+            if name in V0_CALLS:
+                self.facts.chat_calls[node] = self._chat_call(node, *V0_CALLS[name])
                 return
             if name.startswith(V0_OUT_OF_SCOPE_PREFIXES):
                 self.facts.out_of_scope[node] = name
                 return
 
-    def _chat_call(self, node: cst.Call, is_async: bool) -> ChatCall:
+    def _chat_call(self, node: cst.Call, api: str, is_async: bool, generation: str) -> ChatCall:
         kwargs: Dict[str, cst.Arg] = {}
         has_splat = has_positional = False
         for arg in node.args:
@@ -152,6 +165,8 @@ class _Collector(cst.CSTVisitor):
         return ChatCall(
             node=node,
             is_async=is_async,
+            api=api,
+            generation=generation,
             kwargs=kwargs,
             has_splat=has_splat,
             has_positional=has_positional,
@@ -172,7 +187,7 @@ class _Collector(cst.CSTVisitor):
         if not names:
             return
         parent = self.get_metadata(ParentNodeProvider, node, None)
-        if names & set(V0_CHAT):
+        if names & set(V0_CALLS):
             if not (isinstance(parent, cst.Call) and parent.func is node):
                 self.facts.chat_refs.append(node)
             return

@@ -17,6 +17,7 @@ from libcst.metadata import ScopeProvider
 from migrate_inference.analysis.names import referents, string_value
 
 RESULT = "result"
+EMBEDDINGS_RESULT = "embeddings_result"
 CREATED = "created"  # int on OpenAI; a datetime attribute on Azure (raw int under ["created"])
 RAW = "raw"  # an enum attribute on Azure that prints as `CompletionsFinishReason.STOPPED`; the raw str under [...]
 SCALAR = "scalar"
@@ -31,7 +32,12 @@ SCHEMA: Dict[str, Dict[str, str]] = {
     "tool_call": {"id": SCALAR, "type": SCALAR, "function": "function"},
     "function": {"name": SCALAR, "arguments": SCALAR},
     "usage": {"prompt_tokens": SCALAR, "completion_tokens": SCALAR, "total_tokens": SCALAR},
+    EMBEDDINGS_RESULT: {"id": SCALAR, "model": SCALAR, "data": "embedding_items", "usage": "embedding_usage"},
+    "embedding_items": {"[]": "embedding_item"},
+    "embedding_item": {"embedding": SCALAR, "index": SCALAR},
+    "embedding_usage": {"prompt_tokens": SCALAR, "total_tokens": SCALAR},
 }
+ROOTS = {"chat": RESULT, "embeddings": EMBEDDINGS_RESULT}
 
 # Methods of the mapping protocol: left as they are.
 MAPPING_METHODS = {"get", "keys", "items", "values", "pop", "setdefault", "update", "copy", "as_dict"}
@@ -54,9 +60,9 @@ def element_type(owner: Optional[str]) -> Optional[str]:
 class ResponseTypes:
     """Typed Name accesses, computed once on the original tree."""
 
-    def __init__(self, wrapper: cst.MetadataWrapper, result_calls: Iterable[cst.Call]) -> None:
+    def __init__(self, wrapper: cst.MetadataWrapper, result_calls: Dict[cst.Call, str]) -> None:
         self.scopes = wrapper.resolve(ScopeProvider)
-        self.result_calls: Set[cst.Call] = set(result_calls)
+        self.result_calls: Dict[cst.Call, str] = dict(result_calls)
         self.target_types: Dict[cst.Name, str] = {}
         self.name_types: Dict[cst.Name, str] = {}
         if not self.result_calls:
@@ -74,8 +80,6 @@ class ResponseTypes:
                     changed = True
             if not changed:
                 break
-        for target in list(self.target_types):
-            pass
         self._type_accesses(bindings.names)
 
     def _type_accesses(self, names: List[cst.Name]) -> None:
@@ -99,7 +103,7 @@ class ResponseTypes:
 
     def static_type(self, expr: cst.BaseExpression) -> Optional[str]:
         if isinstance(expr, cst.Call) and expr in self.result_calls:
-            return RESULT
+            return self.result_calls[expr]
         if isinstance(expr, cst.Await):
             return self.static_type(expr.expression)
         if isinstance(expr, cst.Name):

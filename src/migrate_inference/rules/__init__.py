@@ -24,6 +24,7 @@ RULES: List[RuleInfo] = [
     RuleInfo("chat_params", "MI110", "request parameters moved by the mapping table"),
     RuleInfo("messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."),
     RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),
+    RuleInfo("embeddings", "MI230", "openai.Embedding.create and <client>.embeddings.create to EmbeddingsClient.embed"),
     RuleInfo("out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"),
 ]
 

@@ -6,7 +6,7 @@ The table is `mapping.CHAT`; this module only applies it to one call's keywords.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -54,16 +54,24 @@ def _response_format(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     return None
 
 
+def lookup(api: str, generation: str) -> Callable[[str], Optional[mapping.Row]]:
+    """The table for one kind of call: chat or embeddings, v0 or v1 semantics."""
+    if api == "embeddings":
+        return mapping.EMBEDDINGS.get
+    return lambda param: mapping.chat_row(param, generation)
+
+
 def map_arguments(
     ctx: RuleContext,
     call: cst.Call,
     original: cst.Call,
     *,
-    api: str,
+    lookup: Callable[[str], Optional[mapping.Row]],
     keep_model: bool,
     drop: Tuple[str, ...] = (),
+    code: str = CODE,
 ) -> List[cst.Arg]:
-    """The keywords of `complete()` for one OpenAI call, per the mapping table.
+    """The keywords of `complete()`/`embed()` for one OpenAI call, per the mapping table.
 
     `keep_model`: the model/engine/deployment_id value goes to `model=` (models
     style) instead of into the endpoint.  `drop`: keywords the caller consumed.
@@ -80,17 +88,28 @@ def map_arguments(
         name = arg.keyword.value
         if name in drop or name in CLIENT_PARAMS:
             continue
-        row = mapping.chat_row(name, api)
+        row = lookup(name)
         if row is None:
             extras.append(_extra(name, arg.value))
             ctx.todo(
-                CODE,
+                code,
                 original,
                 f"unknown parameter `{name}` is sent in model_extras; check that the endpoint accepts it",
             )
             continue
         action = row.action
         if action == mapping.KEEP:
+            if name == "encoding_format" and string_value(arg.value) == "base64":
+                ctx.todo(
+                    code,
+                    original,
+                    "encoding_format=\"base64\": azure-ai-inference returns the base64 string and does not "
+                    "decode it (OpenAI did); decode embedding with base64 + numpy, or drop encoding_format",
+                )
+            out.append(arg)
+        elif action == mapping.LIST:
+            if isinstance(arg.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+                arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             out.append(arg)
         elif action == mapping.STOP:
             if isinstance(arg.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
@@ -101,7 +120,7 @@ def map_arguments(
             if value is None:
                 out.append(arg)
                 ctx.todo(
-                    CODE,
+                    code,
                     original,
                     "response_format must be \"text\", \"json_object\" or a JsonSchemaFormat "
                     "(azure.ai.inference.models); dicts raise ValueError",
@@ -118,7 +137,7 @@ def map_arguments(
             extras.append(_extra(name, arg.value))
             if name in ("functions", "function_call"):
                 ctx.todo(
-                    CODE,
+                    code,
                     original,
                     f"legacy `{name}` is sent in model_extras; convert it to "
                     + ("tools=[ChatCompletionsToolDefinition(...)]" if name == "functions" else "tool_choice=")
@@ -129,10 +148,10 @@ def map_arguments(
         elif action in (mapping.RENAME, mapping.PIPELINE):
             out.append(arg.with_changes(keyword=cst.Name(row.target)))
         elif action == mapping.DROP:
-            ctx.rewrite(CODE, original, f"dropped `{name}`: {row.note}")
+            ctx.rewrite(code, original, f"dropped `{name}`: {row.note}")
         elif action == mapping.TODO:
             out.append(arg)
-            ctx.todo(CODE, original, f"`{name}` has no azure-ai-inference equivalent: {row.note}")
+            ctx.todo(code, original, f"`{name}` has no azure-ai-inference equivalent: {row.note}")
     if extras or merged_extras:
         value: cst.BaseExpression = cst.Dict(extras)
         if merged_extras:

@@ -38,9 +38,9 @@ class ResponsesRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, migrated_calls) -> None:
+    def __init__(self, ctx: RuleContext, roots: Dict[cst.Call, str]) -> None:
         self.ctx = ctx
-        self.migrated_calls = set(migrated_calls)
+        self.roots = roots
         self.types: Dict[int, str] = {}
         self.store_depth = 0
         self.fstring_quotes: list = []
@@ -126,8 +126,8 @@ class ResponsesRule:
         )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if original in self.migrated_calls:
-            return self._mark(updated, RESULT)
+        if original in self.roots:
+            return self._mark(updated, self.roots[original])
         func = updated.func
         if not isinstance(func, cst.Attribute):
             return updated

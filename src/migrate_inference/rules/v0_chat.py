@@ -1,5 +1,9 @@
 """MI100 v0_chat: `openai.ChatCompletion.create/acreate` to `ChatCompletionsClient.complete`.
 
+Also `openai.Embedding.create/acreate` to `EmbeddingsClient.embed`, and v1's
+module-level client (`openai.chat.completions.create` after `openai.api_key = ...`),
+which is configured the same way.
+
 The client is built from the module's v0 configuration (`openai.api_key`,
 `api_base`, `api_type`, `api_version`, wherever they are set, when their value can
 be evaluated at module level) or from environment variables.  It is built lazily,
@@ -21,7 +25,7 @@ from migrate_inference.analysis.facts import AAD_API_TYPES, AZURE_API_TYPES, BLO
 from migrate_inference.analysis.names import string_value
 from migrate_inference.config import MODELS, Config
 from migrate_inference.mapping import MODULE_CONFIG
-from migrate_inference.rules import chat_params
+from migrate_inference.rules import chat_params, embeddings
 from migrate_inference.rules.base import RuleContext, _has_ignore
 
 CODE = "MI100"
@@ -46,10 +50,20 @@ def _literal(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+CLIENT_CLASSES = {
+    ("chat", False): "ChatCompletionsClient",
+    ("chat", True): "AsyncChatCompletionsClient",
+    ("embeddings", False): "EmbeddingsClient",
+    ("embeddings", True): "AsyncEmbeddingsClient",
+}
+METHODS = {"chat": "complete", "embeddings": "embed"}
+
+
 @dataclass(frozen=True)
 class ClientSpec:
     """One client the migrated module needs."""
 
+    api: str  # "chat" or "embeddings"
     is_async: bool
     endpoint: str  # code; may use the accessor's `deployment` parameter
     credential: str  # code
@@ -80,6 +94,10 @@ class Plan:
     @property
     def migrated(self) -> List[cst.Call]:
         return [c for c, p in self.calls.items() if p.todo is None]
+
+
+def rule_code(api: str) -> str:
+    return embeddings.CODE if api == "embeddings" else CODE
 
 
 def _suppressed(node: cst.CSTNode, parents) -> bool:
@@ -139,20 +157,23 @@ class Planner:
             return "engine" in call.kwargs or "deployment_id" in call.kwargs
         return False
 
-    def _credential(self, key_code: Optional[str], api_type: Optional[str]) -> Tuple[str, bool, Optional[str]]:
+    def _credential(
+        self, key_code: Optional[str], api_type: Optional[str], api: str, is_async: bool
+    ) -> Tuple[str, bool, Optional[str]]:
         """(credential code, needs scopes, note)."""
         deployment_style = self.config.endpoint_style != MODELS
+        entra = "AsyncDefaultAzureCredential()" if is_async else "DefaultAzureCredential()"
         if self.config.credential == "entra":
-            return "DefaultAzureCredential()", deployment_style, None
+            return entra, deployment_style, None
         if api_type in AAD_API_TYPES:
             return (
-                "DefaultAzureCredential()",
+                entra,
                 deployment_style,
                 "api_type azure_ad: the Entra token in api_key is replaced by DefaultAzureCredential(); "
                 "check that it finds the same identity",
             )
         if key_code is None:
-            key_code = f'os.environ["{self.config.chat_key_env}"]'
+            key_code = f'os.environ["{self.config.key_env_for(api)}"]'
         return f"AzureKeyCredential({key_code})", False, None
 
     def _spec_for(self, cp: CallPlan, literal_deployments: List[str]) -> None:
@@ -164,13 +185,14 @@ class Planner:
             literal = string_value(kw["api_type"].value)
             api_type = literal.lower() if literal else "unknown"
         key_code = per_call.get("api_key", self.config_code.get("api_key"))
-        base_code = per_call.get("api_base", self.config_code.get("api_base"))
+        base_code = per_call.get("api_base", self.config_code.get("api_base", self.config_code.get("base_url")))
         version_code = per_call.get("api_version", self.config_code.get("api_version"))
         if version_code is None and self.config.effective_api_version:
             version_code = _literal(self.config.effective_api_version)
         if self.config.api_version:
             version_code = _literal(self.config.api_version)
-        credential, scopes, note = self._credential(key_code, api_type)
+        credential, scopes, note = self._credential(key_code, api_type, call.api, call.is_async)
+        env = self.config.endpoint_env_for(call.api)
         if note:
             cp.notes.append(note)
         cp.inline = bool(per_call)
@@ -178,7 +200,7 @@ class Planner:
         parameterized = False
         if models_style:
             cp.keep_model = True
-            endpoint = f'os.environ["{self.config.chat_endpoint_env}"]'
+            endpoint = f'os.environ["{env}"]'
             if self.config.api_version is None:
                 version_code = None
         elif base_code is not None and self._azure(call, api_type):
@@ -205,10 +227,8 @@ class Planner:
         else:
             if base_code is not None:
                 cp.notes.append(
-                    f"api_base was {base_code}, not an Azure OpenAI resource: the endpoint now comes from "
-                    f"{self.config.chat_endpoint_env}"
+                    f"api_base was {base_code}, not an Azure OpenAI resource: the endpoint now comes from {env}"
                 )
-            env = self.config.chat_endpoint_env
             if call.deployment is not None and call.deployment_literal is None:
                 cp.keep_model = True
                 cp.notes.append(
@@ -219,6 +239,7 @@ class Planner:
                 env = f"{env}_{_slug(call.deployment_literal).upper()}"
             endpoint = f'os.environ["{env}"]'
         cp.spec = ClientSpec(
+            api=call.api,
             is_async=call.is_async,
             endpoint=endpoint,
             credential=credential,
@@ -229,7 +250,10 @@ class Planner:
 
     def run(self) -> Plan:
         calls = list(self.facts.chat_calls.values())
-        literal = sorted({c.deployment_literal for c in calls if c.deployment_literal is not None})
+        literal = {
+            api: sorted({c.deployment_literal for c in calls if c.api == api and c.deployment_literal is not None})
+            for api in METHODS
+        }
         for call in calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
@@ -239,25 +263,25 @@ class Planner:
             if call.has_splat:
                 cp.todo = (
                     "parameters come from a ** dict: move model/engine/deployment_id and api_* into the "
-                    "client, and n/user/logit_bias/... into model_extras, then call client.complete(...)"
+                    f"client, and n/user/logit_bias/... into model_extras, then call client.{METHODS[call.api]}(...)"
                 )
                 continue
             if call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
                 continue
             if self.ambiguous:
-                cp.todo = f"{self.ambiguous}: build a ChatCompletionsClient from it by hand"
+                cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"
                 continue
-            self._spec_for(cp, literal)
+            self._spec_for(cp, literal[call.api])
             if cp.todo is None and cp.spec is not None and not cp.inline:
-                self._accessor(cp.spec, cp.call.deployment_literal if len(literal) > 1 else None)
+                self._accessor(cp.spec, cp.call.deployment_literal if len(literal[call.api]) > 1 else None)
         self._consume_config()
         return self.plan
 
     def _accessor(self, spec: ClientSpec, deployment: Optional[str]) -> None:
         if spec in self.plan.accessors:
             return
-        base = "_async_chat_client" if spec.is_async else "_chat_client"
+        base = ("_async_" if spec.is_async else "_") + spec.api + "_client"
         if deployment and not spec.parameterized and "_" + _slug(deployment).upper() in spec.endpoint:
             base = f"{base}_{_slug(deployment).lower()}"
         self.plan.accessors[spec] = _fresh(base, self.taken)
@@ -285,7 +309,7 @@ class Planner:
 
 def client_call_code(spec: ClientSpec, indent: str = "") -> str:
     """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
-    cls = "AsyncChatCompletionsClient" if spec.is_async else "ChatCompletionsClient"
+    cls = CLIENT_CLASSES[spec.api, spec.is_async]
     args = [f"endpoint={spec.endpoint}", f"credential={spec.credential}"]
     if spec.scopes:
         args.append(f'credential_scopes=["{AOAI_SCOPE}"]')
@@ -295,6 +319,21 @@ def client_call_code(spec: ClientSpec, indent: str = "") -> str:
         return f"{cls}({', '.join(args)})"
     inner = indent + "    "
     return f"{cls}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
+
+
+def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
+    """The imports a client built from `spec` needs."""
+    cls = CLIENT_CLASSES[spec.api, spec.is_async]
+    if spec.is_async:
+        ctx.need_import("azure.ai.inference.aio", cls.replace("Async", "", 1), cls)
+    else:
+        ctx.need_import("azure.ai.inference", cls)
+    if "AzureKeyCredential" in spec.credential:
+        ctx.need_import("azure.core.credentials", "AzureKeyCredential")
+    if "AsyncDefaultAzureCredential" in spec.credential:
+        ctx.need_import("azure.identity.aio", "DefaultAzureCredential", "AsyncDefaultAzureCredential")
+    elif "DefaultAzureCredential" in spec.credential:
+        ctx.need_import("azure.identity", "DefaultAzureCredential")
 
 
 def accessor_source(spec: ClientSpec, name: str) -> str:
@@ -318,7 +357,7 @@ class V0ChatRule:
             return updated
         if cp.todo is not None:
             if cp.todo:
-                self.ctx.todo(CODE, original, cp.todo)
+                self.ctx.todo(rule_code(cp.call.api), original, cp.todo)
             return updated
         return self._rewrite(cp, original, updated)
 
@@ -334,27 +373,23 @@ class V0ChatRule:
             client = cst.parse_expression(f"{name}({arg})")
         drop: Tuple[str, ...] = () if cp.keep_model else ("model", "engine", "deployment_id")
         args = chat_params.map_arguments(
-            self.ctx, updated, original, api="v0", keep_model=cp.keep_model, drop=drop
+            self.ctx,
+            updated,
+            original,
+            lookup=chat_params.lookup(spec.api, cp.call.generation),
+            keep_model=cp.keep_model,
+            drop=drop,
+            code=chat_params.CODE if spec.api == "chat" else embeddings.CODE,
         )
         for note in cp.notes:
-            self.ctx.todo(CODE, original, note)
-        verb = "acreate" if cp.call.is_async else "create"
-        self.ctx.rewrite(CODE, original, f"openai.ChatCompletion.{verb} -> ChatCompletionsClient.complete")
-        return updated.with_changes(func=cst.Attribute(value=client, attr=cst.Name("complete")), args=args)
+            self.ctx.todo(rule_code(spec.api), original, note)
+        method = METHODS[spec.api]
+        self.ctx.rewrite(rule_code(spec.api), original, f"-> {CLIENT_CLASSES[spec.api, spec.is_async]}.{method}")
+        return updated.with_changes(func=cst.Attribute(value=client, attr=cst.Name(method)), args=args)
 
     def _imports(self, spec: ClientSpec) -> None:
+        need_client_imports(self.ctx, spec)
         need = self.ctx.need_import
-        if spec.is_async:
-            need("azure.ai.inference.aio", "ChatCompletionsClient", "AsyncChatCompletionsClient")
-        else:
-            need("azure.ai.inference", "ChatCompletionsClient")
-        if "AzureKeyCredential" in spec.credential:
-            need("azure.core.credentials", "AzureKeyCredential")
-        if "DefaultAzureCredential" in spec.credential:
-            if spec.is_async:
-                need("azure.identity.aio", "DefaultAzureCredential")
-            else:
-                need("azure.identity", "DefaultAzureCredential")
         if "os." in spec.endpoint or "os." in spec.credential:
             need("os")
         if spec in self.plan.accessors:

@@ -10,6 +10,8 @@ source choose the behaviour:
 * ``RAISE``: the engine raises (it must never, but the runner must survive it);
 * ``CRASH_WORKER``: the process dies on the spot;
 * ``NON_LATIN1``: the output gains a character latin-1 cannot encode.
+
+``azure_engine`` writes real azure-ai-inference imports, for the dependency-file decisions.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from migrate_inference.findings import ERROR, REWRITE, TODO, Finding, Result
 CONFIGS_SEEN = []
 
 
-def rename_engine(source, config=None, filename="<string>"):
+def rename_engine(source, config=None, filename="<string>", **dependency_plan):
     CONFIGS_SEEN.append(config)
     if "CRASH_WORKER" in source:
         os._exit(17)
@@ -43,6 +45,14 @@ def rename_engine(source, config=None, filename="<string>"):
             new = new.replace("NON_LATIN1", "\u2603")
         out.append(new)
     return Result(source, "".join(out), findings)
+
+
+def azure_engine(source, config=None, filename="<string>"):
+    """``import openai`` -> ``import azure.ai.inference``; KEEP_OPENAI leaves the file for a person."""
+    if "KEEP_OPENAI" in source:
+        return Result(source, source, [Finding("MI900", TODO, "left for a person", 1, 1)])
+    new = source.replace("import openai", "import azure.ai.inference")
+    return Result(source, new, [Finding("MI100", REWRITE, "migrated", 1, 1)] if new != source else [])
 
 
 def never_called(source, config=None, filename="<string>"):

@@ -305,26 +305,30 @@ def test_unified_diff_marks_a_missing_final_newline():
 
 
 def test_missing_handler_module_skips_that_kind(tmp_path, monkeypatch):
-    monkeypatch.setitem(runner._HANDLERS, REQUIREMENTS, ("migrate_inference.no_such_module", "f"))
-    path = tmp_path / "requirements.txt"
-    path.write_bytes(b"openai==0.28\n")
-    outcome = run_one(path, kind=REQUIREMENTS)
+    monkeypatch.setitem(runner._HANDLERS, NOTEBOOK, ("migrate_inference.no_such_module", "f"))
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(b'{"cells": [], "openai": 1}')
+    outcome = run_one(path, kind=NOTEBOOK)
     assert outcome.status == UNCHANGED
-    assert outcome.note == "no requirements support installed"
+    assert outcome.note == "no notebook support installed"
 
 
 def test_missing_handler_function_skips_that_kind(tmp_path, monkeypatch):
-    monkeypatch.setitem(runner._HANDLERS, REQUIREMENTS, ("migrate_inference.config", "no_such_function"))
-    path = tmp_path / "requirements.txt"
-    path.write_bytes(b"openai==0.28\n")
-    assert run_one(path, kind=REQUIREMENTS).status == UNCHANGED
+    monkeypatch.setitem(runner._HANDLERS, NOTEBOOK, ("migrate_inference.config", "no_such_function"))
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(b'{"cells": [], "openai": 1}')
+    assert run_one(path, kind=NOTEBOOK).status == UNCHANGED
 
 
-def test_handler_is_called_for_its_kind(tmp_path, monkeypatch):
+def test_handler_is_called_for_its_kind_with_the_dependency_plan(tmp_path, monkeypatch):
+    from migrate_inference.deps import DependencyPlan
+
     monkeypatch.setitem(runner._HANDLERS, REQUIREMENTS, ("fake_engines", "rename_engine"))
     path = tmp_path / "requirements.txt"
     path.write_bytes(b"\xef\xbb\xbfopenai==0.28\r\n")
-    assert run_one(path, kind=REQUIREMENTS).status == CHANGED
+    assert run_one(path, kind=REQUIREMENTS).status == UNCHANGED  # no plan: kept
+    settings = RunSettings(engine=fake_engines.rename_engine, dependency_plan=DependencyPlan(True, False))
+    assert run_one(path, settings, kind=REQUIREMENTS).status == CHANGED
     assert path.read_bytes() == b"\xef\xbb\xbfazure_ai==0.28\r\n"
 
 
@@ -332,10 +336,10 @@ def test_broken_import_inside_a_handler_is_a_failure_not_a_skip(tmp_path, monkey
     broken = tmp_path / "broken_handler_mod.py"
     broken.write_text("import no_such_dependency_xyz\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(runner._HANDLERS, REQUIREMENTS, ("broken_handler_mod", "f"))
-    path = tmp_path / "requirements.txt"
-    path.write_bytes(b"openai\n")
-    assert failure(run_one(path, kind=REQUIREMENTS)).startswith("internal error: ModuleNotFoundError")
+    monkeypatch.setitem(runner._HANDLERS, NOTEBOOK, ("broken_handler_mod", "f"))
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(b'{"openai": 1}')
+    assert failure(run_one(path, kind=NOTEBOOK)).startswith("internal error: ModuleNotFoundError")
 
 
 # ------------------------------------------------------------ many files
@@ -381,3 +385,71 @@ def test_config_reaches_the_engine(tmp_path):
     fake_engines.CONFIGS_SEEN.clear()
     run_one(path, RunSettings(config=config, engine=fake_engines.rename_engine))
     assert fake_engines.CONFIGS_SEEN == [config]
+
+
+# ------------------------------------------------------------ dependency files
+
+
+def run_tree(root: Path, settings=None, jobs=1):
+    from migrate_inference.discover import discover
+
+    settings = settings or RunSettings(engine=fake_engines.azure_engine)
+    return [(os.path.relpath(o.path, root), o.status, o.note) for o in iter_outcomes(discover([str(root)]), settings, jobs)]
+
+
+def test_dependency_files_come_last_and_are_rewritten_when_no_code_uses_openai(tmp_path):
+    (tmp_path / "requirements.txt").write_bytes(b"openai>=1.0\nrequests\n")
+    (tmp_path / "a.py").write_bytes(b"import openai\n")
+    (tmp_path / "b.py").write_bytes(b"import os\n")
+    assert run_tree(tmp_path) == [
+        ("a.py", CHANGED, None),
+        ("b.py", UNCHANGED, "no OpenAI reference"),
+        ("requirements.txt", CHANGED, None),
+    ]
+    text = (tmp_path / "requirements.txt").read_text()
+    assert "openai" not in text and "azure-ai-inference>=1.0.0b9" in text and "aiohttp" not in text
+
+
+def test_async_code_migrated_earlier_still_counts(tmp_path):
+    (tmp_path / "requirements.txt").write_bytes(b"openai\n")
+    (tmp_path / "a.py").write_bytes(b"import openai\n")
+    (tmp_path / "done.py").write_bytes(b"from azure.ai.inference.aio import ChatCompletionsClient\n")
+    run_tree(tmp_path)
+    assert "aiohttp" in (tmp_path / "requirements.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    "code, note",
+    [
+        (b"import openai  # KEEP_OPENAI\n", "kept: code still uses openai"),
+        (b"import openai SYNTAX_ERROR\n", "kept: not every code file could be migrated"),
+        (None, "kept: no code uses azure-ai-inference"),
+    ],
+)
+def test_dependency_files_are_kept_while_code_needs_openai(tmp_path, code, note):
+    (tmp_path / "requirements.txt").write_bytes(b"openai\n")
+    (tmp_path / "a.py").write_bytes(b"import openai\n" if code else b"import os\n")
+    code = code or b"import os\n"
+    (tmp_path / "b.py").write_bytes(code)
+
+    def engine(source, config, filename):
+        if "SYNTAX_ERROR" in source:
+            return fake_engines.rename_engine(source, config, filename)
+        return fake_engines.azure_engine(source, config, filename)
+
+    result = run_tree(tmp_path, RunSettings(engine=engine))
+    assert result[-1] == ("requirements.txt", UNCHANGED, note)
+    assert (tmp_path / "requirements.txt").read_bytes() == b"openai\n"
+
+
+def test_dependency_decision_with_a_pool_and_in_check_mode(tmp_path):
+    for index in range(20):
+        (tmp_path / f"m{index:02d}.py").write_bytes(b"import openai\n")
+    (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "x"\ndependencies = ["openai>=1"]\n')
+    settings = RunSettings(engine=fake_engines.azure_engine, write=False, want_diff=True)
+    from migrate_inference.discover import discover
+
+    outcomes = list(iter_outcomes(discover([str(tmp_path)]), settings, jobs=2))
+    assert outcomes[-1].path.endswith("pyproject.toml") and outcomes[-1].status == CHANGED
+    assert "+" in outcomes[-1].diff and "azure-ai-inference" in outcomes[-1].diff
+    assert b"openai" in (tmp_path / "pyproject.toml").read_bytes()

@@ -12,9 +12,10 @@ be looked at.  Rules, in the order they apply inside a walked directory:
 * ``--exclude`` globs (gitignore syntax, relative to the walked PATH) prune
   files and directories;
 * ``--include`` globs, when given, keep only the files that match one of them;
-* only supported files are kept: ``*.py``, ``*.ipynb``, ``requirements*.txt``
-  (and ``*.txt`` inside a ``requirements/`` directory), ``pyproject.toml`` and
-  ``setup.cfg``;
+* only supported files are kept: ``*.py``, ``*.ipynb`` and the dependency
+  files ``migrate_inference.deps`` knows (``requirements*.txt``/``.in``,
+  ``*-requirements.txt``, ``*.txt``/``.in`` inside a ``requirements/``
+  directory, ``pyproject.toml`` and ``setup.cfg``);
 * symbolic links to directories are not followed; a symbolic link to a file
   is followed only when its target lies inside the walked PATH.
 
@@ -96,16 +97,11 @@ def kind_of(path: str) -> Optional[str]:
         return PYTHON
     if name.endswith(".ipynb"):
         return NOTEBOOK
-    if name == "pyproject.toml":
-        return PYPROJECT
-    if name == "setup.cfg":
-        return SETUP_CFG
-    if name.endswith(".txt"):
-        if name.startswith("requirements"):
-            return REQUIREMENTS
-        if os.path.basename(os.path.dirname(path)) == "requirements":
-            return REQUIREMENTS
-    return None
+    try:
+        from migrate_inference.deps import kind_of_dependency_file
+    except ImportError:  # no dependency support: such files are not looked at
+        return None
+    return kind_of_dependency_file(path)
 
 
 def os_error_reason(exc: OSError, path: str) -> str:

@@ -16,6 +16,13 @@ kills a worker fails.  Outcomes come back in discovery order and are yielded
 one at a time; only a bounded number of files is in flight, so memory does not
 grow with the number of files.
 
+Dependency files (requirements, pyproject.toml, setup.cfg) wait until every
+code file is done: their ``openai`` requirement is replaced only when no code
+under the given paths still uses ``openai`` after migration, every code file
+was processed, and some code uses azure-ai-inference (see
+``migrate_inference.deps.dependency_plan``).  Otherwise they are kept, with a
+note saying why.
+
 Every failure is one ``FileOutcome`` with status ``failed`` and one short
 reason; no exception escapes for a bad file.
 """
@@ -30,7 +37,8 @@ import stat
 import tempfile
 import tokenize
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import chain, islice
 from typing import Any, Callable, Deque, Iterable, Iterator, List, Optional, Tuple
 
@@ -73,6 +81,8 @@ INTERNAL_ERROR = "MI004"
 
 Engine = Callable[[str, Config, str], Result]
 
+DEPENDENCY_KINDS = frozenset({REQUIREMENTS, PYPROJECT, SETUP_CFG})
+
 # kind -> (module, function) of the handler; Python files go to the engine.
 _HANDLERS = {
     NOTEBOOK: ("migrate_inference.notebooks", "migrate_notebook"),
@@ -95,6 +105,10 @@ class RunSettings:
     write: bool = True
     want_diff: bool = False
     engine: Optional[Engine] = None
+    # For dependency files: a migrate_inference.deps.DependencyPlan, or None
+    # to keep them as they are, for the reason in dependency_note.
+    dependency_plan: Any = None
+    dependency_note: str = "kept: dependency files are rewritten only after the code"
 
 
 @dataclass
@@ -111,6 +125,9 @@ class FileOutcome:
     # a worker that dies has then written nothing, and its files can be retried.
     new_data: Optional[bytes] = field(default=None, repr=False)
     before: Optional[Tuple[int, int, int]] = field(default=None, repr=False)
+    # For code files: a migrate_inference.deps.CodeFacts about the code as it
+    # ends up (or None when unknown), for the dependency decision.
+    facts: Any = field(default=None, repr=False)
 
 
 class _Failure(Exception):
@@ -158,7 +175,9 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
     before = _stat_regular(path)
     if before.st_size > MAX_FILE_BYTES:
         if not _large_file_mentions_openai(path):
-            return FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
+            outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
+            outcome.facts = _plain_facts()
+            return outcome
         raise _Failure(
             f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB "
             f"({before.st_size} bytes); skipped"
@@ -167,10 +186,19 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
     if b"\0" in data:
         raise _Failure("contains NUL bytes (a binary file?)")
     if not has_openai_bytes(data):
-        return FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
+        outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
+        outcome.facts = _facts_without_openai(data, path)
+        return outcome
     handler = _handler(kind, settings)
     if handler is None:
-        return FileOutcome(path, kind, UNCHANGED, note=f"no {kind} support installed")
+        outcome = FileOutcome(path, kind, UNCHANGED, note=f"no {kind} support installed")
+        outcome.facts = _still_uses_openai()
+        return outcome
+    if kind in DEPENDENCY_KINDS:
+        plan = settings.dependency_plan
+        if plan is None:
+            return FileOutcome(path, kind, UNCHANGED, note=settings.dependency_note)
+        handler = partial(handler, needs_async=plan.needs_async, needs_identity=plan.needs_identity)
     text, encoding = decode_source(data, kind)
     result = handler(text, settings.config, path)
     if result.error is not None:
@@ -179,6 +207,8 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
         outcome.findings = list(result.findings)
         return outcome
     outcome = FileOutcome(path, kind, UNCHANGED, findings=list(result.findings))
+    if kind not in DEPENDENCY_KINDS:
+        outcome.facts = _code_facts(result.code, path)
     if result.code == text:
         return outcome
     new_data = encode_source(result.code, encoding)
@@ -189,6 +219,33 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
         outcome.new_data = new_data
         outcome.before = (before.st_mtime_ns, before.st_size, before.st_ino)
     return outcome
+
+
+def _code_facts(text: str, path: str) -> Any:
+    try:
+        from migrate_inference.deps import code_facts
+    except ImportError:
+        return None
+    return code_facts(text, path)
+
+
+def _facts_without_openai(data: bytes, path: str) -> Any:
+    """Facts for a file the prefilter skipped: only azure-ai-inference usage is left to learn."""
+    if b"azure" not in data:
+        return _plain_facts()
+    return _code_facts(data.decode("latin-1"), path)  # never fails; keeps every ASCII name
+
+
+def _plain_facts(**values: bool) -> Any:
+    try:
+        from migrate_inference.deps import CodeFacts
+    except ImportError:
+        return None
+    return CodeFacts(**values)
+
+
+def _still_uses_openai() -> Any:
+    return _plain_facts(uses_openai=True)
 
 
 def _stat_regular(path: str) -> os.stat_result:
@@ -313,10 +370,10 @@ def write_atomically(path: str, data: bytes, before: Tuple[int, int, int]) -> No
     except OSError as exc:
         raise _Failure(f"cannot write: {os_error_reason(exc, directory)}") from exc
     try:
+        # No fsync: os.replace is atomic against a killed process, which is the
+        # risk here; syncing each file would make large runs many times slower.
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temp_path, stat.S_IMODE(now.st_mode))
         if hasattr(os, "geteuid") and (now.st_uid, now.st_gid) != (os.geteuid(), os.getegid()):
             try:
@@ -357,7 +414,63 @@ def _batches(items: Iterator[Discovered], size: int) -> Iterator[List[Discovered
 
 
 def iter_outcomes(items: Iterable[Discovered], settings: RunSettings, jobs: int = 1) -> Iterator[FileOutcome]:
-    """One outcome per discovered item, in discovery order, as soon as it is known."""
+    """One outcome per discovered item as soon as it is known: code files in
+    discovery order, then the dependency files (which depend on the code)."""
+    dependency_files: List[Candidate] = []
+    tally = _FactsTally()
+
+    def code_items() -> Iterator[Discovered]:
+        for item in items:
+            if isinstance(item, Candidate) and item.kind in DEPENDENCY_KINDS:
+                dependency_files.append(item)
+            else:
+                yield item
+
+    for outcome in _code_outcomes(code_items(), settings, jobs):
+        tally.add(outcome)
+        yield outcome
+    if dependency_files:
+        plan, note = tally.plan(settings.config)
+        dependency_settings = replace(settings, dependency_plan=plan, dependency_note=note)
+        for item in dependency_files:
+            yield process(item, dependency_settings)
+
+
+class _FactsTally:
+    """What all code files together say about the dependency files, folded as they come."""
+
+    def __init__(self) -> None:
+        self.unknown = self.openai = self.azure = self.asyncio = self.identity = False
+
+    def add(self, outcome: FileOutcome) -> None:
+        facts = outcome.facts
+        if facts is None:
+            self.unknown = True  # failed or unreadable: it may well still use openai
+            return
+        self.openai |= facts.uses_openai
+        self.azure |= facts.uses_azure_inference
+        self.asyncio |= facts.uses_async
+        self.identity |= facts.uses_identity
+
+    def plan(self, config: Config) -> Tuple[Any, str]:
+        if self.unknown:
+            return None, "kept: not every code file could be migrated"
+        if self.openai:
+            return None, "kept: code still uses openai"
+        try:
+            from migrate_inference.deps import CodeFacts, dependency_plan
+        except ImportError:
+            return None, "kept: no dependency support installed"
+        folded = CodeFacts(
+            uses_openai=False, uses_azure_inference=self.azure, uses_async=self.asyncio, uses_identity=self.identity
+        )
+        plan = dependency_plan([folded], config)
+        if plan is None:
+            return None, "kept: no code uses azure-ai-inference"
+        return plan, ""
+
+
+def _code_outcomes(items: Iterable[Discovered], settings: RunSettings, jobs: int) -> Iterator[FileOutcome]:
     iterator = iter(items)
     head = list(islice(iterator, POOL_THRESHOLD + 1))
     if jobs <= 1 or len(head) <= POOL_THRESHOLD:

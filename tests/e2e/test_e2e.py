@@ -18,6 +18,9 @@ longer imports openai, exits 0, sends the same requests as the original
 programs the original is run too, with the real openai SDK against the same
 server; for v0 programs expected.json stands in for it.
 ``e2e-reference/<name>`` runs the same checks on ``reference.py``.
+``e2e-v0/<name>`` (skipped unless E2E_OPENAI_V0_PYTHON names a Python with
+openai 0.28 installed, e.g. a separate virtualenv) runs the v0 original and
+holds expected.json against it.
 
 Environment: the programs see both variable families, the OpenAI ones the
 originals read (OPENAI_API_KEY, OPENAI_API_BASE, OPENAI_BASE_URL,
@@ -148,13 +151,15 @@ def environment(
     return env
 
 
-def run_program(server: FakeServer, case: Case, source: str, workdir: Path, env: Dict[str, str]) -> Run:
+def run_program(
+    server: FakeServer, case: Case, source: str, workdir: Path, env: Dict[str, str], python: str = sys.executable
+) -> Run:
     server.reset(case.scenario.get("rules", []))
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "program.py"
     path.write_text(source, encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, str(path)],
+        [python, str(path)],
         cwd=str(workdir),
         env=env,
         capture_output=True,
@@ -267,3 +272,24 @@ def test_reference_migration_meets_expectations(name: str, server: FakeServer, t
         pytest.fail(f"{reference} is missing")
     problems = check_against_original(server, case, reference.read_text(encoding="utf-8"), tmp_path)
     assert not problems, "\n\n".join(problems)
+
+
+V0_PYTHON = os.environ.get("E2E_OPENAI_V0_PYTHON")
+
+
+@pytest.mark.skipif(
+    not V0_PYTHON, reason="set E2E_OPENAI_V0_PYTHON to a Python with openai<1 installed to check expected.json"
+)
+@pytest.mark.parametrize(
+    "name", [n for n in case_names() if (FIXTURES / n / "expected.json").exists()], ids=lambda n: f"e2e-v0/{n}"
+)
+def test_expected_json_describes_the_v0_original(name: str, server: FakeServer, tmp_path: Path) -> None:
+    """expected.json is written by hand; with openai 0.28 at hand, hold it against the real thing."""
+    case = Case.load(name)
+    expected = [Request.from_expected(r) for r in case.expected["requests"]]
+    env = environment(server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT)
+    run = run_program(server, case, case.program, tmp_path / "v0", env, python=V0_PYTHON)
+    assert run.returncode == 0, run.describe()
+    problems = compare_requests(expected, run.requests, check_extras=False)
+    assert not problems, "\n".join(problems)
+    assert run.stdout == case.expected["stdout"]

@@ -14,7 +14,9 @@ For every such module the engine must:
 * be idempotent: migrating its own output changes nothing;
 * call ``.complete(...)`` only with keywords azure-ai-inference accepts
   (anything else is a TypeError at run time, see sdk-reference section 1),
-  never with a positional argument (it would be sent as the raw body).
+  never with a positional argument (it would be sent as the raw body), and
+  never with a dict literal as ``response_format`` (a ValueError before any
+  request is sent).
 """
 
 from __future__ import annotations
@@ -223,6 +225,8 @@ def complete_call_problems(code: str) -> List[str]:
                 problems.append(f"line {node.lineno}: .complete(**...) splat")
             elif keyword.arg not in ALLOWED_COMPLETE_KEYWORDS:
                 problems.append(f"line {node.lineno}: .complete({keyword.arg}=...) is not accepted by the SDK")
+            elif keyword.arg == "response_format" and isinstance(keyword.value, ast.Dict):
+                problems.append(f"line {node.lineno}: .complete(response_format={{...}}) raises ValueError")
     return problems
 
 
@@ -256,6 +260,10 @@ def test_generated_call_sites_migrate_safely(source: str) -> None:
 
 def test_complete_call_checker_flags_bad_keywords() -> None:
     """The checker above must catch what it claims to catch."""
-    bad = "client.complete([1], messages=[], n=2, **extra)\nclient.complete(messages=[], model_extras={})\n"
+    bad = (
+        "client.complete([1], messages=[], n=2, **extra)\n"
+        "client.complete(messages=[], model_extras={}, response_format={'type': 'json_object'})\n"
+        "client.complete(messages=[], response_format='json_object')\n"
+    )
     problems = complete_call_problems(bad)
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems

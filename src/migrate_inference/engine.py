@@ -20,6 +20,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from migrate_inference.analysis.facts import collect
+from migrate_inference.analysis.v1 import collect_v1
 from migrate_inference.analysis.messages import MessageDicts
 from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.config import Config
@@ -29,6 +30,8 @@ from migrate_inference.rules.messages import MessagesRule
 from migrate_inference.rules.out_of_scope import OutOfScopeRule
 from migrate_inference.rules.responses import ResponsesRule
 from migrate_inference.rules.v0_chat import Planner, V0ChatRule
+from migrate_inference.rules.v1_chat import V1ChatRule
+from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
 
 QUICK_MARKERS = ("openai", "OpenAI")
 
@@ -66,16 +69,24 @@ def migrate_source(source: str, config: Optional[Config] = None, filename: str =
 def _migrate_module(module: cst.Module, config: Config):
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
-    if not (facts.chat_calls or facts.out_of_scope or facts.chat_refs or facts.module_aliases):
+    facts.v1 = collect_v1(wrapper)
+    if not (
+        facts.chat_calls or facts.out_of_scope or facts.chat_refs or facts.module_aliases or facts.v1.calls
+    ):
         return module.code, []
-    plan = Planner(facts, config, wrapper).run()
-    migrated = plan.migrated
-    roots = {call: ROOTS[plan.calls[call].call.api] for call in migrated}
-    facts.messages = MessageDicts(wrapper, [c for c in migrated if plan.calls[c].call.api == "chat"]).found
+    planner = Planner(facts, config, wrapper)
+    plan = planner.run()
+    v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken).run()
+    roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
+    roots.update({call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated})
+    migrated = list(roots)
+    facts.messages = MessageDicts(wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]]).found
     facts.responses = ResponseTypes(wrapper, roots)
     ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
     rules: List[object] = [
         V0ChatRule(ctx, plan),
+        V1ClientsRule(ctx, v1_plan),
+        V1ChatRule(ctx, v1_plan),
         MessagesRule(ctx),
         ResponsesRule(ctx, roots),
         OutOfScopeRule(ctx),

@@ -90,6 +90,7 @@ class Facts:
     module_names: Set[str] = field(default_factory=set)  # every name bound anywhere
     messages: Dict[cst.Dict, str] = field(default_factory=dict)  # dict -> message class
     responses: Optional[ResponseTypes] = None
+    v1: Optional["object"] = None  # analysis.v1.V1Facts
 
     def config_value(self, attr: str) -> Optional[ConfigAssign]:
         values = self.config.get(attr, [])

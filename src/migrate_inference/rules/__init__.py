@@ -21,6 +21,8 @@ class RuleInfo:
 # Codes are stable: never renumber, only add.
 RULES: List[RuleInfo] = [
     RuleInfo("v0_chat", "MI100", "openai.ChatCompletion.create/acreate to ChatCompletionsClient.complete"),
+    RuleInfo("v1_clients", "MI200", "OpenAI()/AzureOpenAI()/AsyncOpenAI()/AsyncAzureOpenAI() to azure-ai-inference clients"),
+    RuleInfo("v1_chat", "MI210", "<client>.chat.completions.create to <chat client>.complete"),
     RuleInfo("chat_params", "MI110", "request parameters moved by the mapping table"),
     RuleInfo("messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."),
     RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),

@@ -144,7 +144,10 @@ def map_arguments(
                     + " and read message.tool_calls",
                 )
         elif action == mapping.MERGE_EXTRAS:
-            merged_extras.append(arg.value)
+            if isinstance(arg.value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in arg.value.elements):
+                extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in arg.value.elements)  # type: ignore[misc]
+            else:
+                merged_extras.append(arg.value)
         elif action in (mapping.RENAME, mapping.PIPELINE):
             out.append(arg.with_changes(keyword=cst.Name(row.target)))
         elif action == mapping.DROP:

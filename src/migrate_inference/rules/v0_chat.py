@@ -70,6 +70,7 @@ class ClientSpec:
     api_version: Optional[str]  # code
     scopes: bool
     parameterized: bool  # the accessor takes the deployment name
+    extra: Tuple[str, ...] = ()  # more constructor keywords, as code: "read_timeout=30"
 
 
 @dataclass
@@ -315,6 +316,7 @@ def client_call_code(spec: ClientSpec, indent: str = "") -> str:
         args.append(f'credential_scopes=["{AOAI_SCOPE}"]')
     if spec.api_version:
         args.append(f"api_version={spec.api_version}")
+    args.extend(spec.extra)
     if not indent:
         return f"{cls}({', '.join(args)})"
     inner = indent + "    "

@@ -1,0 +1,359 @@
+"""v1 client objects: where `OpenAI()`/`AzureOpenAI()`/... are bound, and every call made through them.
+
+Qualified names do not follow `client = OpenAI()`, so this pass tracks the
+bindings itself: a module or function name, `self.<attr>` set in a method and
+used in the class's other methods, a `with ... as client` target, a parameter
+annotated with one of the classes, or the constructor used inline.  A call site
+`<receiver>.chat.completions.create(...)` is matched by resolving its receiver to
+one of those bindings (scope analysis), never by how the receiver is spelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
+
+from migrate_inference.analysis.names import imported_names, referents, string_value
+
+# qualified name -> (is_async, is_azure)
+V1_CLASSES: Dict[str, Tuple[bool, bool]] = {
+    "openai.OpenAI": (False, False),
+    "openai.Client": (False, False),
+    "openai.AsyncOpenAI": (True, False),
+    "openai.AsyncClient": (True, False),
+    "openai.AzureOpenAI": (False, True),
+    "openai.AsyncAzureOpenAI": (True, True),
+    "openai.lib.azure.AzureOpenAI": (False, True),
+    "openai.lib.azure.AsyncAzureOpenAI": (True, True),
+}
+
+# attribute chain after the receiver -> what the call is
+CHAINS: Dict[Tuple[str, ...], str] = {
+    ("chat", "completions", "create"): "chat",
+    ("embeddings", "create"): "embeddings",
+    ("beta", "chat", "completions", "parse"): "parse",
+    ("chat", "completions", "parse"): "parse",
+    ("chat", "completions", "with_raw_response", "create"): "raw",
+    ("chat", "completions", "with_streaming_response", "create"): "raw",
+    ("embeddings", "with_raw_response", "create"): "raw",
+    ("chat", "completions", "stream"): "stream_helper",
+    ("beta", "chat", "completions", "stream"): "stream_helper",
+}
+CLEANUP_METHODS = {"close", "aclose"}
+
+
+@dataclass(eq=False)
+class Binding:
+    """One place a v1 client object is created (or received)."""
+
+    kind: str  # "name", "attr", "with", "param", "inline"
+    cls: str
+    is_async: bool
+    is_azure: bool
+    ctor: Optional[cst.Call]
+    target: str  # code of the bound expression: "client", "self.client"
+    statement: Optional[cst.CSTNode] = None  # the statement holding the constructor
+    kwargs: Dict[str, cst.Arg] = field(default_factory=dict)
+    has_splat: bool = False
+    calls: List["V1Call"] = field(default_factory=list)
+    refs: List[cst.Attribute] = field(default_factory=list)  # `create` taken as a value
+    cleanup: List[cst.CSTNode] = field(default_factory=list)
+    unknown_uses: List[cst.CSTNode] = field(default_factory=list)
+    param: Optional[cst.Param] = None
+
+    @property
+    def replaceable(self) -> bool:
+        """Every use is a call the tool migrates: the binding itself can change class."""
+        return not self.unknown_uses and not any(c.kind not in ("chat", "embeddings") for c in self.calls)
+
+
+@dataclass(eq=False)
+class V1Call:
+    node: cst.Call
+    kind: str  # chat, embeddings, parse, raw, stream_helper
+    binding: Binding
+    receiver: cst.BaseExpression
+    kwargs: Dict[str, cst.Arg] = field(default_factory=dict)
+    has_splat: bool = False
+    has_positional: bool = False
+    via_ref: Optional[cst.Attribute] = None  # called through `f = client.chat.completions.create`
+
+    @property
+    def model(self) -> Optional[cst.BaseExpression]:
+        arg = self.kwargs.get("model")
+        return arg.value if arg is not None else None
+
+    @property
+    def model_literal(self) -> Optional[str]:
+        model = self.model
+        return string_value(model) if model is not None else None
+
+    @property
+    def stream(self) -> Optional[bool]:
+        arg = self.kwargs.get("stream")
+        if arg is None:
+            return False
+        if isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False"):
+            return arg.value.value == "True"
+        return None
+
+
+@dataclass
+class V1Facts:
+    bindings: List[Binding] = field(default_factory=list)
+    calls: Dict[cst.Call, V1Call] = field(default_factory=dict)
+    refs: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # left with a TODO
+    ref_rewrites: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # become <client>.complete
+
+
+def _chain(node: cst.BaseExpression) -> Tuple[cst.BaseExpression, Tuple[str, ...]]:
+    names: List[str] = []
+    while isinstance(node, cst.Attribute):
+        names.insert(0, node.attr.value)
+        node = node.value
+    return node, tuple(names)
+
+
+def _split(node: cst.BaseExpression) -> Optional[Tuple[cst.BaseExpression, str]]:
+    """(receiver, kind) when `node` is `<receiver>.<one of CHAINS>`."""
+    for chain, kind in CHAINS.items():
+        current = node
+        ok = True
+        for name in reversed(chain):
+            if not (isinstance(current, cst.Attribute) and current.attr.value == name):
+                ok = False
+                break
+            current = current.value
+        if ok:
+            return current, kind
+    return None
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts = V1Facts()
+        self.by_node: Dict[cst.CSTNode, Binding] = {}  # Name target / Param -> binding
+        self.by_attr: Dict[Tuple[cst.ClassDef, str], Binding] = {}
+        self.classes: List[cst.ClassDef] = []
+        self.self_uses: List[Tuple[cst.ClassDef, str, cst.Attribute]] = []
+        self.receivers: Set[cst.CSTNode] = set()
+        self.pending: List[Tuple[cst.CSTNode, str, cst.BaseExpression, bool]] = []
+
+    def _class_of(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
+        return self.classes[-1] if self.classes else None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def _v1_class(self, node: cst.CSTNode) -> Optional[str]:
+        names = imported_names(self.get_metadata(QualifiedNameProvider, node, set()))
+        return next((n for n in names if n in V1_CLASSES), None)
+
+    # -- constructors -------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        cls = self._v1_class(node.func)
+        if cls is not None:
+            self._constructor(node, cls)
+        split = _split(node.func)
+        if split is not None:
+            receiver, kind = split
+            self.pending.append((node, kind, receiver, True))
+            self.receivers.add(receiver)
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in CLEANUP_METHODS:
+            self.receivers.add(node.func.value)
+            self.pending.append((node, "cleanup", node.func.value, True))
+
+    def _constructor(self, node: cst.Call, cls: str) -> None:
+        is_async, is_azure = V1_CLASSES[cls]
+        kwargs = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        has_splat = any(a.star for a in node.args) or any(a.keyword is None for a in node.args)
+        parent = self.get_metadata(ParentNodeProvider, node, None)
+        common = dict(cls=cls, is_async=is_async, is_azure=is_azure, ctor=node, kwargs=kwargs, has_splat=has_splat)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            statement = self.get_metadata(ParentNodeProvider, parent, None)
+            if isinstance(target, cst.Name):
+                binding = Binding(kind="name", target=target.value, statement=statement, **common)
+                self.by_node[target] = binding
+                self.facts.bindings.append(binding)
+            elif (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == "self"
+                and self._class_of(node) is not None
+            ):
+                binding = Binding(kind="attr", target=f"self.{target.attr.value}", statement=statement, **common)
+                self.by_attr[(self._class_of(node), target.attr.value)] = binding
+                self.facts.bindings.append(binding)
+        elif isinstance(parent, cst.WithItem) and parent.asname is not None:
+            name = parent.asname.name
+            if isinstance(name, cst.Name):
+                binding = Binding(kind="with", target=name.value, statement=parent, **common)
+                self.by_node[name] = binding
+                self.facts.bindings.append(binding)
+        elif isinstance(parent, cst.Attribute):
+            binding = Binding(kind="inline", target="", **common)
+            self.by_node[node] = binding
+            self.facts.bindings.append(binding)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.annotation is None:
+            return
+        cls = self._v1_class(node.annotation.annotation)
+        if cls is None:
+            return
+        is_async, is_azure = V1_CLASSES[cls]
+        binding = Binding(
+            kind="param", cls=cls, is_async=is_async, is_azure=is_azure, ctor=None, target=node.name.value, param=node
+        )
+        self.by_node[node] = binding
+        self.facts.bindings.append(binding)
+
+    # -- references to create, and uses of self.<attr> ---------------------------
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == "self" and self.classes:
+            self.self_uses.append((self.classes[-1], node.attr.value, node))
+        split = _split(node)
+        if split is not None and split[1] == "chat":
+            parent = self.get_metadata(ParentNodeProvider, node, None)
+            if not (isinstance(parent, cst.Call) and parent.func is node):
+                self.pending.append((node, "ref", split[0], False))
+                self.receivers.add(split[0])
+
+    # -- resolution -----------------------------------------------------------
+    def _binding_of(self, receiver: cst.BaseExpression) -> Optional[Binding]:
+        if isinstance(receiver, cst.Call):
+            return self.by_node.get(receiver)
+        if isinstance(receiver, cst.Name):
+            refs = referents(self.get_metadata(ScopeProvider, receiver, None), receiver)
+            if not refs:
+                return None
+            found = {self.by_node.get(r.node) for r in refs}
+            if len(found) == 1:
+                return found.pop()
+            return None
+        if (
+            isinstance(receiver, cst.Attribute)
+            and isinstance(receiver.value, cst.Name)
+            and receiver.value.value == "self"
+        ):
+            for (cls, attr), binding in self.by_attr.items():
+                if attr == receiver.attr.value and self._inside(receiver, cls):
+                    return binding
+        return None
+
+    def _inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        current = node
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.get_metadata(ParentNodeProvider, current, None)
+        return False
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self.finish()  # metadata is only available while visiting
+
+    def finish(self) -> V1Facts:
+        for node, kind, receiver, is_call in self.pending:
+            binding = self._binding_of(receiver)
+            if binding is None:
+                continue
+            if kind == "cleanup":
+                binding.cleanup.append(node)
+            elif kind == "ref":
+                assert isinstance(node, cst.Attribute)
+                calls = self._calls_through(node)
+                if calls is None:
+                    binding.refs.append(node)
+                    self.facts.refs[node] = binding
+                    continue
+                self.facts.ref_rewrites[node] = binding
+                for call in calls:
+                    v1 = self._v1_call(call, "chat", binding, receiver)
+                    v1.via_ref = node
+                    binding.calls.append(v1)
+                    self.facts.calls[call] = v1
+            else:
+                assert isinstance(node, cst.Call)
+                v1 = self._v1_call(node, kind, binding, receiver)
+                binding.calls.append(v1)
+                self.facts.calls[call] = v1
+        self._unknown_uses()
+        return self.facts
+
+    @staticmethod
+    def _v1_call(call: cst.Call, kind: str, binding: Binding, receiver: cst.BaseExpression) -> V1Call:
+        return V1Call(
+            node=call,
+            kind=kind,
+            binding=binding,
+            receiver=receiver,
+            kwargs={a.keyword.value: a for a in call.args if a.keyword is not None},
+            has_splat=any(a.star for a in call.args),
+            has_positional=any(a.keyword is None and not a.star for a in call.args),
+        )
+
+    def _calls_through(self, ref: cst.Attribute) -> Optional[List[cst.Call]]:
+        """The calls of `f` after `f = client.chat.completions.create`, when f is used for nothing else."""
+        assign = self.get_metadata(ParentNodeProvider, ref, None)
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return None
+        scope = self.get_metadata(ScopeProvider, target, None)
+        if scope is None:
+            return None
+        calls: List[cst.Call] = []
+        for assignment in scope.assignments[target.value]:
+            if assignment.node is not target:
+                if getattr(assignment, "node", None) is not None:
+                    return None  # f is bound to something else too
+                continue
+            for access in assignment.references:
+                call = self.get_metadata(ParentNodeProvider, access.node, None)
+                if not (isinstance(call, cst.Call) and call.func is access.node):
+                    return None
+                calls.append(call)
+        return calls or None
+
+    def _unknown_uses(self) -> None:
+        scopes = {}
+        for binding in self.facts.bindings:
+            if binding.kind in ("name", "with", "param"):
+                key = binding.param if binding.kind == "param" else next(
+                    n for n, b in self.by_node.items() if b is binding
+                )
+                scope = self.get_metadata(ScopeProvider, key, None)
+                if scope is None:
+                    continue
+                for assignment in scope.assignments[binding.target]:
+                    if assignment.node is not key:
+                        continue
+                    for access in assignment.references:
+                        if access.node not in self.receivers:
+                            binding.unknown_uses.append(access.node)
+        for cls, attr, node in self.self_uses:
+            binding = self.by_attr.get((cls, attr))
+            if binding is None or node in self.receivers:
+                continue
+            parent = self.get_metadata(ParentNodeProvider, node, None)
+            if isinstance(parent, cst.AssignTarget):
+                continue
+            binding.unknown_uses.append(node)
+        del scopes
+
+
+def collect_v1(wrapper: cst.MetadataWrapper) -> V1Facts:
+    collector = _Collector()
+    wrapper.visit(collector)
+    return collector.facts

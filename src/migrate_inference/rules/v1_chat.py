@@ -1,0 +1,102 @@
+"""MI210 v1_chat: `<client>.chat.completions.create(...)` to `<chat client>.complete(...)`.
+
+The receiver is resolved to the client binding it refers to (`analysis/v1.py`),
+whatever it is called (`client`, `self.client`, `self.__client`, a parameter);
+the keywords follow the same table as v0, with v1's own rows
+(`max_completion_tokens`, `stream_options`, `parallel_tool_calls`,
+`reasoning_effort` into `model_extras`; `extra_body` merged into it;
+`extra_headers` to `headers`; `timeout` to `read_timeout`).  Embeddings calls
+(`<client>.embeddings.create`) go to `<embeddings client>.embed(...)`.
+`.with_raw_response`, `.beta.chat.completions.parse(...)` and the `.stream(...)`
+helper get a TODO that says what to do instead.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate_inference.rules import chat_params, embeddings
+from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.v0_chat import METHODS
+from migrate_inference.rules.v1_clients import V1Plan
+
+CODE = "MI210"
+NAME = "v1_chat"
+DOC_EXAMPLE = "self_client_in_class"
+WHEN_TODO = (
+    "For `.beta.chat.completions.parse(...)`, `.with_raw_response`, the `.stream(...)` helper, calls whose "
+    "parameters come from a `**` dict, a model held in a variable on an `AzureOpenAI` client without "
+    "`azure_deployment`, and `client.chat.completions.create` taken as a value (`f = client.chat.completions.create`)."
+)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+class V1ChatRule:
+    code = CODE
+    name = NAME
+
+    def __init__(self, ctx: RuleContext, plan: V1Plan) -> None:
+        self.ctx = ctx
+        self.plan = plan
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        cp = self.plan.calls.get(original)
+        if cp is None:
+            return updated
+        api = cp.call.kind
+        code = embeddings.CODE if api == "embeddings" else CODE
+        if cp.client is None:
+            if cp.todo:
+                self.ctx.todo(code, original, cp.todo)
+            return updated
+        client = cp.client
+        if cp.call.binding.kind == "inline":
+            from migrate_inference.rules.v0_chat import client_call_code, need_client_imports
+
+            need_client_imports(self.ctx, client.spec)
+            if "os." in client.spec.endpoint or "os." in client.spec.credential:
+                self.ctx.need_import("os")
+            receiver: cst.BaseExpression = cst.parse_expression(client_call_code(client.spec))
+        else:
+            receiver = cst.parse_expression(client.target)
+        args = chat_params.map_arguments(
+            self.ctx,
+            updated,
+            original,
+            lookup=chat_params.lookup(api, "v1"),
+            keep_model=client.keep_model,
+            drop=() if client.keep_model else ("model",),
+            code=chat_params.CODE if api == "chat" else embeddings.CODE,
+        )
+        for note in cp.notes:
+            self.ctx.todo(code, original, note)
+        method = METHODS[api]
+        chain = "chat.completions.create" if api == "chat" else "embeddings.create"
+        self.ctx.rewrite(code, original, f"{chain} -> .{method}")
+        if cp.call.via_ref is not None:
+            return updated.with_changes(args=args)  # the reference itself is rewritten below
+        return updated.with_changes(func=cst.Attribute(value=receiver, attr=cst.Name(method)), args=args)
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        facts = self.ctx.facts.v1  # type: ignore[attr-defined]
+        if original in facts.ref_rewrites:
+            clients = [
+                cp.client for cp in self.plan.calls.values() if cp.call.via_ref is original and cp.client is not None
+            ]
+            targets = {c.target for c in clients}
+            if len(targets) == 1 and len(clients) == sum(1 for cp in self.plan.calls.values() if cp.call.via_ref is original):
+                return cst.parse_expression(f"{targets.pop()}.complete")
+            self.ctx.todo(CODE, original, "calls through this reference need different clients: migrate by hand")
+            return updated
+        binding = facts.refs.get(original)
+        if binding is not None and not self.ctx.suppressed():
+            self.ctx.todo(
+                CODE,
+                original,
+                f"`{_code(original)}` is used as a value: calls through it still pass OpenAI parameters; "
+                "call .complete(...) on the chat client with mapped parameters instead",
+            )
+        return updated

@@ -4,7 +4,8 @@ Each folder ``fixtures/e2e/<name>/`` holds
 
 * ``program.py``: a program written the way people write OpenAI code;
 * ``scenario.json``: how the fake server answers (rules, see fakeserver.py)
-  and optional environment overrides (``{url}`` is the server's base URL);
+  and optional environment overrides (``{url}`` is the server's base URL,
+  null unsets a variable);
 * ``expected.json`` (openai v0 programs only, as openai 0.28 cannot be
   installed next to v1): the requests the original sends and its stdout;
 * ``reference.py``: a hand migration to azure-ai-inference.  It shows that
@@ -147,7 +148,10 @@ def environment(
         family = "CHAT" if kind == "chat" else "EMBEDDINGS"
         env[f"AZURE_OPENAI_{family}_ENDPOINT_{slug(model)}"] = f"{url}/openai/deployments/{model}"
     for key, value in case.scenario.get("env", {}).items():
-        env[key] = value.replace("{url}", url)
+        if value is None:  # null in scenario.json: the variable is not set
+            env.pop(key, None)
+        else:
+            env[key] = value.replace("{url}", url)
     return env
 
 

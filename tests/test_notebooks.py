@@ -55,6 +55,11 @@ def fake_engine(source: str, config: Any = None, filename: str = "<string>") -> 
         RemoveImportsVisitor.remove_unused_import(context, "openai")
     module = AddImportsVisitor(context).transform_module(cst.parse_module(code))
     module = RemoveImportsVisitor(context).transform_module(module)
+    try:  # the engine verifies its output with compile(), which rejects top-level await
+        compile(module.code, "<migrated>", "exec")
+    except SyntaxError as exc:
+        message = f"the rewrite did not parse ({exc.msg})"
+        return Result(source, source, [Finding("MI003", ERROR, message, 1)], error=message)
     return Result(source, module.code, findings)
 
 
@@ -179,7 +184,7 @@ def test_json_changes_only_in_the_migrated_cells_sources(style):
 
 def test_unchanged_lines_keep_their_exact_json_escapes():
     nb = notebook(
-        code_cell(["import os\n", "import openai\n", "openai.api_key = os.environ['K']\n", "s = \"caf\u00e9 \\/ \u2603\"\n"]),
+        code_cell(["import os\n", "import openai\n", "openai.api_key = os.environ['K']\n", "s = \"caf\u00e9 \\\\/ \u2603\"\n"]),
     )
     text = dump(nb, indent=1).replace("caf\u00e9", "caf\\u00e9")  # one hand-written escape
     result = migrate_notebook(text, Config(), "x.ipynb")
@@ -314,16 +319,50 @@ def test_pip_line_in_a_bash_cell():
 def test_engine_refusing_the_joined_module_falls_back_to_cells():
     nb = notebook(
         code_cell(["import openai\n", "openai.api_key = 'k'\n", "openai.ChatCompletion.create(model='m')"]),
-        code_cell(["ENGINE_ERROR = 1\n", "print(openai)"]),
+        code_cell(["ENGINE_ERROR = 1\n", "print('x')"]),
     )
     result = migrate_notebook(dump(nb), Config(), "x.ipynb")
-    assert len(CALLS) == 3  # joined, then each cell
+    assert len(CALLS) == 4  # all joined, each cell alone, then the cells that work joined
     new = sources(result.code)
     assert "client.complete(model='m')" in new[0]
-    assert new[1] == "ENGINE_ERROR = 1\nprint(openai)"
+    assert new[1] == "ENGINE_ERROR = 1\nprint('x')"
     assert result.error is None
     left = [f for f in result.findings if f.code == "MI003"]
     assert left and left[0].kind == TODO and left[0].message.startswith("cell 2, line 1: ")
+
+
+AWAIT_NOTEBOOK = notebook(
+    code_cell(["import openai\n", "openai.api_key = 'k'"]),
+    code_cell(
+        ["import asyncio\n", "await asyncio.sleep(0)\n", "r = openai.ChatCompletion.create(model='a')\n",
+         "\n", 's = """\n', "kept\n", '"""']
+    ),
+    code_cell(["r = openai.ChatCompletion.create(model='b')"]),
+)
+
+
+def test_top_level_await_cell_is_migrated_inside_an_async_def_wrapper():
+    result = migrate_notebook(dump(AWAIT_NOTEBOOK), Config(), "x.ipynb")
+    assert len(CALLS) == 2 and "async def" in CALLS[1], "the compiler rejects top-level await; the wrapper does not"
+    new = sources(result.code)
+    assert new[0] == "from azure.ai.inference import ChatCompletionsClient\n\nclient = ChatCompletionsClient(credential='k')"
+    assert new[1] == 'import asyncio\nawait asyncio.sleep(0)\nr = client.complete(model=\'a\')\n\ns = """\nkept\n"""'
+    assert new[2] == "r = client.complete(model='b')"
+    [finding] = [f for f in result.findings if f.kind == REWRITE]
+    assert finding.message.startswith("cell 1, line 1: ")
+
+
+def test_a_cell_set_aside_never_loses_the_import_it_needs(monkeypatch):
+    def no_await_engine(source, config=None, filename=""):
+        if "await" in source:
+            return Result(source, source, [Finding("MI003", ERROR, "no await here", 1)], error="no await here")
+        return fake_engine(source, config, filename)
+
+    monkeypatch.setattr(engine, "migrate_source", no_await_engine)
+    text = dump(AWAIT_NOTEBOOK)
+    result = migrate_notebook(text, Config(), "x.ipynb")
+    assert result.code == text, "migrating the other cells would remove the import the await cell uses"
+    assert any(f.code == "MI003" and f.kind == TODO and "import openai" in f.message for f in result.findings)
 
 
 def test_markers_lost_by_the_engine_fall_back_to_cells(monkeypatch):
@@ -341,17 +380,29 @@ def test_markers_lost_by_the_engine_fall_back_to_cells(monkeypatch):
     ]
 
 
-def test_cell_that_does_not_parse_is_left_with_a_todo():
+def test_cell_that_does_not_parse_is_left_alone():
     nb = notebook(
         code_cell(["import openai\n", "openai.api_key = 'k'"]),
-        code_cell(["def broken(:\n", "    openai.ChatCompletion.create()"]),
+        code_cell(["def broken(:\n", "    pass"]),
     )
     result = migrate_notebook(dump(nb), Config(), "x.ipynb")
     new = sources(result.code)
     assert "client = ChatCompletionsClient" in new[0]
-    assert new[1] == "def broken(:\n    openai.ChatCompletion.create()"
-    [todo] = [f for f in result.findings if f.code == "MI001"]
-    assert todo.kind == TODO and re.match(r"cell 2, line \d: not valid Python \(.+\); cell left unchanged$", todo.message)
+    assert new[1] == "def broken(:\n    pass"
+    assert [f.code for f in result.findings] == ["MI100"]
+
+
+def test_cell_that_does_not_parse_but_uses_openai_keeps_the_notebook_unchanged():
+    nb = notebook(
+        code_cell(["import openai\n", "openai.api_key = 'k'"]),
+        code_cell(["def broken(:\n", "    openai.ChatCompletion.create()"]),
+    )
+    text = dump(nb)
+    result = migrate_notebook(text, Config(), "x.ipynb")
+    assert result.code == text
+    [syntax] = [f for f in result.findings if f.code == "MI001"]
+    assert syntax.kind == TODO and re.match(r"cell 2, line \d: not valid Python \(.+\); cell left unchanged$", syntax.message)
+    assert any(f.code == "MI003" and "import openai" in f.message for f in result.findings)
 
 
 def test_engine_error_for_the_only_cell_is_an_error_result():

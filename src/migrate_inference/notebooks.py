@@ -51,7 +51,7 @@ from migrate_inference.deps import (
     notebook_requirements,
     rewrite_pip_command,
 )
-from migrate_inference.findings import ERROR, TODO, Finding, Result
+from migrate_inference.findings import ERROR, REWRITE, TODO, Finding, Result
 
 NOTEBOOK_ERROR = "MI002"
 INTERNAL_ERROR = "MI004"
@@ -106,7 +106,7 @@ def notebook_uses_openai(text: str) -> bool:
         masked = _mask(index, _source_text(cell), token)
         if masked.kind == _PYTHON and code_uses_openai(masked.masked):
             return True
-        if masked.kind != _PYTHON and masked.kind != _SHELL and code_uses_openai(masked.original):
+        if _other_code_uses_openai(masked):
             return True
     return False
 
@@ -140,6 +140,9 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
     findings.extend(engine_findings)
 
     changed = any(new_masked[c.index] != c.masked for c in python_cells)
+    if changed and _loses_openai_import(masked, new_masked):
+        return Result(original=text, code=text, findings=[f for f in findings if f.kind != REWRITE] + [Finding(
+            "MI003", TODO, "cells that still use openai would lose their `import openai`; notebook left unchanged")])
     if changed and not _still_uses_openai(masked, new_masked):
         findings.extend(_rewrite_pip_lines(masked, layout, config, new_masked))
 
@@ -234,6 +237,7 @@ class _MaskedCell:
     magics: List[str] = field(default_factory=list)  # original text of each masked line (joined continuation lines)
     magic_lines: List[int] = field(default_factory=list)  # the line (1-based) in the cell where each magic starts
     origin: List[int] = field(default_factory=list)  # masked line k (0-based) -> line in the original cell (1-based)
+    magic_name: str = ""  # the cell magic, for cells that start with one
     broken_reason: str = ""
     broken_line: int = 1
     shell_rewritten: Optional[str] = None
@@ -248,6 +252,7 @@ def _mask(index: int, source: str, token: str) -> _MaskedCell:
     if first is not None and lines[first].lstrip().startswith("%%"):
         name = lines[first].lstrip()[2:].split(maxsplit=1)
         magic = name[0] if name else ""
+        cell.magic_name = magic
         if magic in SHELL_CELL_MAGICS:
             cell.kind = _SHELL
             return cell
@@ -320,27 +325,131 @@ def _unmask(code: str, cell: _MaskedCell, token: str) -> Optional[str]:
 def _run_engine(
     cells: List[_MaskedCell], config: Config, filename: str, token: str, layout: "_Layout"
 ) -> Tuple[Dict[int, str], List[Finding], Optional[str]]:
-    """New masked text per cell index, findings, and an error when nothing could be migrated."""
+    """New masked text per cell index, findings, and an error when nothing could be migrated.
+
+    First all cells as one module.  If the engine refuses that, the cells that
+    cannot be in it (top-level ``await``, which only IPython accepts, or cells
+    the engine refuses on their own) are set aside, the others are tried as
+    one module again, and the cells set aside are migrated one by one.  Failing
+    that, every cell is migrated on its own.
+    """
     if not cells:
         return {}, [], None
-    joined, origin = _join(cells, token)
-    result = _call_engine(joined, config, filename)
-    if result.error is None:
-        pieces = _split(result.code, cells, token)
-        if pieces is not None and all(_unmask(pieces[c.index], c, token) is not None for c in cells):
-            findings = [_map_finding(layout, cells, origin, f) for f in result.findings]
+    joined = _try_joined(cells, config, filename, token, layout)
+    awaiting = {c.index for c in cells if _has_top_level_await(c.masked)}
+    if joined is None and awaiting:
+        joined = _try_joined(cells, config, filename, token, layout, wrap=awaiting)
+    if joined is not None:
+        return joined[0], joined[1], None
+    solo: Dict[int, Result] = {}
+    excluded = set(awaiting)
+    if not excluded:
+        solo = {c.index: _call_engine(c.masked, config, filename) for c in cells}
+        excluded = {index for index, result in solo.items() if result.error is not None}
+    rest = [c for c in cells if c.index not in excluded]
+    if excluded and rest:
+        joined = _try_joined(rest, config, filename, token, layout)
+        if joined is not None:
+            pieces, findings = joined
+            aside = [c for c in cells if c.index in excluded]
+            more, more_findings, _ = _run_per_cell(aside, config, filename, token, layout, solo, others_migrated=True)
+            pieces.update(more)
+            findings.extend(more_findings)
+            for cell in aside:
+                if pieces[cell.index] == cell.masked and code_uses_openai(cell.masked) and cell.index in awaiting:
+                    findings.append(_cell_finding(layout, cell, 1, Finding(
+                        "MI003", TODO, "top-level await: this cell could not be migrated together with the "
+                        "notebook's other cells; cell left unchanged")))
             return pieces, findings, None
-    return _run_per_cell(cells, config, filename, token, layout)
+    return _run_per_cell(cells, config, filename, token, layout, solo)
+
+
+def _try_joined(
+    cells: List[_MaskedCell],
+    config: Config,
+    filename: str,
+    token: str,
+    layout: "_Layout",
+    wrap: Sequence[int] = (),
+) -> Optional[Tuple[Dict[int, str], List[Finding]]]:
+    """All ``cells`` as one module; ``wrap``: cells with top-level await, each put in an ``async def`` body."""
+    used = [_wrap_await(c, token) if c.index in wrap else c for c in cells]
+    joined, origin = _join(used, token)
+    result = _call_engine(joined, config, filename)
+    if result.error is not None:
+        return None
+    pieces = _split(result.code, used, token)
+    if pieces is None:
+        return None
+    for index in wrap:
+        unwrapped = _unwrap_await(pieces[index], token, index)
+        if unwrapped is None:
+            return None
+        pieces[index] = unwrapped
+    if any(_unmask(pieces[c.index], c, token) is None for c in cells):
+        return None
+    return pieces, [_map_finding(layout, used, origin, f) for f in result.findings]
+
+
+_WRAP_INDENT = "    "
+
+
+def _wrap_await(cell: _MaskedCell, token: str) -> _MaskedCell:
+    """The cell's code as the body of an ``async def``, which compilers accept; its lines still map to the cell."""
+    body = [_WRAP_INDENT + line if line.strip() else line for line in cell.masked.split("\n")]
+    text = f"async def {token}_a{cell.index}():\n" + "\n".join(body)
+    return replace(cell, masked=text, origin=cell.origin[:1] + cell.origin)
+
+
+def _unwrap_await(code: str, token: str, index: int) -> Optional[str]:
+    lines = code.split("\n")
+    header = f"async def {token}_a{index}():"
+    if lines.count(header) != 1:
+        return None
+    at = lines.index(header)
+    out = lines[:at]
+    for line in lines[at + 1 :]:
+        if not line.strip():
+            out.append(line)
+        elif line.startswith(_WRAP_INDENT):
+            out.append(line[len(_WRAP_INDENT) :])
+        else:
+            return None  # module-level code after the function: not a shape to guess about
+    return "\n".join(out)
+
+
+def _has_top_level_await(code: str) -> bool:
+    """Whether the code compiles only as IPython compiles it (top-level await, async for, async with)."""
+    import ast
+
+    try:
+        compile(code, "<cell>", "exec", dont_inherit=True)
+        return False
+    except SyntaxError:
+        pass
+    except Exception:
+        return False
+    try:
+        compile(code, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        return True
+    except Exception:
+        return False
 
 
 def _run_per_cell(
-    cells: List[_MaskedCell], config: Config, filename: str, token: str, layout: "_Layout"
+    cells: List[_MaskedCell],
+    config: Config,
+    filename: str,
+    token: str,
+    layout: "_Layout",
+    solo: Optional[Dict[int, Result]] = None,
+    others_migrated: bool = False,
 ) -> Tuple[Dict[int, str], List[Finding], Optional[str]]:
     pieces: Dict[int, str] = {}
     findings: List[Finding] = []
     errors: List[Finding] = []
     for cell in cells:
-        result = _call_engine(cell.masked, config, filename)
+        result = (solo or {}).get(cell.index) or _call_engine(cell.masked, config, filename)
         origin = [(cell.index, line) for line in cell.origin]
         mapped = [_map_finding(layout, cells, origin, f) for f in result.findings]
         if result.error is not None:
@@ -348,9 +457,14 @@ def _run_per_cell(
             errors.extend(f for f in mapped if f.kind == ERROR)
             findings.extend(f for f in mapped if f.kind != ERROR)
             continue
-        pieces[cell.index] = result.code if _unmask(result.code, cell, token) is not None else cell.masked
+        if _unmask(result.code, cell, token) is None:
+            pieces[cell.index] = cell.masked
+            findings.append(_cell_finding(layout, cell, 1, Finding(
+                INTERNAL_ERROR, TODO, "an IPython line was lost in migration; cell left unchanged")))
+            continue
+        pieces[cell.index] = result.code
         findings.extend(mapped)
-    if errors and all(pieces[c.index] == c.masked for c in cells):
+    if errors and not others_migrated and all(pieces[c.index] == c.masked for c in cells):
         return pieces, findings + errors, errors[0].message
     # Some cells migrated: a cell the engine could not handle is left for a person.
     findings.extend(replace(f, kind=TODO, message=f"{f.message}; cell left unchanged") for f in errors)
@@ -440,9 +554,37 @@ def _still_uses_openai(cells: List[_MaskedCell], new_masked: Dict[int, str]) -> 
         if cell.kind == _PYTHON:
             if code_uses_openai(new_masked.get(cell.index, cell.masked)):
                 return True
-        elif cell.kind in (_BROKEN, _OPAQUE) and code_uses_openai(cell.original):
+        elif _other_code_uses_openai(cell):
             return True
     return False
+
+
+# Cell magics that write a Python file: the file may still need the openai package.
+_FILE_CELL_MAGICS = frozenset({"writefile", "file"})
+
+
+def _other_code_uses_openai(cell: _MaskedCell) -> bool:
+    """For a cell left out of the migration: does it still need openai (in this kernel or in a file it writes)?"""
+    if cell.kind == _BROKEN or (cell.kind == _OPAQUE and cell.magic_name in _FILE_CELL_MAGICS):
+        return code_uses_openai(cell.original)
+    return False
+
+
+_OPENAI_IMPORT = re.compile(r"^[ \t]*(?:import[ \t]+openai\b|from[ \t]+openai\b)", re.MULTILINE)
+
+
+def _loses_openai_import(cells: List[_MaskedCell], new_masked: Dict[int, str]) -> bool:
+    """True when some cell still uses openai but the migration removed every ``import openai``."""
+    def new_code(cell: _MaskedCell) -> str:
+        return new_masked.get(cell.index, cell.masked) if cell.kind == _PYTHON else cell.original
+
+    before = any(_OPENAI_IMPORT.search(c.masked if c.kind == _PYTHON else c.original) for c in cells)
+    after = any(_OPENAI_IMPORT.search(new_code(c)) for c in cells)
+    still_used = any(
+        code_uses_openai(new_code(c)) if c.kind == _PYTHON else (c.kind == _BROKEN and code_uses_openai(c.original))
+        for c in cells
+    )
+    return before and still_used and not after
 
 
 def _rewrite_pip_lines(

@@ -286,7 +286,7 @@ class _Collector(cst.CSTVisitor):
                 assert isinstance(node, cst.Call)
                 v1 = self._v1_call(node, kind, binding, receiver)
                 binding.calls.append(v1)
-                self.facts.calls[call] = v1
+                self.facts.calls[node] = v1
         self._unknown_uses()
         return self.facts
 

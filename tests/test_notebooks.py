@@ -182,6 +182,13 @@ def test_json_changes_only_in_the_migrated_cells_sources(style):
     assert result.code == dump(expected, **dict(style))
 
 
+def test_crlf_notebook_keeps_crlf():
+    text = dump(SPLIT_NOTEBOOK).replace("\n", "\r\n")
+    result = migrate_notebook(text, Config(), "chat.ipynb")
+    expected = with_sources(SPLIT_NOTEBOOK, {0: MIGRATED_CELL_0, 2: MIGRATED_CELL_2, 3: MIGRATED_CELL_3})
+    assert result.code == dump(expected).replace("\n", "\r\n")
+
+
 def test_unchanged_lines_keep_their_exact_json_escapes():
     nb = notebook(
         code_cell(["import os\n", "import openai\n", "openai.api_key = os.environ['K']\n", "s = \"caf\u00e9 \\\\/ \u2603\"\n"]),

@@ -808,6 +808,7 @@ class _JsonStyle:
     ensure_ascii: bool
     indent_unit: str
     compact_separator: str
+    newline: str = "\n"
 
     @classmethod
     def detect(cls, text: str) -> "_JsonStyle":
@@ -822,7 +823,7 @@ class _JsonStyle:
             if width:
                 unit = following[:width]
         separator = ", " if re.search(r'[\]}"\d],\s"', text) else ","
-        return cls(ensure_ascii, unit, separator)
+        return cls(ensure_ascii, unit, separator, "\r\n" if "\r\n" in text else "\n")
 
     def encode(self, value: str) -> str:
         return json.dumps(value, ensure_ascii=self.ensure_ascii)
@@ -852,7 +853,8 @@ class _JsonStyle:
             item_indent, close_indent = key_indent + self.indent_unit, key_indent
         else:
             return "[" + self.compact_separator.join(tokens) + "]"
-        return "[\n" + ",\n".join(item_indent + t for t in tokens) + "\n" + close_indent + "]"
+        nl = self.newline
+        return "[" + nl + ("," + nl).join(item_indent + t for t in tokens) + nl + close_indent + "]"
 
 
 def _indent_of(text: str, line_start: int) -> str:

@@ -383,6 +383,15 @@ def test_pyproject_sets_format_mode_and_globs_and_the_command_line_wins(capsys, 
     assert code == 1 and not out.startswith("{")
 
 
+def test_pyproject_flags_colour_and_jobs(capsys, project):
+    write(project / "pyproject.toml", "[tool.migrate-inference]\ndiff = true\ncolor = true\njobs = 1\nno-progress = true\n")
+    write(project / "a.py", "import openai\n")
+    code, out, _ = run(capsys, "a.py")
+    assert code == 1 and "\x1b[31m-import openai" in out
+    code, out, _ = run(capsys, "--no-color", "a.py")
+    assert code == 1 and "\x1b[" not in out
+
+
 def test_pyproject_is_found_upward_from_the_working_directory(capsys, project, monkeypatch):
     write(project / "pyproject.toml", '[tool.migrate_inference]\ncheck = true\n')
     a = write(project / "src" / "a.py", "import openai\n")

@@ -204,7 +204,7 @@ def _explain(code: str) -> int:
 def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     from migrate_inference.discover import discover
     from migrate_inference.report import CHECK, DIFF, WRITE, Progress, Summary, color_wanted, make_reporter
-    from migrate_inference.runner import CHANGED, FAILED, RunSettings, iter_outcomes
+    from migrate_inference.runner import CHANGED, FAILED, UNCHANGED, RunSettings, iter_outcomes
 
     config = _config(options)
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
@@ -225,7 +225,8 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     try:
         for outcome in iter_outcomes(discovered, settings, jobs=jobs):
             summary.add(outcome)
-            progress.clear()
+            if outcome.status != UNCHANGED or outcome.findings or verbose:
+                progress.clear()  # something may be printed: wipe the progress line first
             if outcome.status == FAILED:
                 err.write(f"{outcome.path}: error: {outcome.error}\n")
             elif fmt == "text" and not quiet:

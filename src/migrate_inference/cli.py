@@ -34,6 +34,12 @@ pyproject.toml; the command line wins.
 """
 
 
+class ConfigurationError(click.ClickException):
+    """A bad [tool.migrate-inference]: reported without the usage text, exit status 2."""
+
+    exit_code = 2
+
+
 def _usable_cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
@@ -117,7 +123,7 @@ def _apply_pyproject(ctx: click.Context, options: Dict[str, Any]) -> None:
     try:
         file_options = load_pyproject_config(os.getcwd())
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise ConfigurationError(str(exc)) from exc
     if not file_options:
         return
     source = find_pyproject(os.getcwd())
@@ -125,7 +131,7 @@ def _apply_pyproject(ctx: click.Context, options: Dict[str, Any]) -> None:
     for key, value in file_options.items():
         param = params.get(key)
         if param is None or key in _NOT_CONFIGURABLE:
-            raise click.UsageError(f"{source}: unknown option {key!r} in [tool.migrate-inference]")
+            raise ConfigurationError(f"{source}: unknown option {key!r} in [tool.migrate-inference]")
         if ctx.get_parameter_source(key) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
             continue  # the command line wins
         options[key] = _convert(ctx, param, _normalise(key, value), source)
@@ -141,11 +147,11 @@ def _normalise(key: str, value: Any) -> Any:
 
 def _convert(ctx: click.Context, param: click.Parameter, value: Any, source: Any) -> Any:
     if param.multiple and not isinstance(value, (list, tuple)):
-        raise click.UsageError(f"{source}: {param.name} must be a list of strings")
+        raise ConfigurationError(f"{source}: {param.name} must be a list of strings")
     try:
         return param.type_cast_value(ctx, value)
     except click.BadParameter as exc:
-        raise click.UsageError(f"{source}: invalid value for {param.name!r}: {exc.message}") from exc
+        raise ConfigurationError(f"{source}: invalid value for {param.name!r}: {exc.message}") from exc
 
 
 def _codes(value: Optional[str], option: str) -> frozenset:

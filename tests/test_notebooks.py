@@ -482,3 +482,56 @@ def test_migrating_twice_changes_nothing_more():
     once = migrate_notebook(dump(SPLIT_NOTEBOOK), Config(), "x.ipynb").code
     twice = migrate_notebook(once, Config(), "x.ipynb")
     assert twice.code == once
+
+
+# ------------------------------------------------------- generated notebooks
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FRAGMENTS = [
+    "import openai", "import os", "openai.api_key = 'k'", "r = openai.ChatCompletion.create(model='m')",
+    "img = openai.Image", "%pip install openai", "!pip install -q openai", "!ls", "files = !ls", "x = 1",
+    "", "# comment", "for i in range(2):", "    y = i", "    !echo {i}", "%%time", "def f(:", "await f()",
+    "s = '''", "'''", "print('caf\u00e9 \u2603')", "%%bash", "openai?", "\tz = 2",
+]
+cell_sources = st.lists(st.sampled_from(FRAGMENTS), min_size=0, max_size=6).map("\n".join)
+cells = st.lists(
+    st.one_of(
+        st.builds(lambda s, as_list: code_cell(lines(s) if as_list else s), cell_sources, st.booleans()),
+        st.builds(lambda s: markdown_cell(lines(s)), cell_sources),
+    ),
+    min_size=0,
+    max_size=5,
+)
+styles = st.fixed_dictionaries(
+    {"indent": st.sampled_from([None, 1, 2, 4]), "ensure_ascii": st.booleans(), "sort_keys": st.booleans()}
+)
+
+
+def _without_sources(nb):
+    out = copy.deepcopy(nb)
+    for cell in out["cells"]:
+        if cell["cell_type"] == "code":
+            cell["source"] = type(cell["source"]).__name__
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=cells, style=styles)
+def test_generated_notebooks_change_only_code_sources_and_keep_ipython_lines(cells, style):
+    nb = notebook(*cells)
+    text = dump(nb, **style)
+    result = migrate_notebook(text, Config(), "gen.ipynb")
+    new = json.loads(result.code)
+    assert _without_sources(new) == _without_sources(nb)
+    for old_cell, new_cell in zip(nb["cells"], new["cells"]):
+        if old_cell["cell_type"] != "code":
+            assert new_cell == old_cell
+            continue
+        old_text, new_text = sources(json.dumps({"cells": [old_cell]}))[0], sources(json.dumps({"cells": [new_cell]}))[0]
+        kept = [l for l in old_text.split("\n") if l.lstrip().startswith(("!", "%", "?")) and "pip" not in l]
+        it = iter(new_text.split("\n"))
+        assert all(any(line == k for line in it) for k in kept), (old_text, new_text)
+    again = migrate_notebook(result.code, Config(), "gen.ipynb")
+    assert again.code == result.code

@@ -241,6 +241,7 @@ class _MaskedCell:
     broken_reason: str = ""
     broken_line: int = 1
     shell_rewritten: Optional[str] = None
+    wrappers: List[str] = field(default_factory=list)  # the async def lines put around top-level await
 
 
 def _mask(index: int, source: str, token: str) -> _MaskedCell:
@@ -381,11 +382,13 @@ def _try_joined(
     pieces = _split(result.code, used, token)
     if pieces is None:
         return None
-    for index in wrap:
-        unwrapped = _unwrap_await(pieces[index], token, index)
+    for cell in used:
+        if not cell.wrappers:
+            continue
+        unwrapped = _unwrap_await(pieces[cell.index], token, cell)
         if unwrapped is None:
             return None
-        pieces[index] = unwrapped
+        pieces[cell.index] = unwrapped
     if any(_unmask(pieces[c.index], c, token) is None for c in cells):
         return None
     return pieces, [_map_finding(layout, used, origin, f) for f in result.findings]
@@ -395,27 +398,121 @@ _WRAP_INDENT = "    "
 
 
 def _wrap_await(cell: _MaskedCell, token: str) -> _MaskedCell:
-    """The cell's code as the body of an ``async def``, which compilers accept; its lines still map to the cell."""
-    body = [_WRAP_INDENT + line if line.strip() else line for line in cell.masked.split("\n")]
-    text = f"async def {token}_a{cell.index}():\n" + "\n".join(body)
-    return replace(cell, masked=text, origin=cell.origin[:1] + cell.origin)
+    """Each top-level statement that only IPython compiles (``await``, ``async for``/``with``) as the
+    body of its own ``async def``, with ``global`` for the names it binds, so the rest of the cell
+    stays at module level and the compiler accepts the module; lines still map to the cell."""
+    import libcst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(libcst.parse_module(cell.masked))
+    positions = wrapper.resolve(PositionProvider)
+    spans: Dict[int, Tuple[int, List[str]]] = {}  # first line (0-based) -> (last line, names bound)
+    for statement in wrapper.module.body:
+        if _has_top_level_await(wrapper.module.code_for_node(statement)):
+            position = positions[statement]
+            spans[position.start.line - 1] = (position.end.line - 1, _bound_names(statement))
+    lines = cell.masked.split("\n")
+    out: List[str] = []
+    origin: List[int] = []
+    headers: List[str] = []
+    end = -1
+    for number, line in enumerate(lines):
+        if number in spans:
+            end, names = spans[number]
+            head = [f"async def {token}_a{cell.index}_{len(headers)}():"]
+            if names:
+                head.append(f"{_WRAP_INDENT}global {', '.join(names)}")
+            headers.append("\n".join(head))
+            out.extend(head)
+            origin.extend([cell.origin[number]] * len(head))
+        out.append(_WRAP_INDENT + line if number <= end and line.strip() else line)
+        origin.append(cell.origin[number])
+    return replace(cell, masked="\n".join(out), origin=origin, wrappers=headers)
 
 
-def _unwrap_await(code: str, token: str, index: int) -> Optional[str]:
+def _bound_names(statement: Any) -> List[str]:
+    """Names a top-level statement binds (assignment, for, with ... as, :=), not inside nested scopes."""
+    import libcst
+
+    names: List[str] = []
+
+    class Binder(libcst.CSTVisitor):
+        def _add(self, target: Any) -> None:
+            if isinstance(target, libcst.Name):
+                if target.value not in names:
+                    names.append(target.value)
+            elif isinstance(target, (libcst.Tuple, libcst.List)):
+                for element in target.elements:
+                    self._add(element.value)
+            elif isinstance(target, libcst.StarredElement):
+                self._add(target.value)
+
+        def visit_AssignTarget(self, node: Any) -> None:
+            self._add(node.target)
+
+        def visit_AnnAssign(self, node: Any) -> None:
+            self._add(node.target)
+
+        def visit_AugAssign(self, node: Any) -> None:
+            self._add(node.target)
+
+        def visit_For(self, node: Any) -> None:
+            self._add(node.target)
+
+        def visit_AsName(self, node: Any) -> None:
+            self._add(node.name)
+
+        def visit_NamedExpr(self, node: Any) -> None:
+            self._add(node.target)
+
+        def visit_FunctionDef(self, node: Any) -> bool:
+            self._add(node.name)
+            return False
+
+        def visit_ClassDef(self, node: Any) -> bool:
+            self._add(node.name)
+            return False
+
+        def visit_Lambda(self, node: Any) -> bool:
+            return False
+
+        def visit_ListComp(self, node: Any) -> bool:
+            return False
+
+        def visit_SetComp(self, node: Any) -> bool:
+            return False
+
+        def visit_DictComp(self, node: Any) -> bool:
+            return False
+
+        def visit_GeneratorExp(self, node: Any) -> bool:
+            return False
+
+    statement.visit(Binder())
+    return names
+
+
+def _unwrap_await(code: str, token: str, cell: _MaskedCell) -> Optional[str]:
+    """Undo ``_wrap_await`` on the engine's output; None when a wrapper is missing or was changed."""
     lines = code.split("\n")
-    header = f"async def {token}_a{index}():"
-    if lines.count(header) != 1:
-        return None
-    at = lines.index(header)
-    out = lines[:at]
-    for line in lines[at + 1 :]:
-        if not line.strip():
-            out.append(line)
-        elif line.startswith(_WRAP_INDENT):
-            out.append(line[len(_WRAP_INDENT) :])
-        else:
-            return None  # module-level code after the function: not a shape to guess about
-    return "\n".join(out)
+    out: List[str] = []
+    seen = 0
+    i = 0
+    while i < len(lines):
+        if seen < len(cell.wrappers):
+            head = cell.wrappers[seen].split("\n")
+            if lines[i : i + len(head)] == head:
+                seen += 1
+                i += len(head)
+                while i < len(lines) and (not lines[i].strip() or lines[i].startswith(_WRAP_INDENT)):
+                    out.append(lines[i][len(_WRAP_INDENT) :] if lines[i].strip() else lines[i])
+                    i += 1
+                continue
+        if token in lines[i] and " def " in f" {lines[i]}":
+            return None
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out) if seen == len(cell.wrappers) else None
 
 
 def _has_top_level_await(code: str) -> bool:

@@ -359,6 +359,22 @@ def test_top_level_await_cell_is_migrated_inside_an_async_def_wrapper():
     assert finding.message.startswith("cell 1, line 1: ")
 
 
+def test_only_await_statements_are_wrapped_and_their_names_stay_global():
+    cell = (
+        "import asyncio\n"
+        "resp = await asyncio.sleep(0, result=openai.ChatCompletion.create(model='a'))\n"
+        "print(resp)\n"
+        "async for x, (y, z) in stream():\n"
+        "    last = x"
+    )
+    nb = notebook(code_cell(["import openai\n", "openai.api_key = 'k'"]), code_cell(lines(cell)))
+    result = migrate_notebook(dump(nb), Config(), "x.ipynb")
+    wrapped = CALLS[1]
+    assert "\nimport asyncio\n" in wrapped and "\nprint(resp)\n" in wrapped
+    assert "    global resp\n" in wrapped and "    global x, y, z, last\n" in wrapped
+    assert sources(result.code)[1] == cell.replace("openai.ChatCompletion.create(", "client.complete(")
+
+
 def test_a_cell_set_aside_never_loses_the_import_it_needs(monkeypatch):
     def no_await_engine(source, config=None, filename=""):
         if "await" in source:

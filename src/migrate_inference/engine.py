@@ -26,6 +26,7 @@ from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
+from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
 from migrate_inference.rules.messages import MessagesRule
 from migrate_inference.rules.out_of_scope import OutOfScopeRule
 from migrate_inference.rules.responses import ResponsesRule
@@ -70,8 +71,14 @@ def _migrate_module(module: cst.Module, config: Config):
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
     facts.v1 = collect_v1(wrapper)
+    error_sites = collect_error_sites(wrapper, facts)  # MI340: OpenAI exception classes
     if not (
-        facts.chat_calls or facts.out_of_scope or facts.chat_refs or facts.module_aliases or facts.v1.calls
+        facts.chat_calls
+        or facts.out_of_scope
+        or facts.chat_refs
+        or facts.module_aliases
+        or facts.v1.calls
+        or error_sites.active
     ):
         return module.code, []
     planner = Planner(facts, config, wrapper)
@@ -90,10 +97,11 @@ def _migrate_module(module: cst.Module, config: Config):
         MessagesRule(ctx),
         ResponsesRule(ctx, roots),
         OutOfScopeRule(ctx),
+        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
-    if migrated:
+    if migrated or errors_rule.changed:
         new_module = _fix_imports(new_module, ctx, module)
     return new_module.code, ctx.findings
 

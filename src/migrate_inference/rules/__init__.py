@@ -27,6 +27,7 @@ RULES: List[RuleInfo] = [
     RuleInfo("messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."),
     RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),
     RuleInfo("embeddings", "MI230", "openai.Embedding.create and <client>.embeddings.create to EmbeddingsClient.embed"),
+    RuleInfo("errors", "MI340", "OpenAI exception classes to azure.core.exceptions, keeping status-specific catches narrow"),
     RuleInfo("out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"),
 ]
 

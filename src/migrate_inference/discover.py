@@ -184,7 +184,7 @@ def _repository_top(directory: str) -> Optional[str]:
 
 
 def _ancestor_ignore_files(root_real: str) -> Tuple[str, List[_IgnoreFile]]:
-    """The repository top for a walked directory, and the ignore files above and at it."""
+    """The walked directory's path from the repository top, and the ignore files above it."""
     top = _repository_top(root_real) or root_real
     chain = []
     current = root_real
@@ -197,7 +197,7 @@ def _ancestor_ignore_files(root_real: str) -> Tuple[str, List[_IgnoreFile]]:
     exclude = _read_ignore_file(os.path.join(top, ".git", "info", "exclude"))
     if exclude:
         ignore_files.append(("", exclude))
-    for directory in reversed(chain):
+    for directory in reversed(chain[1:]):  # the walked directory's own is read by the walk
         globs = _read_ignore_file(os.path.join(directory, ".gitignore"))
         if globs:
             rel = os.path.relpath(directory, top).replace(os.sep, "/")

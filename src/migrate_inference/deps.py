@@ -304,6 +304,13 @@ def _join_lines(lines: List[_Line]) -> str:
     return "".join(line.text + line.ending for line in lines)
 
 
+def _ending(replaced: _Line, k: int, count: int, default: str) -> str:
+    """The line ending of new line k of ``count`` that replace one line: the last keeps the original's."""
+    if k == count - 1:
+        return replaced.ending
+    return replaced.ending or default
+
+
 def _dominant_ending(lines: List[_Line]) -> str:
     ended = [line for line in lines if line.ending]
     return "\r\n" if sum(1 for line in ended if line.ending == "\r\n") * 2 > len(ended) else "\n"
@@ -365,7 +372,8 @@ def _migrate_requirements(text: str, filename: str, wanted: List[str]) -> Result
             continue
         if "--hash" in requirement:
             hashed = True
-            findings.append(_todo(start + 1, "the file pins hashes (pip-compile output?); regenerate it from its source"))
+            why = "the file pins hashes (pip-compile output?); regenerate it from its source"
+            findings.append(_todo(start + 1, why))
         elif i - start > 1 or spec != requirement:
             findings.append(_todo(start + 1, "a requirement spread over several lines or with per-requirement options"))
         else:
@@ -384,8 +392,7 @@ def _migrate_requirements(text: str, filename: str, wanted: List[str]) -> Result
         new = emitter.lines_for(_marker_suffix(requirement))
         findings.append(_rewrite_finding(index + 1, new))
         for k, entry in enumerate(new):
-            last = k == len(new) - 1
-            out.append(_Line(indent + entry + (comment if k == 0 else ""), line.ending if last else (line.ending or ending)))
+            out.append(_Line(indent + entry + (comment if k == 0 else ""), _ending(line, k, len(new), ending)))
     return Result(text, _join_lines(out), findings)
 
 
@@ -453,9 +460,8 @@ def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
             out.append(_Line(head.rstrip() if head.rstrip().endswith(("=", ":")) else head, line.ending))
             continue
         for k, entry in enumerate(new):
-            last = k == len(new) - 1
             prefix = head if k == 0 else indent
-            out.append(_Line(prefix + entry + (comment if k == 0 else ""), line.ending if last else (line.ending or ending)))
+            out.append(_Line(prefix + entry + (comment if k == 0 else ""), _ending(line, k, len(new), ending)))
     return Result(text, _join_lines(out), findings)
 
 
@@ -572,7 +578,7 @@ def _rewrite_poetry(text: str, wanted: List[str], locator: _Locator) -> Tuple[st
         header = _TOML_HEADER.match(line.text)
         if header:
             section = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "").replace("'", "")
-            if section.startswith("tool.poetry.") and section.endswith(".openai") and _POETRY_TABLE.match(section[: -len(".openai")]):
+            if section.endswith(".openai") and _POETRY_TABLE.match(section[: -len(".openai")]):
                 findings.append(_todo(locator.line_of(line.text), f"the [{section}] table form; edit it by hand"))
             continue
         if not _POETRY_TABLE.match(section):
@@ -613,7 +619,7 @@ def _rewrite_poetry(text: str, wanted: List[str], locator: _Locator) -> Tuple[st
             continue
         new_lines = replacements[index]
         for k, entry in enumerate(new_lines):
-            out.append(_Line(entry, line.ending if k == len(new_lines) - 1 else (line.ending or ending)))
+            out.append(_Line(entry, _ending(line, k, len(new_lines), ending)))
     new_text = _join_lines(out)
     if optional_names:
         new_text = _rewrite_poetry_extras(new_text, optional_names)

@@ -90,7 +90,8 @@ def migrate_notebook(text: str, config: Optional[Config] = None, filename: str =
     except _NotebookError as exc:
         return _error(text, NOTEBOOK_ERROR, f"{filename}: {exc}")
     except Exception as exc:  # a bug here must cost one file, not the run
-        return _error(text, INTERNAL_ERROR, f"{filename}: internal error in notebook handling: {type(exc).__name__}: {exc}")
+        message = f"{filename}: internal error in notebook handling: {type(exc).__name__}: {exc}"
+        return _error(text, INTERNAL_ERROR, message)
 
 
 def notebook_uses_openai(text: str) -> bool:
@@ -151,8 +152,8 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
         if cell.kind == _PYTHON:
             restored = _unmask(new_masked.get(cell.index, cell.masked), cell, token)
             if restored is None:
-                findings.append(_cell_finding(layout, cell, 1, Finding(
-                    INTERNAL_ERROR, TODO, "an IPython line could not be put back after migration; cell left unchanged")))
+                message = "an IPython line could not be put back after migration; cell left unchanged"
+                findings.append(_cell_finding(layout, cell, 1, Finding(INTERNAL_ERROR, TODO, message)))
                 continue
         elif cell.kind == _SHELL:
             restored = cell.shell_rewritten if cell.shell_rewritten is not None else cell.original
@@ -179,7 +180,9 @@ def _load(text: str) -> Dict[str, Any]:
         raise _NotebookError("not a valid notebook: the top level is not a JSON object")
     if "cells" not in notebook:
         if "worksheets" in notebook:
-            raise _NotebookError("nbformat 3 notebooks are not supported; convert with `jupyter nbconvert --to notebook`")
+            raise _NotebookError(
+                "nbformat 3 notebooks are not supported; convert with `jupyter nbconvert --to notebook`"
+            )
         raise _NotebookError("not a valid notebook: no \"cells\" list")
     cells = notebook["cells"]
     if not isinstance(cells, list):
@@ -192,7 +195,9 @@ def _load(text: str) -> Dict[str, Any]:
             if not isinstance(source, str) and not (
                 isinstance(source, list) and all(isinstance(s, str) for s in source)
             ):
-                raise _NotebookError(f"not a valid notebook: cell {number} \"source\" is neither a string nor a list of strings")
+                raise _NotebookError(
+                    f"not a valid notebook: cell {number} \"source\" is neither a string nor a list of strings"
+                )
     return notebook
 
 

@@ -377,3 +377,12 @@ def test_dependency_plan_for_results_and_code_facts():
 )
 def test_rewrite_pip_command(command, expected):
     assert rewrite_pip_command(command, [AI, "azure-core"]) == expected
+
+
+def test_select_and_ignore_can_turn_the_dependency_rewrite_off():
+    for config in (Config(ignore=frozenset({"MI800"})), Config(select=frozenset({"MI1"}))):
+        assert migrate_requirements("openai\n", config, "requirements.txt").code == "openai\n"
+        assert migrate_pyproject('[project]\ndependencies = ["openai"]\n', config).code == (
+            '[project]\ndependencies = ["openai"]\n'
+        )
+    assert migrate_setup_cfg("[options]\ninstall_requires = openai\n", Config(select=frozenset({"MI8"}))).changed

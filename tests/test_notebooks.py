@@ -551,3 +551,10 @@ def test_generated_notebooks_change_only_code_sources_and_keep_ipython_lines(cel
         assert all(any(line == k for line in it) for k in kept), (old_text, new_text)
     again = migrate_notebook(result.code, Config(), "gen.ipynb")
     assert again.code == result.code
+
+
+def test_ignoring_mi800_keeps_pip_lines():
+    nb = notebook(code_cell(["%pip install openai\n", "import openai\n", "openai.api_key = 'k'"]))
+    result = migrate_notebook(dump(nb), Config(ignore=frozenset({"MI800"})), "x.ipynb")
+    assert sources(result.code)[0].startswith("%pip install openai\n")
+    assert "ChatCompletionsClient" in sources(result.code)[0]

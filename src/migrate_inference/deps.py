@@ -240,7 +240,13 @@ def migrate_requirements(
     text: str, config: Optional[Config] = None, filename: str = "requirements.txt", *,
     needs_async: bool = False, needs_identity: Optional[bool] = None,
 ) -> Result:
-    """``migrate_dependency_file`` in the engine's (text, config, filename) shape; unconditional."""
+    """``migrate_dependency_file`` in the engine's (text, config, filename) shape.
+
+    Rewrites whenever called (the caller decides when); does nothing when
+    ``--select``/``--ignore`` turn off MI800.
+    """
+    if not _enabled(config):
+        return Result(text, text)
     return migrate_dependency_file(
         text, filename, needs_async=needs_async, needs_identity=_identity(config, needs_identity)
     )
@@ -250,6 +256,8 @@ def migrate_pyproject(
     text: str, config: Optional[Config] = None, filename: str = "pyproject.toml", *,
     needs_async: bool = False, needs_identity: Optional[bool] = None,
 ) -> Result:
+    if not _enabled(config):
+        return Result(text, text)
     return migrate_dependency_file(
         text, filename, needs_async=needs_async, needs_identity=_identity(config, needs_identity)
     )
@@ -259,9 +267,15 @@ def migrate_setup_cfg(
     text: str, config: Optional[Config] = None, filename: str = "setup.cfg", *,
     needs_async: bool = False, needs_identity: Optional[bool] = None,
 ) -> Result:
+    if not _enabled(config):
+        return Result(text, text)
     return migrate_dependency_file(
         text, filename, needs_async=needs_async, needs_identity=_identity(config, needs_identity)
     )
+
+
+def _enabled(config: Optional[Config]) -> bool:
+    return config is None or config.rule_enabled(DEPENDENCY_REWRITE)
 
 
 def _identity(config: Optional[Config], needs_identity: Optional[bool]) -> bool:

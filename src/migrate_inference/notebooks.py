@@ -144,7 +144,7 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
     if changed and _loses_openai_import(masked, new_masked):
         return Result(original=text, code=text, findings=[f for f in findings if f.kind != REWRITE] + [Finding(
             "MI003", TODO, "cells that still use openai would lose their `import openai`; notebook left unchanged")])
-    if changed and not _still_uses_openai(masked, new_masked):
+    if changed and config.rule_enabled(DEPENDENCY_REWRITE) and not _still_uses_openai(masked, new_masked):
         findings.extend(_rewrite_pip_lines(masked, layout, config, new_masked))
 
     new_sources: Dict[int, str] = {}

@@ -493,6 +493,27 @@ def test_every_option_is_documented_in_usage_md():
         assert re.search(rf"^\| *`?{error_code}`? *\|", usage, re.M), error_code
 
 
+def test_a_closed_stdout_pipe_ends_the_run_quietly(project):
+    for index in range(40):
+        write(project / f"f{index:02d}.py", "import openai\n" * 200)
+    driver = (
+        "import sys, fake_engines\n"
+        "from migrate_inference.cli import main\n"
+        "sys.exit(main(sys.argv[1:], engine=fake_engines.rename_engine))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", driver, "--diff", "."],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+    )
+    process.stdout.read(100)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait() == 1
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
 # ------------------------------------------------------------------ killed runs
 
 

@@ -280,4 +280,6 @@ def main(argv: Optional[Sequence[str]] = None, *, engine: Optional[Callable[...,
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except SystemExit as exc:  # click exits this way when stdout is a closed pipe
+        return exc.code if isinstance(exc.code, int) else 1
     return result if isinstance(result, int) else 0

@@ -591,6 +591,8 @@ def unhandled_uses(sites: ErrorSites, facts) -> List[Tuple[cst.CSTNode, str]]:
         handled.update(nodes)
     v1 = getattr(facts, "v1", None)
     for binding in getattr(v1, "bindings", []):
+        if not (binding.calls or binding.refs):
+            continue  # a client used for nothing the tool migrates: it stays, and so do its exceptions
         if binding.ctor is not None:
             handled.add(binding.ctor.func)
         if binding.param is not None and binding.param.annotation is not None:
@@ -859,30 +861,27 @@ def blocking_reasons(ctx: RuleContext, sites: ErrorSites, plan, v1_plan=None) ->
         migrated.update(v1_plan.migrated)
     reasons = []
 
-    def line(node: cst.CSTNode) -> int:
-        return ctx.position(node)[0]
-
     for call in getattr(facts, "chat_calls", {}):
         if call not in migrated:
-            reasons.append(f"{_dotted(call.func) or 'a call'} on line {line(call)} is not migrated")
+            reasons.append(f"{_dotted(call.func) or 'a call'} is not migrated")
     v1 = getattr(facts, "v1", None)
     for call in getattr(v1, "calls", {}):
         if call not in migrated:
-            reasons.append(f"{_dotted(call.func) or 'a call'} on line {line(call)} is not migrated")
+            reasons.append(f"{_dotted(call.func) or 'a call'} is not migrated")
     for binding in getattr(v1, "bindings", []):
         bp = v1_plan.bindings.get(id(binding)) if v1_enabled else None
         if bp is None or bp.todo is not None or (not bp.replace and binding.kind != "param"):
             node = binding.ctor if binding.ctor is not None else binding.param
             what = binding.target or binding.cls
-            reasons.append(f"the OpenAI client `{what}` on line {line(node)} stays an OpenAI client")
+            reasons.append(f"the OpenAI client `{what}` stays an OpenAI client")
     for node in getattr(v1, "refs", {}):
-        reasons.append(f"{_dotted(node)} on line {line(node)} is used as a value")
+        reasons.append(f"{_dotted(node)} is used as a value")
     for call, name in getattr(facts, "out_of_scope", {}).items():
-        reasons.append(f"{name} on line {line(call)} is not migrated")
+        reasons.append(f"{name} is not migrated")
     for node in getattr(facts, "chat_refs", []):
-        reasons.append(f"{_dotted(node)} on line {line(node)} is used as a value")
+        reasons.append(f"{_dotted(node)} is used as a value")
     for node, qname in sites.unhandled:
-        reasons.append(f"{qname} on line {line(node)} is not migrated")
+        reasons.append(f"{qname} is not migrated")
     return reasons
 
 
@@ -971,28 +970,35 @@ class ErrorsRule:
                 out.append(name)
         return out
 
-    def _type_node(self, new: Sequence[str], kept: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
-        """An exception spec: new azure classes first, then the kept expressions, as one node."""
-        values: List[cst.BaseExpression] = [cst.parse_expression(self._cls(c)) for c in self._minimal(new)]
-        seen = {_code(v) for v in values}
-        for expr in kept:
-            if _code(expr) not in seen:
-                values.append(expr)
-                seen.add(_code(expr))
+    def _type_node(self, items: Sequence[Union[str, cst.BaseExpression]]) -> cst.BaseExpression:
+        """An exception spec, in the order given: azure class names (str) and kept expressions."""
+        names = [i for i in items if isinstance(i, str)]
+        keep = set(self._minimal(names))
+        values: List[cst.BaseExpression] = []
+        seen: Set[str] = set()
+        for item in items:
+            if isinstance(item, str):
+                if item not in keep:
+                    continue
+                item = cst.parse_expression(self._cls(item))
+            code = _code(item)
+            if code not in seen:
+                values.append(item)
+                seen.add(code)
         if len(values) == 1:
             return values[0]
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        return cst.Tuple(
-            [cst.Element(v, comma=comma if i < len(values) - 1 else cst.MaybeSentinel.DEFAULT) for i, v in enumerate(values)]
-        )
+        last = len(values) - 1
+        return cst.Tuple([cst.Element(v, comma=comma if i < last else cst.MaybeSentinel.DEFAULT) for i, v in enumerate(values)])
 
     def _parts(self, spec: Spec, updated_expr: Optional[cst.BaseExpression]):
-        """(new azure classes, kept expressions, kept azure classes, statuses) of a spec."""
+        """(new azure classes, kept expressions, kept azure classes, statuses, spec items in order)."""
         current = _elements(updated_expr, spec.is_tuple)
         new: List[str] = []
         kept: List[cst.BaseExpression] = []
         kept_azure: List[Tuple[str, cst.BaseExpression]] = []
         statuses: List[Status] = []
+        order: List[Union[str, cst.BaseExpression]] = []
         covers_http = False
         for entry in spec.entries:
             expr = current[entry.index] if entry.index < len(current) else entry.expr
@@ -1001,17 +1007,22 @@ class ErrorsRule:
                 assert ref.target is not None
                 if ref.target.status is not None:
                     statuses.append(ref.target.status)
+                    order.append(HTTP)
                 else:
                     new.extend(ref.target.classes)
+                    order.extend(ref.target.classes)
                 continue
             kept.append(expr)
+            order.append(expr)
             if entry.kind == "azure" and entry.azure:
                 kept_azure.append((entry.azure, expr))
                 covers_http = covers_http or is_sub(HTTP, entry.azure)
             covers_http = covers_http or entry.kind == "catchall"
         if covers_http or any(is_sub(HTTP, c) for c in new):
             statuses = []
-        return new, kept, kept_azure, statuses
+            if HTTP not in new:
+                order = [i for i in order if i != HTTP]
+        return new, kept, kept_azure, statuses, order
 
     def _spec_notes(self, original: cst.CSTNode, spec: Spec) -> None:
         for entry in spec.entries:
@@ -1076,7 +1087,7 @@ class ErrorsRule:
         if len(target.classes) == 1:
             node = cst.parse_expression(self._cls(target.classes[0]))
             return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        node = self._type_node(target.classes, [])
+        node = self._type_node(target.classes)
         if ref.in_sequence:
             self._splice.add(id(node))
             return node
@@ -1130,19 +1141,19 @@ class ErrorsRule:
         spec = self.sites.specs[original]
         index = next(i for i, a in enumerate(original.args) if a.value is spec.expr)
         self._spec_notes(original, spec)
-        new, kept, kept_azure, statuses = self._parts(spec, updated.args[index].value)
+        new, kept, kept_azure, statuses, order = self._parts(spec, updated.args[index].value)
         if not new and not statuses:
             return updated
         if not statuses:
             args = list(updated.args)
-            args[index] = args[index].with_changes(value=self._type_node(new, kept))
+            args[index] = args[index].with_changes(value=self._type_node(order))
             self._rewrite(original, f"{_code(original.func)}: OpenAI classes -> azure.core.exceptions")
             return updated.with_changes(args=args)
         if context == ISINSTANCE:
             return self._isinstance(original, updated, new, kept, kept_azure, statuses)
         if context == TENACITY:
             return self._tenacity(original, updated, new, kept, kept_azure, statuses)
-        return self._backoff(original, updated, index, new, kept, kept_azure, statuses)
+        return self._backoff(original, updated, index, new, kept, kept_azure, statuses, order)
 
     def _isinstance(self, original, updated, new, kept, kept_azure, statuses) -> cst.BaseExpression:
         subject = updated.args[0].value
@@ -1177,9 +1188,12 @@ class ErrorsRule:
             self.ctx.need_import("tenacity", "retry_if_exception")
             new_func = cst.Name("retry_if_exception")
         self._rewrite(original, f"{_code(original.func)} -> retry_if_exception(lambda {var}: {test})")
-        return updated.with_changes(func=new_func, args=[cst.Arg(cst.parse_expression(f"lambda {var}: {test}"))])
+        arg = updated.args[0].with_changes(
+            value=cst.parse_expression(f"lambda {var}: {test}"), keyword=None, equal=cst.MaybeSentinel.DEFAULT
+        )
+        return updated.with_changes(func=new_func, args=[arg])
 
-    def _backoff(self, original, updated, index, new, kept, kept_azure, statuses) -> cst.BaseExpression:
+    def _backoff(self, original, updated, index, new, kept, kept_azure, statuses, order) -> cst.BaseExpression:
         if any(a.star == "**" for a in updated.args):
             self.ctx.todo(
                 CODE,
@@ -1191,7 +1205,7 @@ class ErrorsRule:
         _, http_subclasses, all_http = self._conditions(new, kept, kept_azure)
         self._cls(HTTP)
         args = list(updated.args)
-        args[index] = args[index].with_changes(value=self._type_node([*new, HTTP], kept))
+        args[index] = args[index].with_changes(value=self._type_node(order))
         giveup = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "giveup"), None)
         old = _code(args[giveup].value) if giveup is not None else None
         var = self._lambda_var([_code(k) for k in kept] + ([old] if old else []))
@@ -1260,18 +1274,16 @@ class ErrorsRule:
             handler = self._handler_todo(original, handler, note)
         if not clause.rewritten:
             return handler
-        new, kept, kept_azure, statuses = self._clause_type(clause, handler)
-        if statuses:
-            new = [*new, HTTP]
+        new, kept, kept_azure, statuses, order = self._clause_type(clause, handler)
         before = _code(original.type) if original.type is not None else ""
-        handler = handler.with_changes(type=self._type_node(new, kept))
+        handler = handler.with_changes(type=self._type_node(order))
         if not statuses:
             self._rewrite(original, f"except {before} -> except {_code(handler.type)}")
             return handler
         var = handler.name.name.value if handler.name is not None else self._var()  # type: ignore[union-attr]
         if handler.name is None:
             handler = handler.with_changes(name=_as_name(var))
-        _, http_subclasses, all_http = self._conditions([c for c in new if c != HTTP], kept, kept_azure)
+        _, http_subclasses, all_http = self._conditions(new, kept, kept_azure)
         test = reraise_test(var, http_subclasses, statuses, check_http=not all_http)
         guard = cst.parse_statement(f"if {test}:\n    raise\n")
         body = _indented(handler.body)
@@ -1287,20 +1299,21 @@ class ErrorsRule:
         unnamed = [_code(h.body) for h in handlers if h.name is None]
         var = next(iter(names)) if len(names) == 1 and not any(_mentions(b, next(iter(names))) for b in unnamed) else self._var()
         parts = [self._clause_type(c, h) for c, h in zip(clauses, handlers)]
-        union_new = [c for (new, _, _, statuses), clause in zip(parts, clauses) for c in [*new, *([HTTP] if statuses else [])]]
-        union_kept = [k for _, kept, _, _ in parts for k in kept]
-        union_kept_azure = [k for _, _, ka, _ in parts for k in ka]
+        union_new = [c for new, _, _, statuses, _ in parts for c in [*new, *([HTTP] if statuses else [])]]
+        union_kept = [k for _, kept, _, _, _ in parts for k in kept]
+        union_kept_azure = [k for _, _, ka, _, _ in parts for k in ka]
+        union_order = [i for *_, order in parts for i in order]
         last = clauses[-1]
         if last.catch_all:
             except_type: cst.BaseExpression = handlers[-1].type or cst.Name("BaseException")
         else:
-            except_type = self._type_node(union_new, union_kept)
+            except_type = self._type_node(union_order)
         _, _, union_http = self._conditions(union_new, union_kept, union_kept_azure)
         union_http = union_http and not last.catch_all
         union_classes = self._minimal(union_new)
         branches: List[Tuple[Optional[str], cst.ExceptHandler]] = []
         for k, (clause, handler) in enumerate(zip(clauses, handlers)):
-            new, kept, kept_azure, statuses = parts[k]
+            new, kept, kept_azure, statuses, _ = parts[k]
             covers = not statuses and (
                 clause.catch_all
                 or (len(kept) == len(union_kept) and all(any(is_sub(u, c) for c in new) for u in union_classes))

@@ -567,7 +567,10 @@ def test_killed_runs_leave_every_file_original_or_fully_migrated(tmp_path):
     for _ in range(20):
         reset()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.0, full_run))
+        try:
+            process.wait(timeout=rng.uniform(0.0, 0.9 * full_run))
+        except subprocess.TimeoutExpired:
+            pass
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         done = check()

@@ -31,13 +31,19 @@ def rename_engine(source, config=None, filename="<string>", **dependency_plan):
         raise RuntimeError("engine exploded")
     if "SYNTAX_ERROR" in source:
         message = "syntax error at line 1: invalid syntax"
-        return Result(source, source, [Finding("MI001", ERROR, message, 1, 1)], error=message)
+        return Result(
+            source, source, [Finding("MI001", ERROR, message, 1, 1)], error=message
+        )
     findings = []
     lines = source.splitlines(keepends=True)
     out = []
     for number, line in enumerate(lines, start=1):
         if "TODO_HERE" in line:
-            findings.append(Finding("MI900", TODO, "needs a person", number, line.index("TODO_HERE") + 1))
+            findings.append(
+                Finding(
+                    "MI900", TODO, "needs a person", number, line.index("TODO_HERE") + 1
+                )
+            )
         new = line.replace("openai", "azure_ai").replace("OpenAI", "AzureAI")
         if new != line:
             findings.append(Finding("MI100", REWRITE, "renamed", number, 1))
@@ -50,9 +56,15 @@ def rename_engine(source, config=None, filename="<string>", **dependency_plan):
 def azure_engine(source, config=None, filename="<string>"):
     """``import openai`` -> ``import azure.ai.inference``; KEEP_OPENAI leaves the file for a person."""
     if "KEEP_OPENAI" in source:
-        return Result(source, source, [Finding("MI900", TODO, "left for a person", 1, 1)])
+        return Result(
+            source, source, [Finding("MI900", TODO, "left for a person", 1, 1)]
+        )
     new = source.replace("import openai", "import azure.ai.inference")
-    return Result(source, new, [Finding("MI100", REWRITE, "migrated", 1, 1)] if new != source else [])
+    return Result(
+        source,
+        new,
+        [Finding("MI100", REWRITE, "migrated", 1, 1)] if new != source else [],
+    )
 
 
 def never_called(source, config=None, filename="<string>"):

@@ -74,7 +74,10 @@ def test_help_does_not_import_heavy_modules():
         "print('HEAVY', heavy)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", probe], capture_output=True, text=True, env=subprocess_env()
+        [sys.executable, "-X", "importtime", "-c", probe],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
     )
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
@@ -125,7 +128,11 @@ def test_usage_errors_exit_2(capsys, args, message):
 
 
 def test_usable_cores():
-    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    expected = (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
     assert cli._usable_cores() == expected
 
 
@@ -171,16 +178,23 @@ def test_diff_prints_a_patch_and_touches_nothing(capsys, project):
     os.utime(a, ns=(1_500_000_000_000_000_000, 1_500_000_000_000_000_000))
     code, out, err = run(capsys, "--diff", "a.py")
     assert code == 1
-    assert out == "--- a.py\n+++ a.py\n@@ -1,2 +1,2 @@\n-import openai\r\n+import azure_ai\r\n x = 1\r\n"
+    assert (
+        out
+        == "--- a.py\n+++ a.py\n@@ -1,2 +1,2 @@\n-import openai\r\n+import azure_ai\r\n x = 1\r\n"
+    )
     assert a.read_bytes() == b"import openai\r\nx = 1\r\n"
     assert os.stat(a).st_mtime_ns == 1_500_000_000_000_000_000
     code, out, _ = run(capsys, "--diff", "--color", "a.py")
-    assert "\x1b[31m-import openai\x1b[0m\r\n" in out and "\x1b[32m+import azure_ai" in out
+    assert (
+        "\x1b[31m-import openai\x1b[0m\r\n" in out and "\x1b[32m+import azure_ai" in out
+    )
     code, out, _ = run(capsys, "--diff", "--no-color", "a.py")
     assert "\x1b[" not in out
 
 
-def test_diff_colour_is_automatic_on_a_terminal_unless_no_color(capsys, project, monkeypatch):
+def test_diff_colour_is_automatic_on_a_terminal_unless_no_color(
+    capsys, project, monkeypatch
+):
     write(project / "a.py", "import openai\n")
 
     class TtyOut(io.StringIO):
@@ -230,7 +244,9 @@ def bad_tree(root: Path):
     write(root / "big.py", b"import openai\n" + b"#" * (10 * 1024 * 1024) + b"\n")
     os.symlink(root / "nowhere.py", root / "broken.py")
     os.symlink(root / "loop.py", root / "loop.py")
-    write(root / "x.py" / "inner.py", "import openai\n")  # a directory named x.py is walked
+    write(
+        root / "x.py" / "inner.py", "import openai\n"
+    )  # a directory named x.py is walked
     write(root / "zgood2.py", "from openai import OpenAI\n")
     return {
         "binary.py": "contains NUL bytes (a binary file?)",
@@ -253,7 +269,9 @@ def test_every_bad_input_is_one_line_and_the_rest_is_processed(capsys, project, 
     code, out, err = run(capsys, "-j", jobs, ".", "missing.py")
     expected["missing.py"] = "no such file or directory"
     assert code == 2
-    assert sorted(error_lines(err)) == sorted(f"{path}: error: {reason}" for path, reason in expected.items())
+    assert sorted(error_lines(err)) == sorted(
+        f"{path}: error: {reason}" for path, reason in expected.items()
+    )
     assert (project / "good1.py").read_text() == "import azure_ai\n"
     assert (project / "zgood2.py").read_text() == "from azure_ai import AzureAI\n"
     assert (project / "x.py" / "inner.py").read_text() == "import azure_ai\n"
@@ -262,7 +280,9 @@ def test_every_bad_input_is_one_line_and_the_rest_is_processed(capsys, project, 
     assert "3 files changed" in err and f"{len(expected)} failed" in err
 
 
-def test_unreadable_file_is_one_line_and_the_rest_is_processed(capsys, project, monkeypatch):
+def test_unreadable_file_is_one_line_and_the_rest_is_processed(
+    capsys, project, monkeypatch
+):
     import builtins
 
     write(project / "a.py", "import openai\n")
@@ -282,7 +302,9 @@ def test_unreadable_file_is_one_line_and_the_rest_is_processed(capsys, project, 
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
-def test_chmod_000_file(capsys, project):  # pragma: no cover - the test machine runs as root
+def test_chmod_000_file(
+    capsys, project
+):  # pragma: no cover - the test machine runs as root
     write(project / "a.py", "import openai\n")
     write(project / "secret.py", "import openai\n").chmod(0)
     code, _, err = run(capsys, ".")
@@ -309,7 +331,10 @@ def test_sarif_and_github_from_the_command_line(capsys, project):
     code, out, _ = run(capsys, "--format", "sarif", ".")
     assert code == 2
     results = json.loads(out)["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"]) for r in results] == [("MI900", "warning"), ("MI002", "error")]
+    assert [(r["ruleId"], r["level"]) for r in results] == [
+        ("MI900", "warning"),
+        ("MI002", "error"),
+    ]
     write(project / "a.py", "import openai  # TODO_HERE\n")
     code, out, _ = run(capsys, "--format", "github", "--check", ".")
     assert out.splitlines() == [
@@ -326,9 +351,16 @@ class TtyErr(io.StringIO):
 
 @pytest.mark.parametrize(
     "args, shown",
-    [((), True), (("--no-progress",), False), (("--format", "json"), False), (("-q",), False)],
+    [
+        ((), True),
+        (("--no-progress",), False),
+        (("--format", "json"), False),
+        (("-q",), False),
+    ],
 )
-def test_progress_only_on_a_terminal_for_long_text_runs(project, monkeypatch, args, shown):
+def test_progress_only_on_a_terminal_for_long_text_runs(
+    project, monkeypatch, args, shown
+):
     for index in range(60):
         write(project / f"f{index:02d}.py", "import os\n")
     fake_err = TtyErr()
@@ -349,14 +381,17 @@ def test_no_progress_when_stderr_is_not_a_terminal(capsys, project):
 
 
 def test_pyproject_options_kebab_and_snake_case(capsys, project):
-    write(project / "pyproject.toml", (
-        "[tool.migrate-inference]\n"
-        'endpoint-style = "models"\n'
-        'key_env = "MY_KEY"\n'
-        'select = ["MI1"]\n'
-        'ignore = "MI110, MI120"\n'
-        'credential = "entra"\n'
-    ))
+    write(
+        project / "pyproject.toml",
+        (
+            "[tool.migrate-inference]\n"
+            'endpoint-style = "models"\n'
+            'key_env = "MY_KEY"\n'
+            'select = ["MI1"]\n'
+            'ignore = "MI110, MI120"\n'
+            'credential = "entra"\n'
+        ),
+    )
     write(project / "a.py", "import openai\n")
     fake_engines.CONFIGS_SEEN.clear()
     assert run(capsys, "-j1", "--credential", "key", "a.py")[0] == 0
@@ -371,20 +406,30 @@ def test_pyproject_options_kebab_and_snake_case(capsys, project):
     ]
 
 
-def test_pyproject_sets_format_mode_and_globs_and_the_command_line_wins(capsys, project):
-    write(project / "pyproject.toml", '[tool.migrate-inference]\nformat = "json"\ncheck = true\nexclude = ["gen/"]\n')
+def test_pyproject_sets_format_mode_and_globs_and_the_command_line_wins(
+    capsys, project
+):
+    write(
+        project / "pyproject.toml",
+        '[tool.migrate-inference]\nformat = "json"\ncheck = true\nexclude = ["gen/"]\n',
+    )
     a = write(project / "a.py", "import openai\n")
     write(project / "gen" / "b.py", "import openai\n")
     code, out, _ = run(capsys, ".")
     document = json.loads(out)
-    assert code == 1 and [f["path"] for f in document["files"] if f["kind"] == "python"] == ["a.py"]
+    assert code == 1 and [
+        f["path"] for f in document["files"] if f["kind"] == "python"
+    ] == ["a.py"]
     assert a.read_text() == "import openai\n"
     code, out, _ = run(capsys, "--format", "text", ".")
     assert code == 1 and not out.startswith("{")
 
 
 def test_pyproject_flags_colour_and_jobs(capsys, project):
-    write(project / "pyproject.toml", "[tool.migrate-inference]\ndiff = true\ncolor = true\njobs = 1\nno-progress = true\n")
+    write(
+        project / "pyproject.toml",
+        "[tool.migrate-inference]\ndiff = true\ncolor = true\njobs = 1\nno-progress = true\n",
+    )
     write(project / "a.py", "import openai\n")
     code, out, _ = run(capsys, "a.py")
     assert code == 1 and "\x1b[31m-import openai" in out
@@ -392,8 +437,10 @@ def test_pyproject_flags_colour_and_jobs(capsys, project):
     assert code == 1 and "\x1b[" not in out
 
 
-def test_pyproject_is_found_upward_from_the_working_directory(capsys, project, monkeypatch):
-    write(project / "pyproject.toml", '[tool.migrate_inference]\ncheck = true\n')
+def test_pyproject_is_found_upward_from_the_working_directory(
+    capsys, project, monkeypatch
+):
+    write(project / "pyproject.toml", "[tool.migrate_inference]\ncheck = true\n")
     a = write(project / "src" / "a.py", "import openai\n")
     monkeypatch.chdir(project / "src")
     assert run(capsys, "a.py")[0] == 1
@@ -409,11 +456,11 @@ def test_pyproject_without_the_table_changes_nothing(capsys, project):
 @pytest.mark.parametrize(
     "table, message",
     [
-        ('colour = true', "unknown option 'colour' in [tool.migrate-inference]"),
-        ('list-rules = true', "unknown option 'list_rules'"),
+        ("colour = true", "unknown option 'colour' in [tool.migrate-inference]"),
+        ("list-rules = true", "unknown option 'list_rules'"),
         ('endpoint-style = "cloud"', "invalid value for 'endpoint_style'"),
         ('jobs = "many"', "invalid value for 'jobs'"),
-        ('exclude = 3', "exclude must be a list of strings"),
+        ("exclude = 3", "exclude must be a list of strings"),
         ('select = "ZZ9"', "unknown rule code 'ZZ9'"),
         ("this is not toml", "invalid TOML"),
     ],
@@ -431,16 +478,22 @@ def test_bad_pyproject_settings_exit_2(capsys, project, table, message):
 
 
 def test_real_engine_on_openai_code(capsys, project):
-    a = write(project / "app.py", (
-        "import openai\n"
-        "\n"
-        "response = openai.ChatCompletion.create(\n"
-        '    model="gpt-4o",\n'
-        '    messages=[{"role": "user", "content": "hi"}],\n'
-        ")\n"
-        'print(response["choices"][0]["message"]["content"])\n'
-    ))
-    b = write(project / "look_alike.py", "from langchain.adapters import openai as lc_openai\nx = 1\n")
+    a = write(
+        project / "app.py",
+        (
+            "import openai\n"
+            "\n"
+            "response = openai.ChatCompletion.create(\n"
+            '    model="gpt-4o",\n'
+            '    messages=[{"role": "user", "content": "hi"}],\n'
+            ")\n"
+            'print(response["choices"][0]["message"]["content"])\n'
+        ),
+    )
+    b = write(
+        project / "look_alike.py",
+        "from langchain.adapters import openai as lc_openai\nx = 1\n",
+    )
     before_b = b.read_bytes()
     code, _, err = run(capsys, "-j1", ".", engine=None)
     assert code in (0, 1), err
@@ -466,7 +519,10 @@ def test_real_notebook_handler_is_dispatched(capsys, project):
                 "execution_count": None,
                 "metadata": {},
                 "outputs": [],
-                "source": ["import openai\n", "r = openai.ChatCompletion.create(model='m', messages=[])\n"],
+                "source": [
+                    "import openai\n",
+                    "r = openai.ChatCompletion.create(model='m', messages=[])\n",
+                ],
             }
         ],
         "metadata": {"language_info": {"name": "python"}},
@@ -488,7 +544,9 @@ def test_every_option_is_documented_in_usage_md():
     for param in cli.command.params:
         if isinstance(param, click.Option):
             for name in param.opts + param.secondary_opts:
-                assert f"`{name}" in usage or f"{name}`" in usage or f"`{name} " in usage, name
+                assert (
+                    f"`{name}" in usage or f"{name}`" in usage or f"`{name} " in usage
+                ), name
     for error_code in ("0", "1", "2"):
         assert re.search(rf"^\| *`?{error_code}`? *\|", usage, re.M), error_code
 
@@ -522,8 +580,14 @@ def test_killed_runs_leave_every_file_original_or_fully_migrated(tmp_path):
     tree = tmp_path / "tree"
     tree.mkdir()
     count = 2000
-    original = {f"f{i:04d}.py": f"import openai\nclient = openai.OpenAI()  # {i}\n".encode() for i in range(count)}
-    migrated = {name: data.replace(b"openai", b"azure_ai").replace(b"OpenAI", b"AzureAI") for name, data in original.items()}
+    original = {
+        f"f{i:04d}.py": f"import openai\nclient = openai.OpenAI()  # {i}\n".encode()
+        for i in range(count)
+    }
+    migrated = {
+        name: data.replace(b"openai", b"azure_ai").replace(b"OpenAI", b"AzureAI")
+        for name, data in original.items()
+    }
 
     def reset():
         for name, data in original.items():
@@ -539,7 +603,10 @@ def test_killed_runs_leave_every_file_original_or_fully_migrated(tmp_path):
         done = 0
         for name in original:
             data = (tree / name).read_bytes()
-            assert data in (original[name], migrated[name]), f"{name} is neither original nor migrated: {data!r}"
+            assert data in (
+                original[name],
+                migrated[name],
+            ), f"{name} is neither original nor migrated: {data!r}"
             done += data == migrated[name]
         return done
 
@@ -566,7 +633,13 @@ def test_killed_runs_leave_every_file_original_or_fully_migrated(tmp_path):
     partial = 0
     for _ in range(20):
         reset()
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             process.wait(timeout=rng.uniform(0.0, 0.9 * full_run))
         except subprocess.TimeoutExpired:

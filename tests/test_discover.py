@@ -31,7 +31,13 @@ def found(root: Path, *args, **kwargs):
         if isinstance(item, Candidate):
             out.append(os.path.relpath(item.path, root).replace(os.sep, "/"))
         else:
-            out.append(("error", os.path.relpath(item.path, root).replace(os.sep, "/"), item.reason))
+            out.append(
+                (
+                    "error",
+                    os.path.relpath(item.path, root).replace(os.sep, "/"),
+                    item.reason,
+                )
+            )
     return out
 
 
@@ -59,8 +65,24 @@ def test_kind_of(path, kind):
 
 
 def test_walk_finds_supported_files_in_a_stable_order(tmp_path):
-    make(tmp_path, "b.py", "a.py", "pkg/z.py", "pkg/sub/y.py", "nb.ipynb", "README.md", "stub.pyi")
-    make(tmp_path, "requirements.txt", "requirements/dev.txt", "pyproject.toml", "setup.cfg", "docs/notes.txt")
+    make(
+        tmp_path,
+        "b.py",
+        "a.py",
+        "pkg/z.py",
+        "pkg/sub/y.py",
+        "nb.ipynb",
+        "README.md",
+        "stub.pyi",
+    )
+    make(
+        tmp_path,
+        "requirements.txt",
+        "requirements/dev.txt",
+        "pyproject.toml",
+        "setup.cfg",
+        "docs/notes.txt",
+    )
     result = found(tmp_path)
     assert result == [
         "a.py",
@@ -77,7 +99,9 @@ def test_walk_finds_supported_files_in_a_stable_order(tmp_path):
 
 
 def test_kinds_are_tagged(tmp_path):
-    make(tmp_path, "a.py", "nb.ipynb", "requirements.txt", "pyproject.toml", "setup.cfg")
+    make(
+        tmp_path, "a.py", "nb.ipynb", "requirements.txt", "pyproject.toml", "setup.cfg"
+    )
     kinds = {os.path.basename(c.path): c.kind for c in discover([str(tmp_path)])}
     assert kinds == {
         "a.py": PYTHON,
@@ -130,7 +154,16 @@ def test_a_skipped_directory_named_explicitly_is_walked(tmp_path):
 
 
 def test_gitignore_nested_and_negated(tmp_path):
-    make(tmp_path, "a.py", "gen.py", "logs/x.py", "pkg/keep.py", "pkg/drop.py", "pkg/inner/drop.py", "pkg/special.py")
+    make(
+        tmp_path,
+        "a.py",
+        "gen.py",
+        "logs/x.py",
+        "pkg/keep.py",
+        "pkg/drop.py",
+        "pkg/inner/drop.py",
+        "pkg/special.py",
+    )
     (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text("# comment\ngen.py\nlogs/\nspecial.py\n")
     (tmp_path / "pkg" / ".gitignore").write_text("drop.py\n!special.py\n")
@@ -166,25 +199,42 @@ def test_git_info_exclude(tmp_path):
 
 def test_exclude_globs_prune_files_and_directories(tmp_path):
     make(tmp_path, "a.py", "a_test.py", "legacy/x.py", "src/legacy/y.py", "src/z.py")
-    assert found(tmp_path, str(tmp_path), exclude=["*_test.py", "legacy/"]) == ["a.py", "src/z.py"]
-    assert found(tmp_path, str(tmp_path), exclude=["/legacy"]) == ["a.py", "a_test.py", "src/z.py", "src/legacy/y.py"]
+    assert found(tmp_path, str(tmp_path), exclude=["*_test.py", "legacy/"]) == [
+        "a.py",
+        "src/z.py",
+    ]
+    assert found(tmp_path, str(tmp_path), exclude=["/legacy"]) == [
+        "a.py",
+        "a_test.py",
+        "src/z.py",
+        "src/legacy/y.py",
+    ]
 
 
 def test_include_globs_keep_only_matching_files(tmp_path):
     make(tmp_path, "a.py", "src/b.py", "src/deep/c.py", "src/requirements.txt")
-    assert found(tmp_path, str(tmp_path), include=["src/**/*.py"]) == ["src/b.py", "src/deep/c.py"]
+    assert found(tmp_path, str(tmp_path), include=["src/**/*.py"]) == [
+        "src/b.py",
+        "src/deep/c.py",
+    ]
     assert found(tmp_path, str(tmp_path), include=["*.txt"]) == ["src/requirements.txt"]
 
 
 def test_exclude_wins_over_include(tmp_path):
     make(tmp_path, "src/a.py", "src/gen/b.py")
-    assert found(tmp_path, str(tmp_path), include=["*.py"], exclude=["gen/"]) == ["src/a.py"]
+    assert found(tmp_path, str(tmp_path), include=["*.py"], exclude=["gen/"]) == [
+        "src/a.py"
+    ]
 
 
 def test_explicit_files_bypass_every_filter(tmp_path):
     make(tmp_path, "build/x.py", "ignored.py", "script")
     (tmp_path / ".gitignore").write_text("ignored.py\n")
-    paths = [str(tmp_path / "build" / "x.py"), str(tmp_path / "ignored.py"), str(tmp_path / "script")]
+    paths = [
+        str(tmp_path / "build" / "x.py"),
+        str(tmp_path / "ignored.py"),
+        str(tmp_path / "script"),
+    ]
     items = list(discover(paths, exclude=["*.py"], include=["nothing"]))
     assert [os.path.basename(i.path) for i in items] == ["x.py", "ignored.py", "script"]
     assert all(i.explicit and i.kind == PYTHON for i in items)
@@ -193,7 +243,10 @@ def test_explicit_files_bypass_every_filter(tmp_path):
 def test_missing_path_is_an_error_and_the_rest_continues(tmp_path):
     make(tmp_path, "a.py")
     items = list(discover([str(tmp_path / "nope.py"), str(tmp_path)]))
-    assert isinstance(items[0], DiscoveryError) and items[0].reason == "no such file or directory"
+    assert (
+        isinstance(items[0], DiscoveryError)
+        and items[0].reason == "no such file or directory"
+    )
     assert [i.path for i in items[1:]] == [str(tmp_path / "a.py")]
 
 
@@ -222,7 +275,9 @@ def test_symlinks_inside_are_followed_once_outside_not_and_directories_never(tmp
 
 def test_same_file_named_twice_is_processed_once(tmp_path):
     make(tmp_path, "a.py")
-    items = list(discover([str(tmp_path / "a.py"), str(tmp_path), str(tmp_path / "a.py")]))
+    items = list(
+        discover([str(tmp_path / "a.py"), str(tmp_path), str(tmp_path / "a.py")])
+    )
     assert len(items) == 1
 
 
@@ -271,7 +326,12 @@ def test_unreadable_directory_is_an_error(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "data, expected",
-    [(b"import openai", True), (b"from x import OpenAI", True), (b"OPENAI_KEY = 1", False), (b"", False)],
+    [
+        (b"import openai", True),
+        (b"from x import OpenAI", True),
+        (b"OPENAI_KEY = 1", False),
+        (b"", False),
+    ],
 )
 def test_has_openai_bytes(data, expected):
     assert has_openai_bytes(data) is expected

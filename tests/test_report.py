@@ -42,7 +42,13 @@ def outcomes():
             error="syntax error",
             error_code="MI001",
         ),
-        FileOutcome("src/d d.py", "python", FAILED, error="permission denied", error_code="MI002"),
+        FileOutcome(
+            "src/d d.py",
+            "python",
+            FAILED,
+            error="permission denied",
+            error_code="MI002",
+        ),
     ]
 
 
@@ -63,7 +69,12 @@ def render(fmt, mode=WRITE, verbose=False, color=False, items=None):
 
 def test_summary_counts_and_text():
     _, _, summary = render("text")
-    assert (summary.scanned, summary.changed, summary.unchanged, summary.failed) == (4, 1, 1, 2)
+    assert (summary.scanned, summary.changed, summary.unchanged, summary.failed) == (
+        4,
+        1,
+        1,
+        2,
+    )
     assert (summary.rewrites, summary.todos) == (1, 1)
     assert summary.text(WRITE) == (
         "4 files scanned: 1 file changed, 1 unchanged, 2 failed; 1 call site migrated; 1 TODO left."
@@ -145,7 +156,12 @@ def test_json_is_one_document_with_files_findings_and_summary():
     document = json.loads(out)
     assert err == ""
     assert document["mode"] == "diff"
-    assert [f["path"] for f in document["files"]] == ["src/a.py", "src/b.py", "src/c.py", "src/d d.py"]
+    assert [f["path"] for f in document["files"]] == [
+        "src/a.py",
+        "src/b.py",
+        "src/c.py",
+        "src/d d.py",
+    ]
     assert document["files"][0]["diff"] == DIFF_TEXT
     assert document["files"][2] == {
         "path": "src/c.py",
@@ -155,7 +171,14 @@ def test_json_is_one_document_with_files_findings_and_summary():
         "error_code": "MI001",
     }
     assert document["findings"] == [
-        {"path": "src/a.py", "code": "MI100", "kind": "rewrite", "message": "chat call migrated", "line": 3, "column": 1},
+        {
+            "path": "src/a.py",
+            "code": "MI100",
+            "kind": "rewrite",
+            "message": "chat call migrated",
+            "line": 3,
+            "column": 1,
+        },
         {
             "path": "src/a.py",
             "code": "MI900",
@@ -164,8 +187,22 @@ def test_json_is_one_document_with_files_findings_and_summary():
             "line": 7,
             "column": 5,
         },
-        {"path": "src/c.py", "code": "MI001", "kind": "error", "message": "syntax error", "line": 2, "column": 4},
-        {"path": "src/d d.py", "code": "MI002", "kind": "error", "message": "permission denied", "line": 1, "column": 1},
+        {
+            "path": "src/c.py",
+            "code": "MI001",
+            "kind": "error",
+            "message": "syntax error",
+            "line": 2,
+            "column": 4,
+        },
+        {
+            "path": "src/d d.py",
+            "code": "MI002",
+            "kind": "error",
+            "message": "permission denied",
+            "line": 1,
+            "column": 1,
+        },
     ]
     assert document["summary"] == {
         "mode": "diff",
@@ -183,11 +220,18 @@ def test_json_with_no_files_and_many_findings():
     document = json.loads(render("json", items=[])[0])
     assert document["files"] == [] and document["findings"] == []
     many = [
-        FileOutcome(f"f{i}.py", "python", UNCHANGED, findings=[Finding("MI900", TODO, "x" * 500, i, 1)])
+        FileOutcome(
+            f"f{i}.py",
+            "python",
+            UNCHANGED,
+            findings=[Finding("MI900", TODO, "x" * 500, i, 1)],
+        )
         for i in range(3000)
     ]
     document = json.loads(render("json", items=many)[0])  # spills the spool to disk
-    assert len(document["findings"]) == 3000 and document["findings"][-1]["line"] == 2999
+    assert (
+        len(document["findings"]) == 3000 and document["findings"][-1]["line"] == 2999
+    )
 
 
 # ------------------------------------------------------------------ sarif
@@ -205,7 +249,12 @@ def check_sarif(document):
     assert len(ids) == len(set(ids))
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"]
-        assert rule["defaultConfiguration"]["level"] in ("none", "note", "warning", "error")
+        assert rule["defaultConfiguration"]["level"] in (
+            "none",
+            "note",
+            "warning",
+            "error",
+        )
     bases = run.get("originalUriBaseIds", {})
     for base in bases.values():
         assert base["uri"].startswith("file:///") and base["uri"].endswith("/")
@@ -234,13 +283,23 @@ def test_sarif_structure_rules_and_results():
     run = check_sarif(json.loads(out))
     ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert ids == [rule.code for rule in RULES] + list(ERROR_CODES)
-    results = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]]
+    results = [
+        (
+            r["ruleId"],
+            r["level"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        )
+        for r in run["results"]
+    ]
     assert results == [
         ("MI900", "warning", "src/a.py"),
         ("MI001", "error", "src/c.py"),
         ("MI002", "error", "src/d%20d.py"),
     ]
-    assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 7, "startColumn": 5}
+    assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 7,
+        "startColumn": 5,
+    }
     assert run["invocations"][0]["executionSuccessful"] is False
 
 
@@ -266,7 +325,12 @@ def test_sarif_validates_against_the_schema_when_available():
                                 "driver": {
                                     "type": "object",
                                     "required": ["name"],
-                                    "properties": {"rules": {"type": "array", "items": {"required": ["id"]}}},
+                                    "properties": {
+                                        "rules": {
+                                            "type": "array",
+                                            "items": {"required": ["id"]},
+                                        }
+                                    },
                                 }
                             },
                         },
@@ -284,7 +348,10 @@ def test_sarif_validates_against_the_schema_when_available():
                         },
                         "invocations": {
                             "type": "array",
-                            "items": {"type": "object", "required": ["executionSuccessful"]},
+                            "items": {
+                                "type": "object",
+                                "required": ["executionSuccessful"],
+                            },
                         },
                     },
                 },
@@ -296,7 +363,9 @@ def test_sarif_validates_against_the_schema_when_available():
 
 def test_sarif_for_a_clean_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    out, _, _ = render("sarif", items=[FileOutcome(str(tmp_path / "x.py"), "python", UNCHANGED)])
+    out, _, _ = render(
+        "sarif", items=[FileOutcome(str(tmp_path / "x.py"), "python", UNCHANGED)]
+    )
     run = check_sarif(json.loads(out))
     assert run["results"] == [] and run["invocations"][0]["executionSuccessful"] is True
 
@@ -304,7 +373,9 @@ def test_sarif_for_a_clean_run(tmp_path, monkeypatch):
 def test_sarif_path_outside_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     outside = os.path.join(os.path.dirname(str(tmp_path)), "elsewhere", "y.py")
-    item = FileOutcome(outside, "python", UNCHANGED, findings=[Finding("MI900", TODO, "t", 1, 1)])
+    item = FileOutcome(
+        outside, "python", UNCHANGED, findings=[Finding("MI900", TODO, "t", 1, 1)]
+    )
     run = check_sarif(json.loads(render("sarif", items=[item])[0]))
     location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "file://" + outside}
@@ -329,7 +400,10 @@ def test_github_annotations():
 
 def test_github_escaping_and_pending_notice():
     item = FileOutcome(
-        "a,b:c.py", "python", CHANGED, findings=[Finding("MI900", TODO, "50% done\nnext: line", 1, 2)]
+        "a,b:c.py",
+        "python",
+        CHANGED,
+        findings=[Finding("MI900", TODO, "50% done\nnext: line", 1, 2)],
     )
     out, _, _ = render("github", mode=CHECK, items=[item])
     assert out.splitlines() == [
@@ -351,7 +425,9 @@ def test_progress_waits_for_fifty_files_and_clears():
     assert stream.getvalue() == ""
     summary.scanned += 1
     progress.update(summary)
-    assert stream.getvalue() == "\r\x1b[Kmigrate-inference: 50 files, 0 changed, 0 failed"
+    assert (
+        stream.getvalue() == "\r\x1b[Kmigrate-inference: 50 files, 0 changed, 0 failed"
+    )
     progress.clear()
     assert stream.getvalue().endswith("\r\x1b[K")
     progress.clear()

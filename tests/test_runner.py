@@ -8,7 +8,13 @@ import pytest
 import fake_engines
 from migrate_inference import runner
 from migrate_inference.config import Config
-from migrate_inference.discover import NOTEBOOK, PYTHON, REQUIREMENTS, Candidate, DiscoveryError
+from migrate_inference.discover import (
+    NOTEBOOK,
+    PYTHON,
+    REQUIREMENTS,
+    Candidate,
+    DiscoveryError,
+)
 from migrate_inference.runner import (
     CHANGED,
     FAILED,
@@ -39,7 +45,10 @@ def run_one(path: Path, settings=WRITE, kind=PYTHON):
         (b"import openai\rx = 1\r", b"import azure_ai\rx = 1\r"),
         (b"import openai\nx = 1\r\ny = 2", b"import azure_ai\nx = 1\r\ny = 2"),
         (b"\xef\xbb\xbfimport openai\n", b"\xef\xbb\xbfimport azure_ai\n"),
-        (b"\xef\xbb\xbfimport openai\r\ns = '\xc3\xa9'\r\n", b"\xef\xbb\xbfimport azure_ai\r\ns = '\xc3\xa9'\r\n"),
+        (
+            b"\xef\xbb\xbfimport openai\r\ns = '\xc3\xa9'\r\n",
+            b"\xef\xbb\xbfimport azure_ai\r\ns = '\xc3\xa9'\r\n",
+        ),
         (
             b"# -*- coding: latin-1 -*-\nimport openai\ns = '\xe9t\xe9'\n",
             b"# -*- coding: latin-1 -*-\nimport azure_ai\ns = '\xe9t\xe9'\n",
@@ -49,7 +58,15 @@ def run_one(path: Path, settings=WRITE, kind=PYTHON):
             b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\r\nimport azure_ai  # \x93q\x94\r\n",
         ),
     ],
-    ids=["crlf", "cr", "mixed-no-final-newline", "bom", "bom-crlf-utf8", "latin1-cookie", "cp1252-cookie"],
+    ids=[
+        "crlf",
+        "cr",
+        "mixed-no-final-newline",
+        "bom",
+        "bom-crlf-utf8",
+        "latin1-cookie",
+        "cp1252-cookie",
+    ],
 )
 def test_bytes_round_trip(tmp_path, before, after):
     path = tmp_path / "m.py"
@@ -62,7 +79,10 @@ def test_bytes_round_trip(tmp_path, before, after):
 def test_decode_source_keeps_line_endings_and_reports_encoding():
     assert decode_source(b"a\r\nb\r") == ("a\r\nb\r", "utf-8")
     assert decode_source(b"\xef\xbb\xbfa\n") == ("a\n", "utf-8-sig")
-    assert decode_source(b"# coding: latin-1\n\xe9\n") == ("# coding: latin-1\n\u00e9\n", "iso-8859-1")
+    assert decode_source(b"# coding: latin-1\n\xe9\n") == (
+        "# coding: latin-1\n\u00e9\n",
+        "iso-8859-1",
+    )
     assert decode_source(b"\xef\xbb\xbf{}", NOTEBOOK) == ("{}", "utf-8-sig")
 
 
@@ -97,7 +117,9 @@ def test_prefilter_skips_files_without_openai_and_never_calls_the_engine(tmp_pat
 
 def test_unchanged_file_is_not_rewritten(tmp_path):
     path = tmp_path / "m.py"
-    path.write_bytes(b"# mentions openai only in a comment? no: engine keeps comments\n")
+    path.write_bytes(
+        b"# mentions openai only in a comment? no: engine keeps comments\n"
+    )
 
     def identity(source, config, filename):
         return fake_engines.Result(source, source, [])
@@ -105,7 +127,10 @@ def test_unchanged_file_is_not_rewritten(tmp_path):
     before = os.stat(path)
     outcome = run_one(path, RunSettings(engine=identity))
     assert outcome.status == UNCHANGED
-    assert os.stat(path).st_mtime_ns == before.st_mtime_ns and os.stat(path).st_ino == before.st_ino
+    assert (
+        os.stat(path).st_mtime_ns == before.st_mtime_ns
+        and os.stat(path).st_ino == before.st_ino
+    )
 
 
 # ------------------------------------------------------------ bad input
@@ -135,7 +160,9 @@ def test_binary_named_py(tmp_path):
 def test_undecodable_bytes(tmp_path):
     path = tmp_path / "bad.py"
     path.write_bytes(b"import openai\nx = '\xff'\n")
-    assert failure(run_one(path)).startswith("cannot decode as utf-8: byte 0xff at line 2")
+    assert failure(run_one(path)).startswith(
+        "cannot decode as utf-8: byte 0xff at line 2"
+    )
 
 
 def test_unknown_coding_cookie(tmp_path):
@@ -167,7 +194,9 @@ def test_unreadable_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file_for_real(tmp_path):  # pragma: no cover - tests usually run as root here
+def test_unreadable_file_for_real(
+    tmp_path,
+):  # pragma: no cover - tests usually run as root here
     path = tmp_path / "secret.py"
     path.write_bytes(b"import openai\n")
     path.chmod(0)
@@ -178,7 +207,10 @@ def test_broken_symlink_loop_and_directory(tmp_path):
     os.symlink(tmp_path / "missing.py", tmp_path / "broken.py")
     os.symlink(tmp_path / "loop.py", tmp_path / "loop.py")
     (tmp_path / "dir.py").mkdir()
-    assert failure(run_one(tmp_path / "broken.py")) == "broken symbolic link (its target does not exist)"
+    assert (
+        failure(run_one(tmp_path / "broken.py"))
+        == "broken symbolic link (its target does not exist)"
+    )
     assert failure(run_one(tmp_path / "loop.py")).startswith("symbolic link loop")
     assert failure(run_one(tmp_path / "dir.py")) == "is a directory"
     assert failure(run_one(tmp_path / "gone.py")) == "no such file or directory"
@@ -186,7 +218,11 @@ def test_broken_symlink_loop_and_directory(tmp_path):
 
 def test_discovery_error_becomes_a_failed_outcome():
     outcome = process(DiscoveryError("x.py", "permission denied"), WRITE)
-    assert (outcome.status, outcome.error, outcome.error_code) == (FAILED, "permission denied", "MI002")
+    assert (outcome.status, outcome.error, outcome.error_code) == (
+        FAILED,
+        "permission denied",
+        "MI002",
+    )
 
 
 def test_large_file_with_openai_is_skipped_with_a_reason(tmp_path, monkeypatch):
@@ -195,7 +231,9 @@ def test_large_file_with_openai_is_skipped_with_a_reason(tmp_path, monkeypatch):
     big = tmp_path / "big.py"
     data = b"x = 1\n" * 300 + b"import ope" + b"nai\n"
     big.write_bytes(data)
-    assert failure(run_one(big)).startswith("file is larger than 0 MB (1814 bytes); skipped")
+    assert failure(run_one(big)).startswith(
+        "file is larger than 0 MB (1814 bytes); skipped"
+    )
     assert big.read_bytes() == data
 
 
@@ -204,7 +242,9 @@ def test_large_file_without_openai_is_quietly_unchanged(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_SCAN_CHUNK", 64)
     big = tmp_path / "big.py"
     big.write_bytes(b"x = 1\n" * 300)
-    assert run_one(big, RunSettings(engine=fake_engines.never_called)).status == UNCHANGED
+    assert (
+        run_one(big, RunSettings(engine=fake_engines.never_called)).status == UNCHANGED
+    )
 
 
 def test_engine_error_result(tmp_path):
@@ -305,7 +345,9 @@ def test_unified_diff_marks_a_missing_final_newline():
 
 
 def test_missing_handler_module_skips_that_kind(tmp_path, monkeypatch):
-    monkeypatch.setitem(runner._HANDLERS, NOTEBOOK, ("migrate_inference.no_such_module", "f"))
+    monkeypatch.setitem(
+        runner._HANDLERS, NOTEBOOK, ("migrate_inference.no_such_module", "f")
+    )
     path = tmp_path / "nb.ipynb"
     path.write_bytes(b'{"cells": [], "openai": 1}')
     outcome = run_one(path, kind=NOTEBOOK)
@@ -314,7 +356,9 @@ def test_missing_handler_module_skips_that_kind(tmp_path, monkeypatch):
 
 
 def test_missing_handler_function_skips_that_kind(tmp_path, monkeypatch):
-    monkeypatch.setitem(runner._HANDLERS, NOTEBOOK, ("migrate_inference.config", "no_such_function"))
+    monkeypatch.setitem(
+        runner._HANDLERS, NOTEBOOK, ("migrate_inference.config", "no_such_function")
+    )
     path = tmp_path / "nb.ipynb"
     path.write_bytes(b'{"cells": [], "openai": 1}')
     assert run_one(path, kind=NOTEBOOK).status == UNCHANGED
@@ -323,11 +367,15 @@ def test_missing_handler_function_skips_that_kind(tmp_path, monkeypatch):
 def test_handler_is_called_for_its_kind_with_the_dependency_plan(tmp_path, monkeypatch):
     from migrate_inference.deps import DependencyPlan
 
-    monkeypatch.setitem(runner._HANDLERS, REQUIREMENTS, ("fake_engines", "rename_engine"))
+    monkeypatch.setitem(
+        runner._HANDLERS, REQUIREMENTS, ("fake_engines", "rename_engine")
+    )
     path = tmp_path / "requirements.txt"
     path.write_bytes(b"\xef\xbb\xbfopenai==0.28\r\n")
     assert run_one(path, kind=REQUIREMENTS).status == UNCHANGED  # no plan: kept
-    settings = RunSettings(engine=fake_engines.rename_engine, dependency_plan=DependencyPlan(True, False))
+    settings = RunSettings(
+        engine=fake_engines.rename_engine, dependency_plan=DependencyPlan(True, False)
+    )
     assert run_one(path, settings, kind=REQUIREMENTS).status == CHANGED
     assert path.read_bytes() == b"\xef\xbb\xbfazure_ai==0.28\r\n"
 
@@ -339,7 +387,9 @@ def test_broken_import_inside_a_handler_is_a_failure_not_a_skip(tmp_path, monkey
     monkeypatch.setitem(runner._HANDLERS, NOTEBOOK, ("broken_handler_mod", "f"))
     path = tmp_path / "nb.ipynb"
     path.write_bytes(b'{"openai": 1}')
-    assert failure(run_one(path, kind=NOTEBOOK)).startswith("internal error: ModuleNotFoundError")
+    assert failure(run_one(path, kind=NOTEBOOK)).startswith(
+        "internal error: ModuleNotFoundError"
+    )
 
 
 # ------------------------------------------------------------ many files
@@ -361,7 +411,9 @@ def test_pool_gives_the_same_outcomes_in_the_same_order(tmp_path):
     paths = tree(tmp_path, 40, [("zz_syntax.py", b"openai SYNTAX_ERROR\n")])
     items = [Candidate(str(p), PYTHON) for p in paths]
     serial = [(o.path, o.status, o.error) for o in iter_outcomes(items, CHECK, jobs=1)]
-    parallel = [(o.path, o.status, o.error) for o in iter_outcomes(items, CHECK, jobs=2)]
+    parallel = [
+        (o.path, o.status, o.error) for o in iter_outcomes(items, CHECK, jobs=2)
+    ]
     assert serial == parallel
     assert [p for p, _, _ in parallel] == [str(p) for p in paths]
 
@@ -394,10 +446,15 @@ def run_tree(root: Path, settings=None, jobs=1):
     from migrate_inference.discover import discover
 
     settings = settings or RunSettings(engine=fake_engines.azure_engine)
-    return [(os.path.relpath(o.path, root), o.status, o.note) for o in iter_outcomes(discover([str(root)]), settings, jobs)]
+    return [
+        (os.path.relpath(o.path, root), o.status, o.note)
+        for o in iter_outcomes(discover([str(root)]), settings, jobs)
+    ]
 
 
-def test_dependency_files_come_last_and_are_rewritten_when_no_code_uses_openai(tmp_path):
+def test_dependency_files_come_last_and_are_rewritten_when_no_code_uses_openai(
+    tmp_path,
+):
     (tmp_path / "requirements.txt").write_bytes(b"openai>=1.0\nrequests\n")
     (tmp_path / "a.py").write_bytes(b"import openai\n")
     (tmp_path / "b.py").write_bytes(b"import os\n")
@@ -407,13 +464,19 @@ def test_dependency_files_come_last_and_are_rewritten_when_no_code_uses_openai(t
         ("requirements.txt", CHANGED, None),
     ]
     text = (tmp_path / "requirements.txt").read_text()
-    assert "openai" not in text and "azure-ai-inference>=1.0.0b9" in text and "aiohttp" not in text
+    assert (
+        "openai" not in text
+        and "azure-ai-inference>=1.0.0b9" in text
+        and "aiohttp" not in text
+    )
 
 
 def test_async_code_migrated_earlier_still_counts(tmp_path):
     (tmp_path / "requirements.txt").write_bytes(b"openai\n")
     (tmp_path / "a.py").write_bytes(b"import openai\n")
-    (tmp_path / "done.py").write_bytes(b"from azure.ai.inference.aio import ChatCompletionsClient\n")
+    (tmp_path / "done.py").write_bytes(
+        b"from azure.ai.inference.aio import ChatCompletionsClient\n"
+    )
     run_tree(tmp_path)
     assert "aiohttp" in (tmp_path / "requirements.txt").read_text()
 
@@ -422,7 +485,10 @@ def test_async_code_migrated_earlier_still_counts(tmp_path):
     "code, note",
     [
         (b"import openai  # KEEP_OPENAI\n", "kept: code still uses openai"),
-        (b"import openai SYNTAX_ERROR\n", "kept: not every code file could be migrated"),
+        (
+            b"import openai SYNTAX_ERROR\n",
+            "kept: not every code file could be migrated",
+        ),
         (None, "kept: no code uses azure-ai-inference"),
     ],
 )
@@ -445,11 +511,17 @@ def test_dependency_files_are_kept_while_code_needs_openai(tmp_path, code, note)
 def test_dependency_decision_with_a_pool_and_in_check_mode(tmp_path):
     for index in range(20):
         (tmp_path / f"m{index:02d}.py").write_bytes(b"import openai\n")
-    (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "x"\ndependencies = ["openai>=1"]\n')
-    settings = RunSettings(engine=fake_engines.azure_engine, write=False, want_diff=True)
+    (tmp_path / "pyproject.toml").write_bytes(
+        b'[project]\nname = "x"\ndependencies = ["openai>=1"]\n'
+    )
+    settings = RunSettings(
+        engine=fake_engines.azure_engine, write=False, want_diff=True
+    )
     from migrate_inference.discover import discover
 
     outcomes = list(iter_outcomes(discover([str(tmp_path)]), settings, jobs=2))
-    assert outcomes[-1].path.endswith("pyproject.toml") and outcomes[-1].status == CHANGED
+    assert (
+        outcomes[-1].path.endswith("pyproject.toml") and outcomes[-1].status == CHANGED
+    )
     assert "+" in outcomes[-1].diff and "azure-ai-inference" in outcomes[-1].diff
     assert b"openai" in (tmp_path / "pyproject.toml").read_bytes()

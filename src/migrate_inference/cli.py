@@ -53,8 +53,12 @@ def _usable_cores() -> int:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.argument("paths", nargs=-1, metavar="PATH...")
-@click.option("--diff", is_flag=True, help="Print unified diffs to stdout; write nothing.")
-@click.option("--check", is_flag=True, help="Write nothing; list the files that would change.")
+@click.option(
+    "--diff", is_flag=True, help="Print unified diffs to stdout; write nothing."
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; list the files that would change."
+)
 @click.option(
     "--endpoint-style",
     type=click.Choice(["deployment", "models"]),
@@ -65,13 +69,33 @@ def _usable_cores() -> int:
     type=click.Choice(["key", "entra"]),
     help="Authenticate with an API key (default) or Microsoft Entra ID (DefaultAzureCredential).",
 )
-@click.option("--api-version", metavar="TEXT", help="api_version for deployment endpoints.")
-@click.option("--endpoint-env", metavar="NAME", help="Environment variable that holds the endpoint URL.")
-@click.option("--key-env", metavar="NAME", help="Environment variable that holds the API key.")
-@click.option("--select", metavar="CODES", help="Apply only these rules (comma-separated codes or prefixes).")
-@click.option("--ignore", metavar="CODES", help="Skip these rules (comma-separated codes or prefixes).")
-@click.option("--list-rules", is_flag=True, help="List the rules and error codes, then exit.")
-@click.option("--explain", metavar="CODE", help="Explain one rule or error code, then exit.")
+@click.option(
+    "--api-version", metavar="TEXT", help="api_version for deployment endpoints."
+)
+@click.option(
+    "--endpoint-env",
+    metavar="NAME",
+    help="Environment variable that holds the endpoint URL.",
+)
+@click.option(
+    "--key-env", metavar="NAME", help="Environment variable that holds the API key."
+)
+@click.option(
+    "--select",
+    metavar="CODES",
+    help="Apply only these rules (comma-separated codes or prefixes).",
+)
+@click.option(
+    "--ignore",
+    metavar="CODES",
+    help="Skip these rules (comma-separated codes or prefixes).",
+)
+@click.option(
+    "--list-rules", is_flag=True, help="List the rules and error codes, then exit."
+)
+@click.option(
+    "--explain", metavar="CODE", help="Explain one rule or error code, then exit."
+)
 @click.option(
     "--format",
     "format",
@@ -80,8 +104,18 @@ def _usable_cores() -> int:
     show_default=True,
     help="Report format on stdout.",
 )
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and directories (repeatable).")
-@click.option("--include", multiple=True, metavar="GLOB", help="Only process matching files (repeatable).")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip matching files and directories (repeatable).",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="Only process matching files (repeatable).",
+)
 @click.option(
     "-j",
     "--jobs",
@@ -89,9 +123,20 @@ def _usable_cores() -> int:
     metavar="N",
     help="Worker processes (default: the usable CPU cores).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print only findings, diffs and errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Also print each call site migrated and why files were skipped.")
-@click.option("--color/--no-color", default=None, help="Colour diffs (default: on a terminal, unless NO_COLOR is set).")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only findings, diffs and errors."
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also print each call site migrated and why files were skipped.",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour diffs (default: on a terminal, unless NO_COLOR is set).",
+)
 @click.option("--no-progress", is_flag=True, help="Never show the progress line.")
 @click.version_option(__version__, prog_name=PROG, message="%(prog)s %(version)s")
 @click.pass_context
@@ -118,7 +163,11 @@ def command(ctx: click.Context, **options: Any) -> int:
 
 def _apply_pyproject(ctx: click.Context, options: Dict[str, Any]) -> None:
     """Fill options not given on the command line from [tool.migrate-inference]."""
-    from migrate_inference.settings import SettingsError, find_pyproject, load_pyproject_config
+    from migrate_inference.settings import (
+        SettingsError,
+        find_pyproject,
+        load_pyproject_config,
+    )
 
     try:
         file_options = load_pyproject_config(os.getcwd())
@@ -131,8 +180,13 @@ def _apply_pyproject(ctx: click.Context, options: Dict[str, Any]) -> None:
     for key, value in file_options.items():
         param = params.get(key)
         if param is None or key in _NOT_CONFIGURABLE:
-            raise ConfigurationError(f"{source}: unknown option {key!r} in [tool.migrate-inference]")
-        if ctx.get_parameter_source(key) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+            raise ConfigurationError(
+                f"{source}: unknown option {key!r} in [tool.migrate-inference]"
+            )
+        if ctx.get_parameter_source(key) not in (
+            ParameterSource.DEFAULT,
+            ParameterSource.DEFAULT_MAP,
+        ):
             continue  # the command line wins
         options[key] = _convert(ctx, param, _normalise(key, value), source)
 
@@ -145,23 +199,31 @@ def _normalise(key: str, value: Any) -> Any:
     return value
 
 
-def _convert(ctx: click.Context, param: click.Parameter, value: Any, source: Any) -> Any:
+def _convert(
+    ctx: click.Context, param: click.Parameter, value: Any, source: Any
+) -> Any:
     if param.multiple and not isinstance(value, (list, tuple)):
         raise ConfigurationError(f"{source}: {param.name} must be a list of strings")
     try:
         return param.type_cast_value(ctx, value)
     except click.BadParameter as exc:
-        raise ConfigurationError(f"{source}: invalid value for {param.name!r}: {exc.message}") from exc
+        raise ConfigurationError(
+            f"{source}: invalid value for {param.name!r}: {exc.message}"
+        ) from exc
 
 
 def _codes(value: Optional[str], option: str) -> frozenset:
     from migrate_inference.rules import ERROR_CODES, RULES
 
     known = [rule.code for rule in RULES] + list(ERROR_CODES)
-    codes = frozenset(code.strip().upper() for code in (value or "").split(",") if code.strip())
+    codes = frozenset(
+        code.strip().upper() for code in (value or "").split(",") if code.strip()
+    )
     for code in sorted(codes):
         if not any(k.startswith(code) for k in known):
-            raise click.UsageError(f"{option}: unknown rule code {code!r} (see --list-rules)")
+            raise click.UsageError(
+                f"{option}: unknown rule code {code!r} (see --list-rules)"
+            )
     return codes
 
 
@@ -170,13 +232,24 @@ def _config(options: Dict[str, Any]) -> Any:
 
     fields = {
         name: options[name]
-        for name in ("endpoint_style", "credential", "api_version", "endpoint_env", "key_env")
+        for name in (
+            "endpoint_style",
+            "credential",
+            "api_version",
+            "endpoint_env",
+            "key_env",
+        )
         if options[name] is not None
     }
-    return Config(select=_codes(options["select"], "--select"), ignore=_codes(options["ignore"], "--ignore"), **fields)
+    return Config(
+        select=_codes(options["select"], "--select"),
+        ignore=_codes(options["ignore"], "--ignore"),
+        **fields,
+    )
 
 
 # ------------------------------------------------------------- rules
+
 
 def _list_rules() -> int:
     from migrate_inference.rules import ERROR_CODES, RULES
@@ -209,24 +282,50 @@ def _explain(code: str) -> int:
 
 def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     from migrate_inference.discover import discover
-    from migrate_inference.report import CHECK, DIFF, WRITE, Progress, Summary, color_wanted, make_reporter
-    from migrate_inference.runner import CHANGED, FAILED, UNCHANGED, RunSettings, iter_outcomes
+    from migrate_inference.report import (
+        CHECK,
+        DIFF,
+        WRITE,
+        Progress,
+        Summary,
+        color_wanted,
+        make_reporter,
+    )
+    from migrate_inference.runner import (
+        CHANGED,
+        FAILED,
+        UNCHANGED,
+        RunSettings,
+        iter_outcomes,
+    )
 
     config = _config(options)
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
-    settings = RunSettings(config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine)
+    settings = RunSettings(
+        config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine
+    )
     out, err = sys.stdout, sys.stderr
     fmt, quiet, verbose = options["format"], options["quiet"], options["verbose"]
     reporter = make_reporter(
-        fmt, mode, out=out, err=err, verbose=verbose, color=color_wanted(options["color"], out)
+        fmt,
+        mode,
+        out=out,
+        err=err,
+        verbose=verbose,
+        color=color_wanted(options["color"], out),
     )
     progress = Progress(
         err,
-        enabled=fmt == "text" and not quiet and not options["no_progress"] and _isatty(err),
+        enabled=fmt == "text"
+        and not quiet
+        and not options["no_progress"]
+        and _isatty(err),
     )
     summary = Summary()
     jobs = options["jobs"] or _usable_cores()
-    discovered = discover(options["paths"], exclude=options["exclude"], include=options["include"])
+    discovered = discover(
+        options["paths"], exclude=options["exclude"], include=options["include"]
+    )
     reporter.begin()
     try:
         for outcome in iter_outcomes(discovered, settings, jobs=jobs):
@@ -237,7 +336,9 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
                 err.write(f"{outcome.path}: error: {outcome.error}\n")
             elif fmt == "text" and not quiet:
                 if outcome.status == CHANGED:
-                    err.write(f"{outcome.path}: {'migrated' if mode == WRITE else 'would change'}\n")
+                    err.write(
+                        f"{outcome.path}: {'migrated' if mode == WRITE else 'would change'}\n"
+                    )
                 elif verbose and outcome.note:
                     err.write(f"{outcome.path}: unchanged: {outcome.note}\n")
             reporter.file(outcome)
@@ -261,7 +362,9 @@ def _isatty(stream: Any) -> bool:
 # --------------------------------------------------------------- entry
 
 
-def main(argv: Optional[Sequence[str]] = None, *, engine: Optional[Callable[..., Any]] = None) -> int:
+def main(
+    argv: Optional[Sequence[str]] = None, *, engine: Optional[Callable[..., Any]] = None
+) -> int:
     """Run the command and return its exit status instead of exiting.
 
     ``engine`` replaces ``migrate_inference.engine.migrate_source`` for Python
@@ -270,7 +373,9 @@ def main(argv: Optional[Sequence[str]] = None, *, engine: Optional[Callable[...,
     """
     args: List[str] = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = command.main(args=args, prog_name=PROG, standalone_mode=False, obj={"engine": engine})
+        result = command.main(
+            args=args, prog_name=PROG, standalone_mode=False, obj={"engine": engine}
+        )
     except click.ClickException as exc:
         exc.show()
         return 2

@@ -161,7 +161,9 @@ def _read_ignore_file(path: str) -> Optional[_Globs]:
     return globs if globs else None
 
 
-def _is_ignored(ignore_files: Sequence[_IgnoreFile], rel_top: str, is_dir: bool) -> bool:
+def _is_ignored(
+    ignore_files: Sequence[_IgnoreFile], rel_top: str, is_dir: bool
+) -> bool:
     ignored = False
     for base, globs in ignore_files:
         if not rel_top.startswith(base):
@@ -197,7 +199,9 @@ def _ancestor_ignore_files(root_real: str) -> Tuple[str, List[_IgnoreFile]]:
     exclude = _read_ignore_file(os.path.join(top, ".git", "info", "exclude"))
     if exclude:
         ignore_files.append(("", exclude))
-    for directory in reversed(chain[1:]):  # the walked directory's own is read by the walk
+    for directory in reversed(
+        chain[1:]
+    ):  # the walked directory's own is read by the walk
         globs = _read_ignore_file(os.path.join(directory, ".gitignore"))
         if globs:
             rel = os.path.relpath(directory, top).replace(os.sep, "/")
@@ -207,7 +211,9 @@ def _ancestor_ignore_files(root_real: str) -> Tuple[str, List[_IgnoreFile]]:
 
 
 def _skipped_dir(name: str) -> bool:
-    return name in SKIPPED_DIRS or any(fnmatch.fnmatchcase(name, g) for g in SKIPPED_DIR_GLOBS)
+    return name in SKIPPED_DIRS or any(
+        fnmatch.fnmatchcase(name, g) for g in SKIPPED_DIR_GLOBS
+    )
 
 
 def _join(parent: str, name: str) -> str:
@@ -245,10 +251,14 @@ class _Walker:
         root_real = os.path.realpath(root)
         top_prefix, ignore_files = _ancestor_ignore_files(root_real)
         # (display path, path relative to the walked root, ignore files in force)
-        stack: List[Tuple[str, str, List[_IgnoreFile]]] = [(display_root, "", ignore_files)]
+        stack: List[Tuple[str, str, List[_IgnoreFile]]] = [
+            (display_root, "", ignore_files)
+        ]
         while stack:
             directory, rel_dir, ignores = stack.pop()
-            subdirs = yield from self._scan(directory, rel_dir, ignores, root_real, top_prefix)
+            subdirs = yield from self._scan(
+                directory, rel_dir, ignores, root_real, top_prefix
+            )
             stack.extend(reversed(subdirs))
 
     def _scan(self, directory, rel_dir, ignores, root_real, top_prefix):
@@ -270,7 +280,9 @@ class _Walker:
         for entry in entries:
             rel = rel_dir + entry.name
             if entry.is_dir(follow_symlinks=False):
-                if _skipped_dir(entry.name) or self._pruned(ignores, top_prefix, rel, True):
+                if _skipped_dir(entry.name) or self._pruned(
+                    ignores, top_prefix, rel, True
+                ):
                     continue
                 subdirs.append((_join(directory, entry.name), rel + "/", ignores))
                 continue
@@ -283,9 +295,13 @@ class _Walker:
         return subdirs
 
     def _pruned(self, ignores, top_prefix, rel, is_dir) -> bool:
-        return self.exclude.matches(rel, is_dir) or _is_ignored(ignores, top_prefix + rel, is_dir)
+        return self.exclude.matches(rel, is_dir) or _is_ignored(
+            ignores, top_prefix + rel, is_dir
+        )
 
-    def _file(self, path: str, entry: os.DirEntry, kind: str, root_real: str) -> Iterator[Discovered]:
+    def _file(
+        self, path: str, entry: os.DirEntry, kind: str, root_real: str
+    ) -> Iterator[Discovered]:
         try:
             st = entry.stat()  # follows a symbolic link
         except OSError as exc:

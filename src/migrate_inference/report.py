@@ -117,7 +117,13 @@ def color_wanted(flag: Optional[bool], stream: IO[str]) -> bool:
 
 
 _RESET = "\x1b[0m"
-_DIFF_STYLES = (("+++", "\x1b[1m"), ("---", "\x1b[1m"), ("@@", "\x1b[36m"), ("+", "\x1b[32m"), ("-", "\x1b[31m"))
+_DIFF_STYLES = (
+    ("+++", "\x1b[1m"),
+    ("---", "\x1b[1m"),
+    ("@@", "\x1b[36m"),
+    ("+", "\x1b[32m"),
+    ("-", "\x1b[31m"),
+)
 
 
 def colorize_diff(diff: str) -> str:
@@ -173,7 +179,15 @@ class Reporter:
 class TextReporter(Reporter):
     """``path:line:col: CODE message`` per TODO; with --diff, diffs on ``out`` and TODOs on ``err``."""
 
-    def __init__(self, out: IO[str], mode: str, verbose: bool = False, *, err: IO[str], color: bool = False):
+    def __init__(
+        self,
+        out: IO[str],
+        mode: str,
+        verbose: bool = False,
+        *,
+        err: IO[str],
+        color: bool = False,
+    ):
         super().__init__(out, mode, verbose)
         self.err = err
         self.color = color
@@ -186,7 +200,9 @@ class TextReporter(Reporter):
             return
         for finding in outcome.findings:
             if finding.kind == TODO:
-                findings_stream.write(f"{outcome.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n")
+                findings_stream.write(
+                    f"{outcome.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n"
+                )
             elif finding.kind == REWRITE and self.verbose:
                 findings_stream.write(
                     f"{outcome.path}:{finding.line}:{finding.column}: {finding.code} migrated: {finding.message}\n"
@@ -201,10 +217,21 @@ class GithubReporter(TextReporter):
             self.out.write(outcome.diff)
         path = relative_path(outcome.path)
         if outcome.status == FAILED:
-            self.out.write(_workflow_command("error", outcome.error or "failed", file=path, title=outcome.error_code))
+            self.out.write(
+                _workflow_command(
+                    "error",
+                    outcome.error or "failed",
+                    file=path,
+                    title=outcome.error_code,
+                )
+            )
             return
         if outcome.status == CHANGED and self.mode != WRITE:
-            self.out.write(_workflow_command("notice", "this file would be migrated", file=path, title=TOOL_NAME))
+            self.out.write(
+                _workflow_command(
+                    "notice", "this file would be migrated", file=path, title=TOOL_NAME
+                )
+            )
         for finding in outcome.findings:
             if finding.kind == TODO:
                 self.out.write(
@@ -221,9 +248,15 @@ class GithubReporter(TextReporter):
 
 def _workflow_command(command: str, message: str, **properties: object) -> str:
     props = ",".join(
-        f"{key}={_escape_property(str(value))}" for key, value in properties.items() if value is not None
+        f"{key}={_escape_property(str(value))}"
+        for key, value in properties.items()
+        if value is not None
     )
-    return f"::{command} {props}::{_escape_data(message)}\n" if props else f"::{command}::{_escape_data(message)}\n"
+    return (
+        f"::{command} {props}::{_escape_data(message)}\n"
+        if props
+        else f"::{command}::{_escape_data(message)}\n"
+    )
 
 
 def _escape_data(text: str) -> str:
@@ -238,7 +271,9 @@ class _Spool:
     """JSON values kept aside (in memory, then on disk) until the document reaches them."""
 
     def __init__(self) -> None:
-        self.file = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, mode="w+", encoding="utf-8")
+        self.file = tempfile.SpooledTemporaryFile(
+            max_size=1024 * 1024, mode="w+", encoding="utf-8"
+        )
         self.count = 0
 
     def add(self, value: object) -> None:
@@ -258,30 +293,43 @@ class JsonReporter(Reporter):
     def begin(self) -> None:
         self.files_written = 0
         self.findings = _Spool()
-        self.out.write('{\n  "tool": %s,\n  "mode": %s,\n  "files": [' % (json.dumps(TOOL_NAME), json.dumps(self.mode)))
+        self.out.write(
+            '{\n  "tool": %s,\n  "mode": %s,\n  "files": ['
+            % (json.dumps(TOOL_NAME), json.dumps(self.mode))
+        )
 
     def file(self, outcome: FileOutcome) -> None:
-        entry: Dict[str, object] = {"path": outcome.path, "kind": outcome.kind, "status": outcome.status}
+        entry: Dict[str, object] = {
+            "path": outcome.path,
+            "kind": outcome.kind,
+            "status": outcome.status,
+        }
         if outcome.error is not None:
             entry["error"] = outcome.error
             entry["error_code"] = outcome.error_code
         if outcome.diff is not None:
             entry["diff"] = outcome.diff
-        self.out.write(("," if self.files_written else "") + "\n    " + json.dumps(entry))
+        self.out.write(
+            ("," if self.files_written else "") + "\n    " + json.dumps(entry)
+        )
         self.files_written += 1
         for finding in _findings_of(outcome):
             self.findings.add({"path": outcome.path, **finding.as_dict()})
 
     def end(self, summary: Summary) -> None:
-        self.out.write("\n  ],\n  \"findings\": [")
+        self.out.write('\n  ],\n  "findings": [')
         self.findings.write_array_items(self.out, "    ")
-        self.out.write("\n  ],\n  \"summary\": %s\n}\n" % json.dumps(summary.as_dict(self.mode)))
+        self.out.write(
+            '\n  ],\n  "summary": %s\n}\n' % json.dumps(summary.as_dict(self.mode))
+        )
 
 
 def _findings_of(outcome: FileOutcome) -> List[Finding]:
     """The outcome's findings; a failure outside the engine becomes one error finding."""
     if outcome.status == FAILED and not any(f.kind == ERROR for f in outcome.findings):
-        return list(outcome.findings) + [Finding(outcome.error_code or "MI004", ERROR, outcome.error or "failed")]
+        return list(outcome.findings) + [
+            Finding(outcome.error_code or "MI004", ERROR, outcome.error or "failed")
+        ]
     return list(outcome.findings)
 
 
@@ -301,15 +349,20 @@ class SarifReporter(Reporter):
         self.results_written = 0
         self.failed = False
         run_head = {
-            "tool": {"driver": {"name": TOOL_NAME, "version": __version__, "rules": rules}},
+            "tool": {
+                "driver": {"name": TOOL_NAME, "version": __version__, "rules": rules}
+            },
             "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": {"SRCROOT": {"uri": _directory_uri(os.getcwd())}},
         }
         head = json.dumps(run_head, indent=2)[:-2]  # keep the run object open
-        self.out.write('{\n"$schema": %s,\n"version": "2.1.0",\n"runs": [\n%s,\n  "results": [' % (
-            json.dumps(SARIF_SCHEMA),
-            head,
-        ))
+        self.out.write(
+            '{\n"$schema": %s,\n"version": "2.1.0",\n"runs": [\n%s,\n  "results": ['
+            % (
+                json.dumps(SARIF_SCHEMA),
+                head,
+            )
+        )
 
     def file(self, outcome: FileOutcome) -> None:
         failed = outcome.status == FAILED
@@ -318,8 +371,14 @@ class SarifReporter(Reporter):
             if finding.kind == TODO and not failed:
                 self._result(outcome.path, finding, "warning")
             elif finding.kind == ERROR:
-                message = outcome.error if (failed and outcome.error) else finding.message
-                self._result(outcome.path, Finding(finding.code, ERROR, message, finding.line, finding.column), "error")
+                message = (
+                    outcome.error if (failed and outcome.error) else finding.message
+                )
+                self._result(
+                    outcome.path,
+                    Finding(finding.code, ERROR, message, finding.line, finding.column),
+                    "error",
+                )
 
     def _result(self, path: str, finding: Finding, level: str) -> None:
         result: Dict[str, object] = {
@@ -330,19 +389,29 @@ class SarifReporter(Reporter):
                 {
                     "physicalLocation": {
                         "artifactLocation": _artifact_location(path),
-                        "region": {"startLine": max(1, finding.line), "startColumn": max(1, finding.column)},
+                        "region": {
+                            "startLine": max(1, finding.line),
+                            "startColumn": max(1, finding.column),
+                        },
                     }
                 }
             ],
         }
         if finding.code in self.rule_index:
             result["ruleIndex"] = self.rule_index[finding.code]
-        self.out.write(("," if self.results_written else "") + "\n    " + json.dumps(result))
+        self.out.write(
+            ("," if self.results_written else "") + "\n    " + json.dumps(result)
+        )
         self.results_written += 1
 
     def end(self, summary: Summary) -> None:
-        invocation = {"executionSuccessful": not (self.failed or summary.interrupted), "exitCode": summary.exit_code(self.mode)}
-        self.out.write('\n  ],\n  "invocations": [%s]\n}\n]\n}\n' % json.dumps(invocation))
+        invocation = {
+            "executionSuccessful": not (self.failed or summary.interrupted),
+            "exitCode": summary.exit_code(self.mode),
+        }
+        self.out.write(
+            '\n  ],\n  "invocations": [%s]\n}\n]\n}\n' % json.dumps(invocation)
+        )
 
 
 def _sarif_rule(code: str, name: str, summary: str, level: str) -> Dict[str, object]:
@@ -364,12 +433,22 @@ def _directory_uri(path: str) -> str:
 def _artifact_location(path: str) -> Dict[str, str]:
     shown = relative_path(path)
     if os.path.isabs(shown):
-        return {"uri": _directory_uri(os.path.dirname(shown))[:-1] + "/" + quote(os.path.basename(shown))}
+        return {
+            "uri": _directory_uri(os.path.dirname(shown))[:-1]
+            + "/"
+            + quote(os.path.basename(shown))
+        }
     return {"uri": quote(shown), "uriBaseId": "SRCROOT"}
 
 
 def make_reporter(
-    fmt: str, mode: str, *, out: IO[str], err: IO[str], verbose: bool = False, color: bool = False
+    fmt: str,
+    mode: str,
+    *,
+    out: IO[str],
+    err: IO[str],
+    verbose: bool = False,
+    color: bool = False,
 ) -> Reporter:
     if fmt == "text":
         return TextReporter(out, mode, verbose, err=err, color=color)
@@ -417,4 +496,3 @@ class Progress:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self.shown = False
-

@@ -146,7 +146,12 @@ def _commit(outcome: FileOutcome, settings: RunSettings) -> FileOutcome:
     """Write a changed file's new bytes (in write mode) and drop them from the outcome."""
     new_data, before = outcome.new_data, outcome.before
     outcome.new_data = outcome.before = None
-    if settings.write and outcome.status == CHANGED and new_data is not None and before is not None:
+    if (
+        settings.write
+        and outcome.status == CHANGED
+        and new_data is not None
+        and before is not None
+    ):
         try:
             write_atomically(outcome.path, new_data, before)
         except _Failure as exc:
@@ -163,7 +168,12 @@ def _migrate(item: Discovered, settings: RunSettings) -> FileOutcome:
     except _Failure as exc:
         return failed(item.path, item.kind, str(exc), READ_ERROR)
     except Exception as exc:  # a bug in a handler must cost one file, not the run
-        return failed(item.path, item.kind, f"internal error: {type(exc).__name__}: {exc}", INTERNAL_ERROR)
+        return failed(
+            item.path,
+            item.kind,
+            f"internal error: {type(exc).__name__}: {exc}",
+            INTERNAL_ERROR,
+        )
 
 
 def failed(path: str, kind: str, reason: str, code: str) -> FileOutcome:
@@ -191,19 +201,25 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
         return outcome
     handler = _handler(kind, settings)
     if handler is None:
-        outcome = FileOutcome(path, kind, UNCHANGED, note=f"no {kind} support installed")
+        outcome = FileOutcome(
+            path, kind, UNCHANGED, note=f"no {kind} support installed"
+        )
         outcome.facts = _still_uses_openai()
         return outcome
     if kind in DEPENDENCY_KINDS:
         plan = settings.dependency_plan
         if plan is None:
             return FileOutcome(path, kind, UNCHANGED, note=settings.dependency_note)
-        handler = partial(handler, needs_async=plan.needs_async, needs_identity=plan.needs_identity)
+        handler = partial(
+            handler, needs_async=plan.needs_async, needs_identity=plan.needs_identity
+        )
     text, encoding = decode_source(data, kind)
     result = handler(text, settings.config, path)
     if result.error is not None:
         codes = [f.code for f in result.findings if f.kind == "error"]
-        outcome = failed(path, kind, result.error, codes[0] if codes else INTERNAL_ERROR)
+        outcome = failed(
+            path, kind, result.error, codes[0] if codes else INTERNAL_ERROR
+        )
         outcome.findings = list(result.findings)
         return outcome
     outcome = FileOutcome(path, kind, UNCHANGED, findings=list(result.findings))
@@ -233,7 +249,9 @@ def _facts_without_openai(data: bytes, path: str) -> Any:
     """Facts for a file the prefilter skipped: only azure-ai-inference usage is left to learn."""
     if b"azure" not in data:
         return _plain_facts()
-    return _code_facts(data.decode("latin-1"), path)  # never fails; keeps every ASCII name
+    return _code_facts(
+        data.decode("latin-1"), path
+    )  # never fails; keeps every ASCII name
 
 
 def _plain_facts(**values: bool) -> Any:
@@ -284,7 +302,9 @@ def _large_file_mentions_openai(path: str) -> bool:
         raise _Failure(os_error_reason(exc, path)) from exc
 
 
-def _handler(kind: str, settings: RunSettings) -> Optional[Callable[[str, Config, str], Result]]:
+def _handler(
+    kind: str, settings: RunSettings
+) -> Optional[Callable[[str, Config, str], Result]]:
     if kind == PYTHON:
         if settings.engine is not None:
             return settings.engine
@@ -324,7 +344,9 @@ def decode_source(data: bytes, kind: str = PYTHON) -> Tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.start + 1].hex()
-        raise _Failure(f"cannot decode as {encoding}: byte 0x{bad} at line {line} ({exc.reason})") from exc
+        raise _Failure(
+            f"cannot decode as {encoding}: byte 0x{bad} at line {line} ({exc.reason})"
+        ) from exc
 
 
 def encode_source(text: str, encoding: str) -> bytes:
@@ -340,7 +362,10 @@ def encode_source(text: str, encoding: str) -> bytes:
 def unified_diff(path: str, old: str, new: str) -> str:
     """A unified diff that `patch -p0` accepts, marking a missing final newline like git."""
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=path, tofile=path
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=path,
+        tofile=path,
     )
     out = []
     for line in lines:
@@ -366,7 +391,9 @@ def write_atomically(path: str, data: bytes, before: Tuple[int, int, int]) -> No
         raise _Failure("file changed while it was being migrated; left as it is")
     directory, name = os.path.split(target)
     try:
-        fd, temp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
+        fd, temp_path = tempfile.mkstemp(
+            prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory
+        )
     except OSError as exc:
         raise _Failure(f"cannot write: {os_error_reason(exc, directory)}") from exc
     try:
@@ -375,7 +402,10 @@ def write_atomically(path: str, data: bytes, before: Tuple[int, int, int]) -> No
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(temp_path, stat.S_IMODE(now.st_mode))
-        if hasattr(os, "geteuid") and (now.st_uid, now.st_gid) != (os.geteuid(), os.getegid()):
+        if hasattr(os, "geteuid") and (now.st_uid, now.st_gid) != (
+            os.geteuid(),
+            os.getegid(),
+        ):
             try:
                 os.chown(temp_path, now.st_uid, now.st_gid)
             except OSError:
@@ -413,7 +443,9 @@ def _batches(items: Iterator[Discovered], size: int) -> Iterator[List[Discovered
         yield batch
 
 
-def iter_outcomes(items: Iterable[Discovered], settings: RunSettings, jobs: int = 1) -> Iterator[FileOutcome]:
+def iter_outcomes(
+    items: Iterable[Discovered], settings: RunSettings, jobs: int = 1
+) -> Iterator[FileOutcome]:
     """One outcome per discovered item as soon as it is known: code files in
     discovery order, then the dependency files (which depend on the code)."""
     dependency_files: List[Candidate] = []
@@ -431,7 +463,9 @@ def iter_outcomes(items: Iterable[Discovered], settings: RunSettings, jobs: int 
         yield outcome
     if dependency_files:
         plan, note = tally.plan(settings.config)
-        dependency_settings = replace(settings, dependency_plan=plan, dependency_note=note)
+        dependency_settings = replace(
+            settings, dependency_plan=plan, dependency_note=note
+        )
         for item in dependency_files:
             yield process(item, dependency_settings)
 
@@ -462,7 +496,10 @@ class _FactsTally:
         except ImportError:
             return None, "kept: no dependency support installed"
         folded = CodeFacts(
-            uses_openai=False, uses_azure_inference=self.azure, uses_async=self.asyncio, uses_identity=self.identity
+            uses_openai=False,
+            uses_azure_inference=self.azure,
+            uses_async=self.asyncio,
+            uses_identity=self.identity,
         )
         plan = dependency_plan([folded], config)
         if plan is None:
@@ -470,7 +507,9 @@ class _FactsTally:
         return plan, ""
 
 
-def _code_outcomes(items: Iterable[Discovered], settings: RunSettings, jobs: int) -> Iterator[FileOutcome]:
+def _code_outcomes(
+    items: Iterable[Discovered], settings: RunSettings, jobs: int
+) -> Iterator[FileOutcome]:
     iterator = iter(items)
     head = list(islice(iterator, POOL_THRESHOLD + 1))
     if jobs <= 1 or len(head) <= POOL_THRESHOLD:
@@ -492,8 +531,12 @@ class _Pool:
         from concurrent.futures import ProcessPoolExecutor
 
         if self.settings.engine is None:
-            import migrate_inference.engine  # noqa: F401  (forked workers inherit it loaded)
-        return ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_interrupts)
+            importlib.import_module(
+                "migrate_inference.engine"
+            )  # forked workers inherit it loaded
+        return ProcessPoolExecutor(
+            max_workers=self.jobs, initializer=_ignore_interrupts
+        )
 
     def run(self, items: Iterator[Discovered]) -> Iterator[FileOutcome]:
         batches = _batches(items, BATCH_SIZE)

@@ -81,4 +81,3 @@ def _read_toml(path: Path) -> Dict[str, Any]:
             return tomlkit.parse(text).unwrap()
         except tomlkit.exceptions.TOMLKitError as exc:
             raise SettingsError(f"{path}: invalid TOML: {exc}") from exc
-

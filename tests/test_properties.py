@@ -5,7 +5,8 @@ Hypothesis builds small modules around one chat call, in the v0 style
 (``client.chat.completions.create``), with a random subset of real request
 parameters in random order, import aliases, Azure configuration, and the call
 placed in different syntactic homes (module level, function, method, return
-statement, async function, call argument, f-string, subscript chain, loop).
+statement, async function, call argument, f-string, subscript chain, loop);
+now and then the call also passes a ``**dict``.
 
 For every such module the engine must:
 
@@ -94,6 +95,7 @@ stop_words = ["\\n\\n", "END"]
 user_id = "user-42"
 tools = {TOOLS_LITERAL}
 functions = {FUNCTIONS_LITERAL}
+extra_params = {{"temperature": 0.1, "n": 2}}
 history = [
     {{"role": "system", "content": "You are terse."}},
     {{"role": "user", "content": "Define entropy."}},
@@ -155,6 +157,8 @@ def openai_module(draw) -> str:
     azure = draw(st.booleans())
     messages = draw(st.sampled_from(MESSAGES))
     keywords = [f"messages={messages}"] + draw(parameter_subset())
+    if draw(st.integers(0, 5)) == 0:  # about a third of real call sites pass a ** dict
+        keywords.append("**extra_params")
     lines = ["import os"]
     lines.append("import openai" if alias == "openai" else "import openai as oa")
 

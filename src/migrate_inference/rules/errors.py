@@ -217,12 +217,19 @@ def target_for(qname: str) -> Optional[Target]:
 
 
 def _openai_sub(a: str, b: str) -> bool:
-    """Was OpenAI class `a` a subclass of (or the same as) `b`?"""
+    """Did OpenAI class `b` catch everything `a` caught that azure can still raise?
+
+    That is `a` subclassing (or being) `b`, plus v1's `APIError` standing for all of
+    `OpenAIError`: the only v1 errors outside it are client-side parse errors azure
+    does not have.
+    """
     na, nb = exception_name(a) or a, exception_name(b) or b
     if na == nb or nb == "OpenAIError":
         return True
     if a.startswith("openai.error.") or b.startswith("openai.error."):
         return False  # v0: every class derives from OpenAIError only
+    if nb == "APIError":
+        return True
     current: Optional[str] = na
     while current is not None:
         if current == nb:
@@ -903,6 +910,7 @@ class ErrorsRule:
         self.sites = sites
         self.changed = False
         self._splice: Set[int] = set()
+        self._fstrings: List[str] = []  # openings of the f-strings being visited
         self._fresh: Optional[str] = None
         reasons = blocking_reasons(ctx, sites, plan, v1_plan)
         self.blocked: Optional[str] = None
@@ -1116,6 +1124,13 @@ class ErrorsRule:
         return self._flatten(updated)
 
     # -- attributes of a caught exception -------------------------------------------
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._fstrings.append(node.start)
+
+    def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
+        self._fstrings.pop()
+        return updated
+
     def _handler_attr(self, original: cst.Attribute, updated: cst.Attribute, handler, attr: str):
         if handler not in self.handlers or self.ctx.suppressed():
             return updated
@@ -1124,7 +1139,8 @@ class ErrorsRule:
             self._rewrite(original, f"{var}.http_status -> {var}.status_code")
             if self.handlers[handler]:
                 return updated.with_changes(attr=cst.Name("status_code"))
-            node = cst.parse_expression(f'getattr({var}, "status_code", None)')
+            quote = "'" if any('"' in start for start in self._fstrings) else '"'
+            node = cst.parse_expression(f"getattr({var}, {quote}status_code{quote}, None)")
             return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         if attr in ATTR_RENAMES:
             self._rewrite(original, f"{var}.{attr} -> {var}.{ATTR_RENAMES[attr]}")

@@ -299,11 +299,15 @@ def handle(call):
 
 def test_mixed_tuple_after_status_clause(monkeypatch):
     migrated = _same_behaviour(V0_MIXED_TUPLE, monkeypatch, _v0_error)
-    assert "isinstance(e, KeyError) or (isinstance(e, HttpResponseError) and e.status_code == 403)" in migrated
+    assert (
+        "isinstance(e, KeyError) or (isinstance(e, HttpResponseError) and e.status_code == 403)" in migrated
+    )
 
 
 def test_single_status_clause_reraises_other_statuses(monkeypatch):
-    migrated = _same_behaviour(V0_GUARD, monkeypatch, _v0_error, scenarios=[s for s in SCENARIOS if s != "timeout"])
+    migrated = _same_behaviour(
+        V0_GUARD, monkeypatch, _v0_error, scenarios=[s for s in SCENARIOS if s != "timeout"]
+    )
     assert "if e.status_code != 429:\n            raise" in migrated
     assert "{e.status_code} {bool(e.message)}" in migrated
 
@@ -655,7 +659,9 @@ def handle(call):
 
 
 # -- the reviewed fixtures run ------------------------------------------------------------------
-FIXTURES = sorted((__import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "errors").glob("*.after.py"))
+FIXTURES = sorted(
+    (__import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "errors").glob("*.after.py")
+)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
@@ -692,7 +698,75 @@ def test_migrated_chain_runs_against_a_failing_client(monkeypatch):
         namespace["_chat_client"] = lambda scenario=scenario: Client(scenario)
         assert namespace["completion_with_retry"]([], retries=3) is expected
     assert calls == [429, 429, 429, 400, 404]
-    for scenario, escaped in [(401, exceptions.ClientAuthenticationError), (500, exceptions.HttpResponseError)]:
+    for scenario, escaped in [
+        (401, exceptions.ClientAuthenticationError),
+        (500, exceptions.HttpResponseError),
+    ]:
         namespace["_chat_client"] = lambda scenario=scenario: Client(scenario)
         with pytest.raises(escaped):
             namespace["completion_with_retry"]([], retries=3)
+
+
+def test_v1_client_file(monkeypatch):
+    source = """
+import os
+
+import backoff
+import openai
+from openai import OpenAI
+
+client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
+
+
+@backoff.on_exception(backoff.expo, openai.RateLimitError)
+def ask(question):
+    try:
+        response = client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": question}],
+        )
+    except openai.APITimeoutError:
+        return None
+    except openai.APIStatusError as e:
+        print(e.status_code, e.request_id)
+        raise
+    return response.choices[0].message.content
+"""
+    result = migrate_source(source, Config())
+    assert result.error is None
+    code = result.code
+    assert "openai" not in code.replace("# TODO(migrate-inference)", "")
+    assert "giveup=lambda e: e.status_code != 429" in code
+    assert "except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):" in code
+    assert "except HttpResponseError as e:" in code
+    assert any('e.response.headers.get("x-request-id")' in f.message for f in result.findings)
+
+
+def test_except_star_with_a_status_class_is_left_with_a_todo():
+    source = """
+import openai
+
+
+async def handle(call):
+    try:
+        return await call()
+    except* openai.error.RateLimitError:
+        pass
+"""
+    result = migrate_source(source, Config())
+    assert "except* openai.error.RateLimitError:" in result.code
+    assert any("exception group" in f.message for f in result.findings)
+
+
+def test_ignore_comment_on_an_except_line_leaves_the_try():
+    source = """
+import openai
+
+
+def handle(call):
+    try:
+        return call()
+    except openai.error.RateLimitError:  # migrate-inference: ignore
+        pass
+"""
+    assert migrate_source(source, Config()).code == source

@@ -25,11 +25,13 @@ Classes that only meant one HTTP status have no Azure class: they become
 
 * `except RateLimitError as e:` becomes `except HttpResponseError as e:` whose first
   statement is `if e.status_code != 429: raise` (a name is added when the clause
-  had none).  When that re-raise would skip a later clause of the same `try` (another
-  status clause, `except APIError`, `except Exception`), or a rename would put a
-  subclass after its base, the clauses concerned are merged into one `except` that
-  dispatches on `isinstance`/`status_code` in the original order and ends in
-  `else: raise`.
+  had none).  Clauses that named only unrelated OpenAI classes (so their order did not
+  matter) are put most specific first where azure's classes nest
+  (`except ClientAuthenticationError` before `except HttpResponseError`).  When a
+  re-raise would still skip a later clause of the same `try` (another status clause,
+  `except APIError`, `except Exception`), the clauses concerned are merged into one
+  `except` that dispatches on `isinstance`/`status_code` with `if`/`elif`, in order,
+  and ends in `else: raise`.
 * `isinstance(e, RateLimitError)` becomes
   `(isinstance(e, HttpResponseError) and e.status_code == 429)`.
 * `retry_if_exception_type(RateLimitError)` becomes
@@ -62,7 +64,7 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
 from migrate_inference.findings import TODO
-from migrate_inference.rules.base import TODO_PREFIX, RuleContext
+from migrate_inference.rules.base import TODO_PREFIX, RuleContext, _has_ignore
 
 CODE = "MI340"
 NAME = "errors"
@@ -547,7 +549,10 @@ class _Collector(cst.CSTVisitor):
         ]
         if not openai:
             return None
-        if any(exception_name(".".join(q.split(".")[:3])) or exception_name(".".join(q.split(".")[:2])) for q in openai):
+        if any(
+            exception_name(".".join(q.split(".")[:3])) or exception_name(".".join(q.split(".")[:2]))
+            for q in openai
+        ):
             return None  # an attribute of an exception class: look at the class itself
         self.sites.uses.append((node, openai[0]))
         if isinstance(node, cst.Attribute):
@@ -660,8 +665,10 @@ class Clause:
     @property
     def http_only(self) -> bool:
         """Everything the rewritten clause lets through is an HttpResponseError."""
-        return not self.catch_all and all(is_sub(c, HTTP) for c, _ in self.caught()) and all(
-            e.kind == "azure" and e.azure and is_sub(e.azure, HTTP) for e in self.kept
+        return (
+            not self.catch_all
+            and all(is_sub(c, HTTP) for c, _ in self.caught())
+            and all(e.kind == "azure" and e.azure and is_sub(e.azure, HTTP) for e in self.kept)
         )
 
     def specificity(self) -> float:
@@ -721,7 +728,12 @@ def _conflict(first: Clause, later: Clause) -> bool:
         return True  # its re-raise would skip `later`
     for c_late, origin_late in later.caught():
         for c_first, origin_first in first.classes:
-            if is_sub(c_late, c_first) and origin_late and origin_first and not _openai_sub(origin_late, origin_first):
+            if (
+                is_sub(c_late, c_first)
+                and origin_late
+                and origin_first
+                and not _openai_sub(origin_late, origin_first)
+            ):
                 return True  # the rename puts a subclass after its base
     return False
 
@@ -734,7 +746,9 @@ def _disjoint(a: Clause, b: Clause) -> bool:
 
 
 def _has_conflict(clauses: List[Clause]) -> bool:
-    return any(_conflict(clauses[i], clauses[j]) for i in range(len(clauses)) for j in range(i + 1, len(clauses)))
+    return any(
+        _conflict(clauses[i], clauses[j]) for i in range(len(clauses)) for j in range(i + 1, len(clauses))
+    )
 
 
 def _most_specific_first(clauses: List[Clause]) -> List[Clause]:
@@ -754,6 +768,13 @@ def _most_specific_first(clauses: List[Clause]) -> List[Clause]:
 def plan_try(node, specs: Dict[cst.CSTNode, Spec]) -> TryPlan:
     clauses = [build_clause(h, specs[h]) for h in node.handlers]
     plan = TryPlan(clauses)
+    if isinstance(node, cst.TryStar) and any(c.guarded for c in clauses):
+        plan.region = (0, len(clauses) - 1)
+        plan.todo = (
+            "except* receives an exception group: catch HttpResponseError with except* and check "
+            "status_code on each exception of the group by hand"
+        )
+        return plan
     if not _has_conflict(clauses):
         return plan
     ordered = _most_specific_first(clauses)
@@ -838,7 +859,9 @@ def predicate(var: str, classes: Sequence[str], statuses: Sequence[Status], chec
     return " or ".join(_paren_and(t) for t in terms)
 
 
-def reraise_test(var: str, http_subclasses: Sequence[str], statuses: Sequence[Status], check_http: bool) -> str:
+def reraise_test(
+    var: str, http_subclasses: Sequence[str], statuses: Sequence[Status], check_http: bool
+) -> str:
     """True when an exception the clause caught is not one it meant to catch."""
     parts = []
     if check_http:
@@ -959,7 +982,9 @@ class ErrorsRule:
         self.changed = True
         self.ctx.rewrite(CODE, node, message)
 
-    def _handler_todo(self, original: cst.ExceptHandler, handler: cst.ExceptHandler, message: str) -> cst.ExceptHandler:
+    def _handler_todo(
+        self, original: cst.ExceptHandler, handler: cst.ExceptHandler, message: str
+    ) -> cst.ExceptHandler:
         """A finding, and a TODO comment above the `except` line it is about."""
         self.ctx._add(CODE, TODO, original, message)
         comment = TODO_PREFIX + f"{message} [{CODE}]"
@@ -997,7 +1022,12 @@ class ErrorsRule:
             return values[0]
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         last = len(values) - 1
-        return cst.Tuple([cst.Element(v, comma=comma if i < last else cst.MaybeSentinel.DEFAULT) for i, v in enumerate(values)])
+        return cst.Tuple(
+            [
+                cst.Element(v, comma=comma if i < last else cst.MaybeSentinel.DEFAULT)
+                for i, v in enumerate(values)
+            ]
+        )
 
     def _parts(self, spec: Spec, updated_expr: Optional[cst.BaseExpression]):
         """(new azure classes, kept expressions, kept azure classes, statuses, spec items in order)."""
@@ -1042,8 +1072,10 @@ class ErrorsRule:
         classes = [self._cls(c) for c in self._minimal(new)] + [_code(k) for k in kept]
         http_subclasses = [self._cls(c) for c in self._minimal(new) if is_sub(c, HTTP) and c != HTTP]
         http_subclasses += [_code(expr) for cls, expr in kept_azure if is_sub(cls, HTTP) and cls != HTTP]
-        all_http = all(is_sub(c, HTTP) for c in new) and len(kept_azure) == len(kept) and all(
-            is_sub(c, HTTP) for c, _ in kept_azure
+        all_http = (
+            all(is_sub(c, HTTP) for c in new)
+            and len(kept_azure) == len(kept)
+            and all(is_sub(c, HTTP) for c, _ in kept_azure)
         )
         return classes, http_subclasses, all_http
 
@@ -1089,7 +1121,9 @@ class ErrorsRule:
             )
             return updated
         elif len(target.classes) > 1 and ref.context in (BASE, ANNOTATION):
-            self.ctx.todo(CODE, original, f"{ref.qname} became two Azure classes, {target.describe()}: pick one")
+            self.ctx.todo(
+                CODE, original, f"{ref.qname} became two Azure classes, {target.describe()}: pick one"
+            )
             return updated
         self._rewrite(original, f"{ref.qname} -> {target.describe()}")
         if len(target.classes) == 1:
@@ -1209,7 +1243,9 @@ class ErrorsRule:
         )
         return updated.with_changes(func=new_func, args=[arg])
 
-    def _backoff(self, original, updated, index, new, kept, kept_azure, statuses, order) -> cst.BaseExpression:
+    def _backoff(
+        self, original, updated, index, new, kept, kept_azure, statuses, order
+    ) -> cst.BaseExpression:
         if any(a.star == "**" for a in updated.args):
             self.ctx.todo(
                 CODE,
@@ -1222,7 +1258,9 @@ class ErrorsRule:
         self._cls(HTTP)
         args = list(updated.args)
         args[index] = args[index].with_changes(value=self._type_node(order))
-        giveup = next((i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "giveup"), None)
+        giveup = next(
+            (i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "giveup"), None
+        )
         old = _code(args[giveup].value) if giveup is not None else None
         var = self._lambda_var([_code(k) for k in kept] + ([old] if old else []))
         test = reraise_test(var, http_subclasses, statuses, check_http=not all_http)
@@ -1247,6 +1285,8 @@ class ErrorsRule:
     def _try(self, original, updated):
         if original not in self.sites.tries or self.ctx.suppressed():
             return updated
+        if any(_has_ignore(h) for h in original.handlers):
+            return updated  # the clauses of one try are rewritten together or not at all
         current = dict(zip(original.handlers, updated.handlers))
         if self.blocked is not None:
             handlers = []
@@ -1254,7 +1294,9 @@ class ErrorsRule:
                 spec = self.sites.specs[h]
                 if spec.has_openai:
                     names = ", ".join(_code(e.expr) for e in spec.entries if e.kind == "openai")
-                    handlers.append(self._handler_todo(h, current[h], f"`{names}` is left as it is: {self.blocked}"))
+                    handlers.append(
+                        self._handler_todo(h, current[h], f"`{names}` is left as it is: {self.blocked}")
+                    )
                 else:
                     handlers.append(current[h])
             return updated.with_changes(handlers=handlers)
@@ -1308,12 +1350,16 @@ class ErrorsRule:
         return handler
 
     def _merge(self, clauses: List[Clause], handlers: List[cst.ExceptHandler]) -> cst.ExceptHandler:
-        handlers = [
-            self._notes_on(clause, handler) for clause, handler in zip(clauses, handlers)
-        ]
-        names = {h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)}
+        handlers = [self._notes_on(clause, handler) for clause, handler in zip(clauses, handlers)]
+        names = {
+            h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)
+        }
         unnamed = [_code(h.body) for h in handlers if h.name is None]
-        var = next(iter(names)) if len(names) == 1 and not any(_mentions(b, next(iter(names))) for b in unnamed) else self._var()
+        var = (
+            next(iter(names))
+            if len(names) == 1 and not any(_mentions(b, next(iter(names))) for b in unnamed)
+            else self._var()
+        )
         parts = [self._clause_type(c, h) for c, h in zip(clauses, handlers)]
         union_new = [c for new, _, _, statuses, _ in parts for c in [*new, *([HTTP] if statuses else [])]]
         union_kept = [k for _, kept, _, _, _ in parts for k in kept]
@@ -1332,7 +1378,10 @@ class ErrorsRule:
             new, kept, kept_azure, statuses, _ = parts[k]
             covers = not statuses and (
                 clause.catch_all
-                or (len(kept) == len(union_kept) and all(any(is_sub(u, c) for c in new) for u in union_classes))
+                or (
+                    len(kept) == len(union_kept)
+                    and all(any(is_sub(u, c) for c in new) for u in union_classes)
+                )
             )
             if covers and k == len(clauses) - 1:
                 branches.append((None, handler))
@@ -1346,13 +1395,22 @@ class ErrorsRule:
             orelse = cst.Else(body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Raise()])]))
         for test, handler in reversed(branches):
             body = _indented(handler.body)
-            if handler.name is not None and isinstance(handler.name.name, cst.Name) and handler.name.name.value != var:
+            if (
+                handler.name is not None
+                and isinstance(handler.name.name, cst.Name)
+                and handler.name.name.value != var
+            ):
                 alias = cst.parse_statement(f"{handler.name.name.value} = {var}\n")
                 body = body.with_changes(body=[alias, *body.body])
             if test is None:
                 orelse = cst.Else(body=body, leading_lines=handler.leading_lines)
             else:
-                orelse = cst.If(test=cst.parse_expression(test), body=body, orelse=orelse, leading_lines=handler.leading_lines)
+                orelse = cst.If(
+                    test=cst.parse_expression(test),
+                    body=body,
+                    orelse=orelse,
+                    leading_lines=handler.leading_lines,
+                )
         assert isinstance(orelse, cst.If)
         merged = handlers[0].with_changes(
             type=except_type,
@@ -1360,8 +1418,13 @@ class ErrorsRule:
             body=cst.IndentedBlock([orelse.with_changes(leading_lines=[])]),
             whitespace_after_except=cst.SimpleWhitespace(" "),
         )
-        before = ", ".join(_code(c.handler.type) if c.handler.type is not None else "bare except" for c in clauses)
-        self._rewrite(clauses[0].handler, f"except clauses ({before}) -> one except {_code(except_type)} that dispatches")
+        before = ", ".join(
+            _code(c.handler.type) if c.handler.type is not None else "bare except" for c in clauses
+        )
+        self._rewrite(
+            clauses[0].handler,
+            f"except clauses ({before}) -> one except {_code(except_type)} that dispatches",
+        )
         return merged
 
     def _notes_on(self, clause: Clause, handler: cst.ExceptHandler) -> cst.ExceptHandler:

@@ -40,6 +40,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -244,9 +245,10 @@ def check_against_original(
             "migrated stdout",
         )
         problems.append("stdout differs:\n" + "".join(diff))
-    elif migrated.returncode == 0 and migrated.stderr.strip():
-        # Not a failure, but worth seeing when debugging (-rA).
-        print(f"migrated stderr:\n{migrated.stderr[-2000:]}")
+    if migrated.returncode == 0 and migrated.stderr.strip() and not original.stderr.strip():
+        # Not a failure (the brief is requests and stdout), but a user sees it:
+        # reported in pytest's warnings summary.
+        warnings.warn(f"{case.name}: the migrated program writes to stderr:\n{migrated.stderr[-1500:]}")
     return problems
 
 

@@ -78,6 +78,7 @@ def _migrate_module(module: cst.Module, config: Config):
         or facts.chat_refs
         or facts.module_aliases
         or facts.v1.calls
+        or facts.v1.returned
         or error_sites.active
     ):
         return module.code, []
@@ -112,25 +113,45 @@ def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> 
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
     module = AddImportsVisitor(context).transform_module(module)
     context = CodemodContext()
+    newly_unused = _unused_imports(module.code) - _unused_imports(original.code)
     for stmt in original.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                _request_removal(context, small)
+                _request_removal(context, small, newly_unused)
     return RemoveImportsVisitor(context).transform_module(module)
 
 
-def _request_removal(context: CodemodContext, small: cst.CSTNode) -> None:
+def _unused_imports(source: str) -> Set[str]:
+    """Names pyflakes reports as imported but unused (`httpx`, `openai.OpenAI`)."""
+    from pyflakes import checker, messages
+
+    try:
+        found = checker.Checker(ast.parse(source), filename="<module>")
+    except SyntaxError:
+        return set()
+    return {m.message_args[0] for m in found.messages if isinstance(m, messages.UnusedImport)}
+
+
+def _request_removal(context: CodemodContext, small: cst.CSTNode, newly_unused: Set[str]) -> None:
+    """Remove openai imports nothing uses any more, and imports the rewrite left unused
+    (`import httpx` once `http_client=httpx.Client(...)` is gone); never one that was
+    already unused before."""
     if isinstance(small, cst.Import):
         for alias in small.names:
             name = _dotted(alias.name)
-            if name == "openai" or name.startswith("openai."):
+            shown = f"{name} as {alias.asname.name.value}" if alias.asname else name  # type: ignore[union-attr]
+            if name == "openai" or name.startswith("openai.") or shown in newly_unused:
                 asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
                 RemoveImportsVisitor.remove_unused_import(context, name, asname=asname)
     elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
         module = _dotted(small.module)
-        if (module == "openai" or module.startswith("openai.")) and not isinstance(small.names, cst.ImportStar):
-            for alias in small.names:
-                asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+        if isinstance(small.names, cst.ImportStar):
+            return
+        ours = module == "openai" or module.startswith("openai.")
+        for alias in small.names:
+            asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+            shown = f"{module}.{_dotted(alias.name)}" if asname is None else f"{module}.{_dotted(alias.name)} as {asname}"
+            if ours or shown in newly_unused:
                 RemoveImportsVisitor.remove_unused_import(context, module, _dotted(alias.name), asname)
 
 

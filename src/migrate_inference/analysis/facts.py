@@ -84,6 +84,7 @@ class Facts:
     chat_calls: Dict[cst.Call, ChatCall] = field(default_factory=dict)
     chat_refs: List[cst.CSTNode] = field(default_factory=list)  # create used as a value
     module_aliases: List[cst.CSTNode] = field(default_factory=list)  # `x = openai`
+    json_calls: Set[cst.Call] = field(default_factory=set)  # json.dumps/json.dump
     out_of_scope: Dict[cst.Call, str] = field(default_factory=dict)
     config: Dict[str, List[ConfigAssign]] = field(default_factory=dict)
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
@@ -139,6 +140,8 @@ class _Collector(cst.CSTVisitor):
     # -- calls ------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         names = self._imported(node.func)
+        if names & {"json.dumps", "json.dump"}:
+            self.facts.json_calls.add(node)
         for name in names:
             if name in V0_CALLS:
                 self.facts.chat_calls[node] = self._chat_call(node, *V0_CALLS[name])

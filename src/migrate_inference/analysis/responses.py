@@ -43,6 +43,9 @@ ROOTS = {"chat": RESULT, "embeddings": EMBEDDINGS_RESULT}
 MAPPING_METHODS = {"get", "keys", "items", "values", "pop", "setdefault", "update", "copy", "as_dict"}
 # Serialising methods of OpenAI objects with an azure equivalent.
 TO_DICT_METHODS = {"to_dict_recursive", "to_dict", "model_dump"}
+TO_JSON_METHODS = {"model_dump_json", "to_json", "json"}
+# pydantic machinery on OpenAI v1 objects: not response fields, no mapping key to read instead
+PYDANTIC_ATTRIBUTES = {"model_extra", "model_fields", "model_fields_set", "model_config", "model_computed_fields"}
 
 
 def field_type(owner: Optional[str], name: str) -> Optional[str]:

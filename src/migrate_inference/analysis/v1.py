@@ -107,6 +107,7 @@ class V1Facts:
     calls: Dict[cst.Call, V1Call] = field(default_factory=dict)
     refs: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # left with a TODO
     ref_rewrites: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # become <client>.complete
+    returned: List[cst.Call] = field(default_factory=list)  # `return OpenAI(...)`: used elsewhere
 
 
 def _chain(node: cst.BaseExpression) -> Tuple[cst.BaseExpression, Tuple[str, ...]]:
@@ -140,6 +141,8 @@ class _Collector(cst.CSTVisitor):
         self.facts = V1Facts()
         self.by_node: Dict[cst.CSTNode, Binding] = {}  # Name target / Param -> binding
         self.by_attr: Dict[Tuple[cst.ClassDef, str], Binding] = {}
+        self.by_dotted: Dict[str, List[Binding]] = {}
+        self.dotted_uses: List[Tuple[str, cst.Attribute]] = []
         self.classes: List[cst.ClassDef] = []
         self.self_uses: List[Tuple[cst.ClassDef, str, cst.Attribute]] = []
         self.receivers: Set[cst.CSTNode] = set()
@@ -194,6 +197,14 @@ class _Collector(cst.CSTVisitor):
                 binding = Binding(kind="attr", target=f"self.{target.attr.value}", statement=statement, **common)
                 self.by_attr[(self._class_of(node), target.attr.value)] = binding
                 self.facts.bindings.append(binding)
+            elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                # `bp.openai_client = AsyncAzureOpenAI(...)`: an attribute of a module-level object
+                key = f"{target.value.value}.{target.attr.value}"
+                binding = Binding(kind="attr", target=key, statement=statement, **common)
+                self.by_dotted.setdefault(key, []).append(binding)
+                self.facts.bindings.append(binding)
+        elif isinstance(parent, cst.Return):
+            self.facts.returned.append(node)
         elif isinstance(parent, cst.WithItem) and parent.asname is not None:
             name = parent.asname.name
             if isinstance(name, cst.Name):
@@ -222,6 +233,8 @@ class _Collector(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name) and node.value.value == "self" and self.classes:
             self.self_uses.append((self.classes[-1], node.attr.value, node))
+        elif isinstance(node.value, cst.Name):
+            self.dotted_uses.append((f"{node.value.value}.{node.attr.value}", node))
         split = _split(node)
         if split is not None and split[1] == "chat":
             parent = self.get_metadata(ParentNodeProvider, node, None)
@@ -249,6 +262,10 @@ class _Collector(cst.CSTVisitor):
             for (cls, attr), binding in self.by_attr.items():
                 if attr == receiver.attr.value and self._inside(receiver, cls):
                     return binding
+        if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
+            found = self.by_dotted.get(f"{receiver.value.value}.{receiver.attr.value}", [])
+            if len(found) == 1:
+                return found[0]
         return None
 
     def _inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
@@ -350,6 +367,14 @@ class _Collector(cst.CSTVisitor):
             if isinstance(parent, cst.AssignTarget):
                 continue
             binding.unknown_uses.append(node)
+        for key, node in self.dotted_uses:
+            found = self.by_dotted.get(key, [])
+            if len(found) != 1 or node in self.receivers:
+                continue
+            parent = self.get_metadata(ParentNodeProvider, node, None)
+            if isinstance(parent, cst.AssignTarget):
+                continue
+            found[0].unknown_uses.append(node)
         del scopes
 
 

@@ -141,6 +141,9 @@ class CompositeTransformer(cst.CSTTransformer):
             _, notes = self.ctx._statements.pop()
             if notes and isinstance(result, cst.CSTNode) and _is_statement(result):
                 result = _with_notes(result, notes)
+            elif notes and isinstance(result, cst.FlattenSentinel) and result.nodes:
+                first, *rest = result.nodes
+                result = cst.FlattenSentinel([_with_notes(first, notes), *rest])
         if isinstance(result, cst.IndentedBlock) and not result.body:
             # A rule may remove every statement of a block (config lines): keep it valid.
             result = result.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])

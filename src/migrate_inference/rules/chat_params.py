@@ -108,11 +108,11 @@ def map_arguments(
                 )
             out.append(arg)
         elif action == mapping.LIST:
-            if isinstance(arg.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            if _is_str(arg.value):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             out.append(arg)
         elif action == mapping.STOP:
-            if isinstance(arg.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            if _is_str(arg.value):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             out.append(arg)
         elif action == mapping.RESPONSE_FORMAT:
@@ -144,10 +144,7 @@ def map_arguments(
                     + " and read message.tool_calls",
                 )
         elif action == mapping.MERGE_EXTRAS:
-            if isinstance(arg.value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in arg.value.elements):
-                extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in arg.value.elements)  # type: ignore[misc]
-            else:
-                merged_extras.append(arg.value)
+            merged_extras.append(arg.value)
         elif action in (mapping.RENAME, mapping.PIPELINE):
             out.append(arg.with_changes(keyword=cst.Name(row.target)))
         elif action == mapping.DROP:
@@ -157,10 +154,26 @@ def map_arguments(
             ctx.todo(code, original, f"`{name}` has no azure-ai-inference equivalent: {row.note}")
     if extras or merged_extras:
         value: cst.BaseExpression = cst.Dict(extras)
-        if merged_extras:
-            value = cst.Dict([*extras, *[cst.StarredDictElement(v) for v in merged_extras]])
+        if len(merged_extras) == 1 and not extras:
+            value = merged_extras[0]  # extra_body={...} alone: the same dict, as it was written
+        elif merged_extras:
+            for merged in merged_extras:
+                if isinstance(merged, cst.Dict) and all(isinstance(e, cst.DictElement) for e in merged.elements):
+                    extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in merged.elements)  # type: ignore[misc]
+                else:
+                    extras.append(cst.StarredDictElement(merged))  # type: ignore[arg-type]
+            value = cst.Dict(extras)
         out.append(_kw("model_extras", value, last_arg))
     return _fix_commas(out, last_arg, list(call.args))
+
+
+def _is_str(node: cst.BaseExpression) -> bool:
+    """A literal string, an f-string, or `"literal" + x` (which can only be a str)."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _is_str(node.left) or _is_str(node.right)
+    return False
 
 
 def _extra(name: str, value: cst.BaseExpression) -> cst.DictElement:

@@ -19,7 +19,10 @@ from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.responses import (
     CREATED,
     RAW,
+    EMBEDDINGS_RESULT,
     MAPPING_METHODS,
+    PYDANTIC_ATTRIBUTES,
+    TO_JSON_METHODS,
     RESULT,
     SCALAR,
     TO_DICT_METHODS,
@@ -29,9 +32,27 @@ from migrate_inference.analysis.responses import (
 from migrate_inference.rules.base import RuleContext
 
 CODE = "MI130"
+JSON = "json"  # plain JSON under a field the Azure models do not declare
 NAME = "responses"
 DOC_EXAMPLE = "mixed_access"
 WHEN_TODO = "Never: an expression that cannot be typed as a chat result is left as it is."
+
+
+def _get_to_subscript(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`x.get("a")` -> `x["a"]` (a chain continues below it, so a missing key must not become None)."""
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "get"
+        and len(node.args) == 1
+    ):
+        return cst.Subscript(
+            value=node.func.value,
+            slice=[cst.SubscriptElement(cst.Index(node.args[0].value))],
+            lpar=node.lpar,
+            rpar=node.rpar,
+        )
+    return node
 
 
 class ResponsesRule:
@@ -102,8 +123,28 @@ class ResponsesRule:
         if owner is None or owner == SCALAR:
             return updated
         name = updated.attr.value
+        if owner == JSON:
+            # inside an undeclared field everything is plain JSON: `x.get("a").b` -> `x["a"]["b"]`
+            if name in MAPPING_METHODS or self.store_depth or self.ctx.suppressed():
+                return updated
+            self.ctx.rewrite(CODE, original, f'.{name} -> ["{name}"] (plain JSON below an undeclared field)')
+            return self._mark(self._subscript(_get_to_subscript(updated.value), name, updated), JSON)
         kind = field_type(owner, name)
-        if name in MAPPING_METHODS or name in TO_DICT_METHODS or self.store_depth or self.ctx.suppressed():
+        if (
+            name in MAPPING_METHODS
+            or name in TO_DICT_METHODS
+            or name in TO_JSON_METHODS
+            or self.store_depth
+            or self.ctx.suppressed()
+        ):
+            return updated
+        if name in PYDANTIC_ATTRIBUTES:
+            self.ctx.todo(
+                CODE,
+                original,
+                f".{name} is pydantic machinery of OpenAI's objects: Azure models are mappings; read the "
+                'fields you need with .get("<field>") (the whole payload: .as_dict())',
+            )
             return updated
         if kind in (CREATED, RAW):
             why = "a datetime" if kind == CREATED else "an enum that prints as its class name"
@@ -118,16 +159,34 @@ class ResponsesRule:
         if kind is not None:
             return self._mark(updated, kind)
         self.ctx.rewrite(CODE, original, f'.{name} -> .get("{name}") (not a declared field on Azure)')
-        return cst.Call(
-            func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
-            args=[cst.Arg(self._string(name))],
-            lpar=updated.lpar,
-            rpar=updated.rpar,
+        return self._mark(
+            cst.Call(
+                func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
+                args=[cst.Arg(self._string(name))],
+                lpar=updated.lpar,
+                rpar=updated.rpar,
+            ),
+            JSON,
+        )
+
+    def _subscript(self, value: cst.BaseExpression, key: str, like: cst.Attribute) -> cst.Subscript:
+        return cst.Subscript(
+            value=value,
+            slice=[cst.SubscriptElement(cst.Index(self._string(key)))],
+            lpar=like.lpar,
+            rpar=like.rpar,
         )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if original in self.roots:
             return self._mark(updated, self.roots[original])
+        if original in self.ctx.facts.json_calls and updated.args:  # type: ignore[attr-defined]
+            first = updated.args[0]
+            if self._type(first.value) in (RESULT, EMBEDDINGS_RESULT) and not self.ctx.suppressed():
+                self.ctx.rewrite(CODE, original, "json.dumps(result) -> json.dumps(result.as_dict())")
+                as_dict = cst.Call(func=cst.Attribute(value=first.value, attr=cst.Name("as_dict")))
+                return updated.with_changes(args=[first.with_changes(value=as_dict), *updated.args[1:]])
+            return updated
         func = updated.func
         if not isinstance(func, cst.Attribute):
             return updated
@@ -141,4 +200,14 @@ class ResponsesRule:
         if method in TO_DICT_METHODS and not updated.args and not self.ctx.suppressed():
             self.ctx.rewrite(CODE, original, f".{method}() -> .as_dict()")
             return updated.with_changes(func=func.with_changes(attr=cst.Name("as_dict")))
+        if method in TO_JSON_METHODS and not self.ctx.suppressed():
+            if any(arg.keyword is None or arg.keyword.value != "indent" for arg in updated.args):
+                return updated
+            self.ctx.rewrite(CODE, original, f".{method}() -> json.dumps(.as_dict())")
+            self.ctx.need_import("json")
+            as_dict = cst.Call(func=cst.Attribute(value=func.value, attr=cst.Name("as_dict")))
+            return cst.Call(
+                func=cst.Attribute(value=cst.Name("json"), attr=cst.Name("dumps")),
+                args=[cst.Arg(as_dict), *updated.args],
+            )
         return updated

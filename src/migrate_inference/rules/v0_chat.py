@@ -227,8 +227,9 @@ class Planner:
                 cp.accessor_arg = _code(call.deployment)
         else:
             if base_code is not None:
+                attr = "api_base" if "api_base" in self.config_code or "api_base" in per_call else "base_url"
                 cp.notes.append(
-                    f"api_base was {base_code}, not an Azure OpenAI resource: the endpoint now comes from {env}"
+                    f"{attr} was {base_code}, not an Azure OpenAI resource: the endpoint now comes from {env}"
                 )
             if call.deployment is not None and call.deployment_literal is None:
                 cp.keep_model = True
@@ -285,7 +286,9 @@ class Planner:
         base = ("_async_" if spec.is_async else "_") + spec.api + "_client"
         if deployment and not spec.parameterized and "_" + _slug(deployment).upper() in spec.endpoint:
             base = f"{base}_{_slug(deployment).lower()}"
-        self.plan.accessors[spec] = _fresh(base, self.taken)
+        name = _fresh(base, self.taken)
+        self.taken.add(name + "s")  # the async accessors' per-loop store
+        self.plan.accessors[spec] = name
 
     def _consume_config(self) -> None:
         """Config lines go when every use of the OpenAI module they configure is migrated."""
@@ -338,10 +341,26 @@ def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
         ctx.need_import("azure.identity", "DefaultAzureCredential")
 
 
-def accessor_source(spec: ClientSpec, name: str) -> str:
+def accessor_source(spec: ClientSpec, name: str) -> List[str]:
+    """The lazily built, cached client: one per process (sync) or per event loop (async:
+    an aiohttp session cannot outlive the loop it was made in, and `asyncio.run()` makes a
+    new loop each time)."""
     param = "deployment" if spec.parameterized else ""
-    body = client_call_code(spec, indent="    ")
-    return f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
+    if not spec.is_async:
+        body = client_call_code(spec, indent="    ")
+        return [f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"]
+    store = name + "s"
+    key = "deployment" if param else "None"
+    body = client_call_code(spec, indent="        ")
+    return [
+        f"{store} = weakref.WeakKeyDictionary()\n",
+        f"def {name}({param}):\n"
+        f"    # one client per event loop: an aiohttp session cannot outlive its loop\n"
+        f"    clients = {store}.setdefault(asyncio.get_running_loop(), {{}})\n"
+        f"    if {key} not in clients:\n"
+        f"        clients[{key}] = {body}\n"
+        f"    return clients[{key}]\n",
+    ]
 
 
 class V0ChatRule:
@@ -395,7 +414,11 @@ class V0ChatRule:
         if "os." in spec.endpoint or "os." in spec.credential:
             need("os")
         if spec in self.plan.accessors:
-            need("functools")
+            if spec.is_async:
+                need("asyncio")
+                need("weakref")
+            else:
+                need("functools")
 
     # -- references to create that are not calls -------------------------------
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
@@ -461,7 +484,7 @@ class V0ChatRule:
             if cp.todo is None and not cp.inline and cp.spec is not None
             for spec in [cp.spec]
         }
-        defs = [accessor_source(spec, name) for spec, name in self.plan.accessors.items() if spec in used]
+        defs = [src for spec, name in self.plan.accessors.items() if spec in used for src in accessor_source(spec, name)]
         if not defs:
             return updated
         return insert_after_imports(updated, defs)

@@ -22,7 +22,7 @@ from migrate_inference.rules.v1_clients import V1Plan
 
 CODE = "MI210"
 NAME = "v1_chat"
-DOC_EXAMPLE = "self_client_in_class"
+DOC_EXAMPLE = "receiver_private_attr"
 WHEN_TODO = (
     "For `.beta.chat.completions.parse(...)`, `.with_raw_response`, the `.stream(...)` helper, calls whose "
     "parameters come from a `**` dict, a model held in a variable on an `AzureOpenAI` client without "
@@ -67,8 +67,8 @@ class V1ChatRule:
             updated,
             original,
             lookup=chat_params.lookup(api, "v1"),
-            keep_model=client.keep_model,
-            drop=() if client.keep_model else ("model",),
+            keep_model=client.keep_model or cp.keep_model,
+            drop=() if client.keep_model or cp.keep_model else ("model",),
             code=chat_params.CODE if api == "chat" else embeddings.CODE,
         )
         for note in cp.notes:

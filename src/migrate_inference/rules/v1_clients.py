@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, QualifiedNameProvider
+from libcst.metadata import GlobalScope, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
-from migrate_inference.analysis.names import imported_names, string_value
+from migrate_inference.analysis.names import imported_names, referents, string_value
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules.base import RuleContext, _has_ignore
@@ -88,6 +88,7 @@ class CallPlan:
     client: Optional[ClientPlan] = None
     todo: Optional[str] = None
     notes: List[str] = field(default_factory=list)
+    keep_model: bool = False  # a model in a variable stays on the call, next to its TODO
 
 
 @dataclass
@@ -127,6 +128,8 @@ class V1Planner:
         self.config = config
         self.parents = wrapper.resolve(ParentNodeProvider)
         self.qualified = wrapper.resolve(QualifiedNameProvider)
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.top_index = {stmt: i for i, stmt in enumerate(wrapper.module.body)}
         self.taken = taken
         self.plan = V1Plan()
         self.merged_literals: Dict[int, Dict[str, bool]] = {}
@@ -199,6 +202,31 @@ class V1Planner:
             current = self.parents.get(current)
         return False
 
+    def _global_value(self, expr: cst.BaseExpression, binding: Binding) -> Optional[cst.BaseExpression]:
+        """The value of a module-level name assigned once, before the client is built."""
+        if not isinstance(expr, cst.Name):
+            return None
+        refs = referents(self.scopes.get(expr), expr)
+        if not refs or len(refs) != 1:
+            return None
+        ref = next(iter(refs))
+        if not isinstance(ref.scope, GlobalScope) or not isinstance(getattr(ref, "node", None), cst.Name):
+            return None
+        assign = self.parents.get(self.parents.get(ref.node))
+        statement = self.parents.get(assign)
+        if not isinstance(assign, cst.Assign) or statement not in self.top_index:
+            return None
+        if binding.statement in self.top_index and self.top_index[statement] > self.top_index[binding.statement]:
+            return None  # assigned after the client is built
+        return assign.value
+
+    def _literal_of(self, expr: cst.BaseExpression, binding: Binding) -> Optional[str]:
+        value = string_value(expr)
+        if value is None:
+            resolved = self._global_value(expr, binding)
+            value = string_value(resolved) if resolved is not None else None
+        return value
+
     def _deployment_from_ctor(self, binding: Binding) -> Optional[cst.BaseExpression]:
         arg = binding.kwargs.get("azure_deployment")
         return arg.value if arg is not None else None
@@ -209,8 +237,18 @@ class V1Planner:
         api = cp.call.kind
         if self.config.endpoint_style == MODELS or self._azure_base_url(binding) or self._foreign_endpoint(binding):
             return (api, None)
+        if binding.is_azure and self._deployment_from_ctor(binding) is not None:
+            deployment = self._deployment_from_ctor(binding)
+            if cp.call.model is not None and _code(cp.call.model) != _code(deployment):
+                cp.notes.append(
+                    "azure_deployment on the client wins over model= (as in OpenAI's AzureOpenAI): "
+                    f"this call goes to the client's deployment, not to {_code(cp.call.model)}"
+                )
+            return (api, None)
         if binding.is_azure and self._deployment_from_ctor(binding) is None:
             literal = cp.call.model_literal
+            if literal is None and cp.call.model is not None and self._global_value(cp.call.model, binding):
+                return (api, "\0" + _code(cp.call.model))  # a module constant, defined before the client
             if literal is None:
                 cp.todo = (
                     "the deployment comes from `model=` held in a variable: create one client per deployment "
@@ -220,6 +258,7 @@ class V1Planner:
             return (api, literal)
         literal = cp.call.model_literal
         if literal is None and cp.call.model is not None and not binding.is_azure:
+            cp.keep_model = True
             cp.notes.append(
                 f"the model comes from `{_code(cp.call.model)}`; with a deployment endpoint the deployment is "
                 f"fixed by the client's endpoint: use one client per deployment"
@@ -235,6 +274,7 @@ class V1Planner:
             key = self._key(bp, cp)
             if key is not None and key not in keys:
                 keys.append(key)
+        keys.sort(key=lambda k: k[0] != "chat")  # the chat client first, as users read it
         # a non-Azure OpenAI client: one deployment per literal model, the rest share the plain one
         binding = bp.binding
         if not binding.is_azure and self.config.endpoint_style != MODELS:
@@ -264,7 +304,7 @@ class V1Planner:
             elif api == "embeddings" and "chat" in apis:
                 parts.append("embeddings")
             if lit is not None and len(same_api) > 1:
-                parts.append(_slug(lit))
+                parts.append(_slug(lit.lstrip("\0")))
             target = binding.target
             if parts and binding.kind != "inline":
                 target = f"{target}_{'_'.join(parts)}"
@@ -294,7 +334,7 @@ class V1Planner:
         """A non-Azure client whose base_url is an Azure AI Inference-style endpoint."""
         if binding.is_azure or "base_url" not in binding.kwargs:
             return False
-        url = string_value(binding.kwargs["base_url"].value) or ""
+        url = self._literal_of(binding.kwargs["base_url"].value, binding) or ""
         return any(hint in url for hint in AZURE_HOST_HINTS)
 
     def _spec(
@@ -313,7 +353,8 @@ class V1Planner:
         elif binding.is_azure:
             base = self._kw(binding, "azure_endpoint") or 'os.environ["AZURE_OPENAI_ENDPOINT"]'
             deployment = self._kw(binding, "azure_deployment")
-            deployment = deployment if deployment is not None else (_literal(literal) if literal else None)
+            if deployment is None and literal is not None:
+                deployment = literal[1:] if literal.startswith("\0") else _literal(literal)
             endpoint = _join(base, deployment)
         else:
             if "base_url" in binding.kwargs:
@@ -327,9 +368,10 @@ class V1Planner:
         credential, scopes, cred_notes, cred_extra = self._credential(binding, api)
         notes.extend(cred_notes)
         version = self._kw(binding, "api_version")
+        foreign = self._foreign_endpoint(binding)
         if self.config.api_version:
             version = _literal(self.config.api_version)
-        elif version is None and self.config.effective_api_version and not models_style:
+        elif version is None and self.config.effective_api_version and not models_style and not foreign:
             version = _literal(self.config.effective_api_version)
         extra = list(cred_extra)
         for name, arg in binding.kwargs.items():
@@ -359,7 +401,7 @@ class V1Planner:
             return entra, aoai, [], []
         provider = binding.kwargs.get("azure_ad_token_provider")
         if provider is not None:
-            parts = self._bearer_provider(provider.value)
+            parts = self._bearer_provider(provider.value, binding)
             if parts is not None and not binding.is_async:
                 credential, scope = parts
                 return credential, False, [], [f"credential_scopes=[{scope}]"]
@@ -374,7 +416,11 @@ class V1Planner:
             key = f'os.environ["{env}"]'
         return f"AzureKeyCredential({key})", False, [], []
 
-    def _bearer_provider(self, value: cst.BaseExpression) -> Optional[Tuple[str, str]]:
+    def _bearer_provider(self, value: cst.BaseExpression, binding: Optional[Binding] = None) -> Optional[Tuple[str, str]]:
+        if binding is not None and isinstance(value, cst.Name):
+            resolved = self._global_value(value, binding)
+            if resolved is not None:
+                value = resolved
         if isinstance(value, cst.Call) and len(value.args) == 2:
             names = imported_names(self.qualified.get(value.func, set()))
             if "azure.identity.get_bearer_token_provider" in names:
@@ -435,6 +481,13 @@ class V1ClientsRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         bp = self.plan.by_ctor.get(original)
         if bp is None:
+            if original in self.ctx.facts.v1.returned and not self.ctx.suppressed():  # type: ignore[attr-defined]
+                self.ctx.todo(
+                    CODE,
+                    original,
+                    "this OpenAI client is returned to code elsewhere: migrate the code that uses it, and "
+                    "return a ChatCompletionsClient/EmbeddingsClient (azure.ai.inference) built like this one",
+                )
             return updated
         if bp.todo:
             self.ctx.todo(CODE, original, bp.todo)

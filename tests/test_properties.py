@@ -3,7 +3,8 @@
 Hypothesis builds small modules around one chat call, in the v0 style
 (``openai.ChatCompletion.create`` / ``acreate``) or the v1 style
 (``client.chat.completions.create``), with a random subset of real request
-parameters in random order, import aliases, Azure configuration, and the call
+parameters in random order, import aliases, Azure configuration (key or
+Entra ID token provider), and the call
 placed in different syntactic homes (module level, function, method, return
 statement, async function, call argument, f-string, subscript chain, loop);
 now and then the call also passes a ``**dict``.
@@ -181,10 +182,16 @@ def openai_module(draw) -> str:
         constructor = draw(st.sampled_from(["direct", "qualified"]))
         if azure:
             cls, acls = "AzureOpenAI", "AsyncAzureOpenAI"
-            args = (
-                'azure_endpoint=os.getenv("AZURE_OPENAI_ENDPOINT", ""), '
-                'api_key=os.getenv("AZURE_OPENAI_API_KEY", ""), api_version="2024-06-01"'
-            )
+            if draw(st.booleans()):
+                auth = 'api_key=os.getenv("AZURE_OPENAI_API_KEY", "")'
+            else:  # Entra ID, the other common way (compiled only: azure-identity need not be installed)
+                lines.append("from azure.identity import DefaultAzureCredential, get_bearer_token_provider")
+                lines.append(
+                    "token_provider = get_bearer_token_provider("
+                    'DefaultAzureCredential(), "https://cognitiveservices.azure.com/.default")'
+                )
+                auth = "azure_ad_token_provider=token_provider"
+            args = f'azure_endpoint=os.getenv("AZURE_OPENAI_ENDPOINT", ""), {auth}, api_version="2024-06-01"'
             keywords.insert(0, 'model="gpt-4o"')
         else:
             cls, acls = "OpenAI", "AsyncOpenAI"

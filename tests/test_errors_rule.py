@@ -770,3 +770,49 @@ def handle(call):
         pass
 """
     assert migrate_source(source, Config()).code == source
+
+
+HAND_ROLLED = """
+import openai
+
+
+def retry_on(exception_type, attempts=3):
+    def decorator(func):
+        def wrapper(call):
+            failures = 0
+            for _ in range(attempts):
+                try:
+                    return func(call)
+                except exception_type:
+                    failures += 1
+            return failures
+
+        return wrapper
+
+    return decorator
+
+
+@retry_on(openai.error.ServiceUnavailableError)
+def handle(call):
+    return call()
+
+
+@retry_on(ValueError, attempts=2)
+def parse(text):
+    return int(text)
+"""
+
+
+def test_hand_rolled_retry_decorator_is_specialized(monkeypatch):
+    migrated = _same_behaviour(HAND_ROLLED, monkeypatch, _v0_error)
+    assert "@retry_on(HttpResponseError)" in migrated
+    assert "if isinstance(e, HttpResponseError) and e.status_code != 503:" in migrated
+    assert _load(migrated, monkeypatch)["parse"]("x") == 2  # ValueError still retried
+
+
+def test_hand_rolled_retry_given_a_variable_is_left_with_a_todo():
+    source = HAND_ROLLED.replace("@retry_on(ValueError, attempts=2)", "@retry_on(SOME_ERRORS, attempts=2)")
+    result = migrate_source("SOME_ERRORS = (ValueError,)\n" + source, Config())
+    assert "@retry_on(openai.error.ServiceUnavailableError)" in result.code
+    assert "except exception_type:" in result.code
+    assert any("has no Azure class" in f.message for f in result.findings)

@@ -32,6 +32,11 @@ Classes that only meant one HTTP status have no Azure class: they become
   `except APIError`, `except Exception`), the clauses concerned are merged into one
   `except` that dispatches on `isinstance`/`status_code` with `if`/`elif`, in order,
   and ends in `else: raise`.
+* A status class handed to a function of the same module that only uses that
+  parameter as a whole except type (`@retry_on(RateLimitError)` over
+  `except exception_type:`) becomes `HttpResponseError`, and those clauses re-raise
+  an `HttpResponseError` of another status; only when every call of the function
+  passes the same status class or a builtin exception class.
 * `isinstance(e, RateLimitError)` becomes
   `(isinstance(e, HttpResponseError) and e.status_code == 429)`.
 * `retry_if_exception_type(RateLimitError)` becomes
@@ -64,6 +69,7 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
 from migrate_inference.findings import TODO
+from migrate_inference.analysis.names import referents
 from migrate_inference.rules.base import TODO_PREFIX, RuleContext, _has_ignore
 
 CODE = "MI340"
@@ -338,6 +344,11 @@ class ErrorSites:
     names: Set[str] = field(default_factory=set)  # every name in the module
     azure_imported: Set[str] = field(default_factory=set)  # from azure.core.exceptions import X
     unhandled: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # set by collect_error_sites
+    # A status class passed to a function of this module that only uses it as an except type
+    # (`@retry_on(RateLimitError)`): the argument becomes HttpResponseError and those clauses get
+    # the status check.
+    param_args: Dict[cst.CSTNode, str] = field(default_factory=dict)  # ref -> function name
+    param_guards: Dict[cst.ExceptHandler, Tuple[Status, str]] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -353,6 +364,107 @@ class _Collector(cst.CSTVisitor):
         self.sites = sites
         self.annotation = 0
         self.sequence_elements: Set[cst.CSTNode] = set()
+
+    # -- a status class handed to a local function ------------------------------
+    def leave_Module(self, original_node: cst.Module) -> None:
+        done: Set[cst.CSTNode] = set()
+        for ref in list(self.sites.refs.values()):
+            if ref.node in done or ref.context != PLAIN or not ref.usable or ref.target.status is None:  # type: ignore[union-attr]
+                continue
+            found = self._param_use(ref)
+            if found is None:
+                continue
+            name, args, handlers = found
+            done.update(args)
+            for arg in args:
+                self.sites.param_args[arg] = name
+            for handler in handlers:
+                self.sites.param_guards[handler] = (ref.target.status, name)  # type: ignore[union-attr]
+
+    def _parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def _suppressed(self, node: cst.CSTNode) -> bool:
+        current: Optional[cst.CSTNode] = node
+        while current is not None:
+            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(
+                current
+            ):
+                return True
+            current = self._parent(current)
+        return False
+
+    def _param_use(self, ref: Ref):
+        """(function name, status refs passed to it, its except clauses) when specializing is safe."""
+        arg = self._parent(ref.node)
+        call = self._parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+            return None
+        referents_ = referents(self.get_metadata(ScopeProvider, call.func, None), call.func)
+        if not referents_ or len(referents_) != 1:
+            return None
+        assignment = next(iter(referents_))
+        fdef = getattr(assignment, "node", None)
+        if not isinstance(fdef, cst.FunctionDef):
+            return None
+        param = _param_for(fdef, call, arg)  # type: ignore[arg-type]
+        if param is None:
+            return None
+        # every use of the parameter is a whole except type, last among the clauses that could overlap
+        handlers: List[cst.ExceptHandler] = []
+        scope = self.get_metadata(ScopeProvider, param.name, None)
+        uses = [
+            a
+            for a in (scope.assignments[param.name.value] if scope else [])
+            if getattr(a, "node", None) is param
+        ]
+        if len(uses) != 1:
+            return None
+        for access in uses[0].references:
+            handler = self._parent(access.node)
+            if not (isinstance(handler, cst.ExceptHandler) and handler.type is access.node):
+                return None
+            if not self._last_overlapping(handler) or self._suppressed(handler):
+                return None
+            handlers.append(handler)
+        if not handlers:
+            return None
+        # every call passes this status class, or a builtin exception class that is not a catch-all
+        args: List[cst.CSTNode] = []
+        for access in assignment.references:
+            site = self._parent(access.node)
+            if not (isinstance(site, cst.Call) and site.func is access.node):
+                return None
+            passed = _argument_for(fdef, site, param)
+            if passed is None:
+                return None
+            other = self.sites.refs.get(passed)
+            if other is not None:
+                if not other.usable or other.target.status != ref.target.status or self._suppressed(passed):  # type: ignore[union-attr]
+                    return None
+                args.append(passed)
+                continue
+            names = self._qnames(passed)
+            if not names or any(
+                q.source != QualifiedNameSource.BUILTIN or q.name in CATCH_ALL for q in names
+            ):
+                return None
+        return call.func.value, args, handlers
+
+    def _last_overlapping(self, handler: cst.ExceptHandler) -> bool:
+        """No later clause of its try could catch what a re-raise in `handler` lets go."""
+        owner = self._parent(handler)
+        handlers = list(getattr(owner, "handlers", ()))
+        for later in handlers[handlers.index(handler) + 1 :]:
+            if later.type is None:
+                return False
+            for element in _elements(later.type, isinstance(later.type, cst.Tuple)):
+                names = {q.name for q in self._qnames(element)}
+                if not names or names & CATCH_ALL or element in self.sites.refs:
+                    return False
+                if any(n.startswith(AZURE + ".") for n in names):
+                    return False
+        return True
 
     # -- resolution ---------------------------------------------------------
     def _qnames(self, node: cst.CSTNode):
@@ -423,6 +535,8 @@ class _Collector(cst.CSTVisitor):
         self._try(node)
 
     def _try(self, node) -> None:
+        if any(_starred(h.type) for h in node.handlers):
+            return  # `except (A, *more)`: each OpenAI class in it is handled as a plain reference
         found = False
         for handler in node.handlers:
             spec = self._entries(handler.type)
@@ -468,6 +582,8 @@ class _Collector(cst.CSTVisitor):
         elif names & BACKOFF_FUNCS:
             context, arg = BACKOFF, _argument(node, 1, "exception")
         if context is None or arg is None:
+            return
+        if _starred(arg.value):
             return
         spec = self._entries(arg.value)
         if not spec.has_openai:
@@ -558,6 +674,45 @@ class _Collector(cst.CSTVisitor):
         if isinstance(node, cst.Attribute):
             self.sites.names.add(node.attr.value)
         return False
+
+
+def _positional_params(fdef: cst.FunctionDef) -> List[cst.Param]:
+    return [*fdef.params.posonly_params, *fdef.params.params]
+
+
+def _param_for(fdef: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> Optional[cst.Param]:
+    """The parameter of `fdef` that `arg` of `call` binds (None when it cannot be told)."""
+    if arg.star:
+        return None
+    if arg.keyword is not None:
+        for param in [*fdef.params.params, *fdef.params.kwonly_params]:
+            if param.name.value == arg.keyword.value:
+                return param
+        return None
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in positional[: positional.index(arg) + 1]):
+        return None
+    params = _positional_params(fdef)
+    index = positional.index(arg)
+    return params[index] if index < len(params) else None
+
+
+def _argument_for(fdef: cst.FunctionDef, call: cst.Call, param: cst.Param) -> Optional[cst.BaseExpression]:
+    """The expression `call` passes for `param` (None when absent or hidden in *args/**kwargs)."""
+    if any(a.star for a in call.args):
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param.name.value:
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None]
+    params = _positional_params(fdef)
+    if param in params and params.index(param) < len(positional):
+        return positional[params.index(param)].value
+    return None
+
+
+def _starred(node: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(node, cst.Tuple) and any(isinstance(e, cst.StarredElement) for e in node.elements)
 
 
 def _dotted(node: cst.BaseExpression) -> str:
@@ -1112,6 +1267,14 @@ class ErrorsRule:
                     f"azure.core.exceptions class ({target.describe()}) or an exception of your own",
                 )
                 return updated
+        elif target.status is not None and original in self.sites.param_args:
+            function = self.sites.param_args[original]
+            self._rewrite(
+                original,
+                f"{ref.qname} -> {HTTP}: the except clauses of {function}() that receive it check "
+                f"the status ({target.status.describe()}) and re-raise the rest",
+            )
+            return cst.parse_expression(self._cls(HTTP)).with_changes(lpar=updated.lpar, rpar=updated.rpar)
         elif target.status is not None:
             self.ctx.todo(
                 CODE,
@@ -1276,6 +1439,26 @@ class ErrorsRule:
         return updated.with_changes(args=args)
 
     # -- except clauses -------------------------------------------------------------
+    def leave_ExceptHandler(
+        self, original: cst.ExceptHandler, updated: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
+        """`except exception_type:` in a function that is only given one status class."""
+        guard = self.sites.param_guards.get(original)
+        if guard is None or self.blocked is not None:
+            return updated
+        status, function = guard
+        var = updated.name.name.value if updated.name is not None else self._var()  # type: ignore[union-attr]
+        if updated.name is None:
+            updated = updated.with_changes(name=_as_name(var))
+        test = reraise_test(var, [], [status], check_http=True)
+        self._cls(HTTP)
+        body = _indented(updated.body)
+        statement = cst.parse_statement(f"if {test}:\n    raise\n")
+        self._rewrite(
+            original, f"except {_code(original.type)}: {function}() is given {HTTP} for {status.describe()}"
+        )
+        return updated.with_changes(body=body.with_changes(body=[statement, *body.body]))
+
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         return self._try(original, updated)
 

@@ -15,7 +15,7 @@ from migrate_inference.report import (
     colorize_diff,
     make_reporter,
 )
-from migrate_inference.rules import ERROR_CODES, RULES
+from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
 from migrate_inference.runner import CHANGED, FAILED, UNCHANGED, FileOutcome
 
 DIFF_TEXT = "--- a.py\n+++ a.py\n@@ -1 +1 @@\n-import openai\n+import azure\n"
@@ -282,7 +282,7 @@ def test_sarif_structure_rules_and_results():
     out, _, _ = render("sarif")
     run = check_sarif(json.loads(out))
     ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
-    assert ids == [rule.code for rule in RULES] + list(ERROR_CODES)
+    assert ids == [rule.code for rule in RULES] + list(DEPENDENCY_CODES) + list(ERROR_CODES)
     results = [
         (
             r["ruleId"],

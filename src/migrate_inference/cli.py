@@ -75,10 +75,20 @@ def _usable_cores() -> int:
 @click.option(
     "--endpoint-env",
     metavar="NAME",
-    help="Environment variable that holds the endpoint URL.",
+    help="Environment variable that holds the chat endpoint URL.",
 )
 @click.option(
-    "--key-env", metavar="NAME", help="Environment variable that holds the API key."
+    "--key-env", metavar="NAME", help="Environment variable that holds the chat API key."
+)
+@click.option(
+    "--embeddings-endpoint-env",
+    metavar="NAME",
+    help="Environment variable that holds the embeddings endpoint URL.",
+)
+@click.option(
+    "--embeddings-key-env",
+    metavar="NAME",
+    help="Environment variable that holds the embeddings API key.",
 )
 @click.option(
     "--select",
@@ -213,9 +223,9 @@ def _convert(
 
 
 def _codes(value: Optional[str], option: str) -> frozenset:
-    from migrate_inference.rules import ERROR_CODES, RULES
+    from migrate_inference.rules import RULES, non_rule_codes
 
-    known = [rule.code for rule in RULES] + list(ERROR_CODES)
+    known = [rule.code for rule in RULES] + list(non_rule_codes())
     codes = frozenset(
         code.strip().upper() for code in (value or "").split(",") if code.strip()
     )
@@ -238,6 +248,8 @@ def _config(options: Dict[str, Any]) -> Any:
             "api_version",
             "endpoint_env",
             "key_env",
+            "embeddings_endpoint_env",
+            "embeddings_key_env",
         )
         if options[name] is not None
     }
@@ -252,18 +264,20 @@ def _config(options: Dict[str, Any]) -> Any:
 
 
 def _list_rules() -> int:
-    from migrate_inference.rules import ERROR_CODES, RULES
+    from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
 
     width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
         click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.summary}")
+    for code, summary in DEPENDENCY_CODES.items():
+        click.echo(f"{code}  {'(deps)':<{width}}  {summary}")
     for code, summary in ERROR_CODES.items():
         click.echo(f"{code}  {'(error)':<{width}}  {summary}")
     return 0
 
 
 def _explain(code: str) -> int:
-    from migrate_inference.rules import ERROR_CODES, RULES
+    from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
 
     wanted = code.strip().upper()
     for rule in RULES:
@@ -273,6 +287,10 @@ def _explain(code: str) -> int:
             return 0
     if wanted in ERROR_CODES:
         click.echo(f"{wanted} (error): {ERROR_CODES[wanted]}")
+        return 0
+    if wanted in DEPENDENCY_CODES:
+        click.echo(f"{wanted} (dependencies): {DEPENDENCY_CODES[wanted]}")
+        click.echo("Details: docs/dependencies.md.")
         return 0
     raise click.UsageError(f"unknown rule code {code!r} (see --list-rules)")
 

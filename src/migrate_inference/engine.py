@@ -56,7 +56,7 @@ def migrate_source(source: str, config: Optional[Config] = None, filename: str =
     findings = [f for f in findings if config.rule_enabled(f.code)]
     if code == source:
         return Result(original=source, code=source, findings=findings)
-    problem = verify(source, code)
+    problem = verify(source, code, filename)
     if problem:
         return Result(
             original=source,
@@ -176,11 +176,13 @@ def undefined_names(source: str) -> Set[str]:
     }
 
 
-def verify(original: str, migrated: str) -> Optional[str]:
+def verify(original: str, migrated: str, filename: str = "<migrated>") -> Optional[str]:
     """Why `migrated` must not be written, or None when it is safe."""
+    # notebook cells may `await` at top level, as IPython allows
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if filename.endswith(".ipynb") else 0
     try:
         cst.parse_module(migrated)
-        compile(migrated, "<migrated>", "exec", dont_inherit=True)
+        compile(migrated, "<migrated>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, cst.ParserSyntaxError, ValueError) as exc:
         return f"the rewrite did not parse ({exc}); file left unchanged"
     try:

@@ -338,11 +338,13 @@ class SarifReporter(Reporter):
 
     def begin(self) -> None:
         from migrate_inference import __version__
-        from migrate_inference.rules import ERROR_CODES, RULES
+        from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
 
         rules: List[Dict[str, object]] = []
         for rule in RULES:
             rules.append(_sarif_rule(rule.code, rule.name, rule.summary, "warning"))
+        for code, summary in DEPENDENCY_CODES.items():
+            rules.append(_sarif_rule(code, "dependencies-" + code.lower(), summary, "warning"))
         for code, summary in ERROR_CODES.items():
             rules.append(_sarif_rule(code, "error-" + code.lower(), summary, "error"))
         self.rule_index = {rule["id"]: index for index, rule in enumerate(rules)}

@@ -38,6 +38,17 @@ ERROR_CODES: Dict[str, str] = {
     "MI004": "internal error while migrating; file left unchanged",
 }
 
+# Codes for files that are not Python modules (docs/dependencies.md).
+DEPENDENCY_CODES: Dict[str, str] = {
+    "MI800": "dependency files and notebook pip lines: openai replaced by azure-ai-inference>=1.0.0b9",
+    "MI801": "dependency entry left for a person (hash-pinned file, multi-line entry, Poetry sub-table)",
+}
+
+
+def non_rule_codes() -> Dict[str, str]:
+    """Every code that is not a rewrite rule, with its one-line meaning."""
+    return {**ERROR_CODES, **DEPENDENCY_CODES}
+
 
 def rule_by_code(code: str) -> RuleInfo:
     for rule in RULES:

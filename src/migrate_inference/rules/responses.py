@@ -17,6 +17,7 @@ import libcst as cst
 
 from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.responses import (
+    SCHEMA,
     CREATED,
     RAW,
     EMBEDDINGS_RESULT,
@@ -36,6 +37,11 @@ JSON = "json"  # plain JSON under a field the Azure models do not declare
 NAME = "responses"
 DOC_EXAMPLE = "mixed_access"
 WHEN_TODO = "Never: an expression that cannot be typed as a chat result is left as it is."
+
+
+def _is_model(kind: Optional[str]) -> bool:
+    """A typed Azure model object (not a list of them, a scalar, or plain JSON)."""
+    return kind in SCHEMA and "[]" not in SCHEMA[kind]
 
 
 def _get_to_subscript(node: cst.BaseExpression) -> cst.BaseExpression:
@@ -182,7 +188,7 @@ class ResponsesRule:
             return self._mark(updated, self.roots[original])
         if original in self.ctx.facts.json_calls and updated.args:  # type: ignore[attr-defined]
             first = updated.args[0]
-            if self._type(first.value) in (RESULT, EMBEDDINGS_RESULT) and not self.ctx.suppressed():
+            if _is_model(self._type(first.value)) and not self.ctx.suppressed():
                 self.ctx.rewrite(CODE, original, "json.dumps(result) -> json.dumps(result.as_dict())")
                 as_dict = cst.Call(func=cst.Attribute(value=first.value, attr=cst.Name("as_dict")))
                 return updated.with_changes(args=[first.with_changes(value=as_dict), *updated.args[1:]])

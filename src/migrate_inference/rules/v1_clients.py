@@ -306,7 +306,7 @@ class V1Planner:
             if lit is not None and len(same_api) > 1:
                 parts.append(_slug(lit.lstrip("\0")))
             target = binding.target
-            if parts and binding.kind != "inline":
+            if parts and binding.kind not in ("inline", "param"):
                 target = f"{target}_{'_'.join(parts)}"
                 if binding.kind == "name":
                     target = self._fresh(target)
@@ -422,7 +422,10 @@ class V1Planner:
             if resolved is not None:
                 value = resolved
         if isinstance(value, cst.Call) and len(value.args) == 2:
-            names = imported_names(self.qualified.get(value.func, set()))
+            qualified = self.qualified.get(value.func, set())
+            if callable(qualified):  # LibCST resolves qualified names lazily
+                qualified = qualified()
+            names = imported_names(qualified)
             if "azure.identity.get_bearer_token_provider" in names:
                 return _code(value.args[0].value), _code(value.args[1].value)
         return None

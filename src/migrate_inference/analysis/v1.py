@@ -63,6 +63,8 @@ class Binding:
     cleanup: List[cst.CSTNode] = field(default_factory=list)
     unknown_uses: List[cst.CSTNode] = field(default_factory=list)
     param: Optional[cst.Param] = None
+    # passed to a function of this module whose parameter is annotated with an OpenAI client class
+    handoffs: List[Tuple[cst.Name, "Binding"]] = field(default_factory=list)
 
     @property
     def replaceable(self) -> bool:
@@ -343,6 +345,27 @@ class _Collector(cst.CSTVisitor):
                 calls.append(call)
         return calls or None
 
+    def _handoff(self, node: cst.CSTNode) -> Optional[Binding]:
+        """The annotated parameter binding `node` is passed to, in a call of a local function."""
+        arg = self.get_metadata(ParentNodeProvider, node, None)
+        call = self.get_metadata(ParentNodeProvider, arg, None) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name) or arg.star:
+            return None
+        refs = referents(self.get_metadata(ScopeProvider, call.func, None), call.func)
+        if not refs or len(refs) != 1:
+            return None
+        function = getattr(next(iter(refs)), "node", None)
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        params = list(function.params.posonly_params) + list(function.params.params)
+        if arg.keyword is not None:
+            chosen = next((p for p in params + list(function.params.kwonly_params) if p.name.value == arg.keyword.value), None)
+        else:
+            index = [a for a in call.args if a.keyword is None].index(arg)
+            chosen = params[index] if index < len(params) else None
+        binding = self.by_node.get(chosen) if chosen is not None else None
+        return binding if binding is not None and binding.kind == "param" else None
+
     def _unknown_uses(self) -> None:
         scopes = {}
         for binding in self.facts.bindings:
@@ -357,7 +380,12 @@ class _Collector(cst.CSTVisitor):
                     if assignment.node is not key:
                         continue
                     for access in assignment.references:
-                        if access.node not in self.receivers:
+                        if access.node in self.receivers:
+                            continue
+                        target = self._handoff(access.node)
+                        if target is not None and isinstance(access.node, cst.Name):
+                            binding.handoffs.append((access.node, target))
+                        else:
                             binding.unknown_uses.append(access.node)
         for cls, attr, node in self.self_uses:
             binding = self.by_attr.get((cls, attr))

@@ -135,8 +135,10 @@ class V1Planner:
         self.merged_literals: Dict[int, Dict[str, bool]] = {}
 
     def run(self) -> V1Plan:
-        for binding in self.facts.bindings:
-            if not binding.calls and not binding.refs:
+        # annotated parameters first: a client handed to one must match what it became
+        ordered = sorted(self.facts.bindings, key=lambda b: b.kind != "param")
+        for binding in ordered:
+            if not binding.calls and not binding.refs and not binding.handoffs:
                 continue
             bp = BindingPlan(binding)
             self.plan.bindings[id(binding)] = bp
@@ -177,6 +179,7 @@ class V1Planner:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
         wanted = [cp for cp in self.plan.calls.values() if cp.call.binding is binding and cp.todo is None]
         keys = self._client_keys(bp, wanted)
+        keys = self._handoff_keys(bp, keys)
         if bp.todo is None and keys:
             self._name_clients(bp, keys)
             for cp in wanted:
@@ -193,6 +196,26 @@ class V1Planner:
                 f"`{binding.target}` is also used for other things (other OpenAI APIs, or passed on): it stays an "
                 "OpenAI client, and the chat/embeddings calls use the Azure clients defined next to it"
             )
+
+    def _handoff_keys(self, bp: BindingPlan, keys: List[Tuple[str, Optional[str]]]) -> List[Tuple[str, Optional[str]]]:
+        """A client passed to a migrated annotated parameter must become that parameter's client.
+
+        That works when the two agree on one API and this binding needs no other client;
+        otherwise the hand-off is an unknown use (the OpenAI client stays, with a TODO)."""
+        binding = bp.binding
+        if not binding.handoffs:
+            return keys
+        apis = set()
+        for _, param in binding.handoffs:
+            target = self.plan.bindings.get(id(param))
+            apis |= {api for api, _ in target.clients} if target is not None else {"?"}
+        own = {api for api, _ in keys}
+        if len(apis) == 1 and "?" not in apis and own <= apis and len({k for k in keys}) <= 1:
+            api = apis.pop()
+            return keys or [(api, None)]
+        binding.unknown_uses.extend(name for name, _ in binding.handoffs)
+        bp.replace = False
+        return keys
 
     def _suppressed(self, node: cst.CSTNode) -> bool:
         current = node

@@ -5,7 +5,7 @@ Each program below is run twice: as written, against a stand-in `openai` package
 exception classes follow openai 0.28 (`openai.error.X`) and 1.x (`openai.X`), and migrated,
 against the real `azure.core.exceptions`.  For every failure scenario (an HTTP status, a
 timeout, a refused connection, an unrelated error) the original sees the class its SDK raised
-for it and the migration sees the class azure-ai-inference raises (sdk-reference §5); both
+for it and the migration sees the class azure-ai-inference raises (its map_error table); both
 must take the same branch.
 """
 

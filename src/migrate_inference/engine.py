@@ -22,12 +22,14 @@ from libcst.metadata import MetadataWrapper
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.v1 import collect_v1
 from migrate_inference.analysis.messages import MessageDicts
+from migrate_inference.analysis.request_literals import RequestLiterals
 from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
 from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
 from migrate_inference.rules.messages import MessagesRule
+from migrate_inference.rules.tools import ToolsRule
 from migrate_inference.rules.out_of_scope import OutOfScopeRule
 from migrate_inference.rules.responses import ResponsesRule
 from migrate_inference.rules.v0_chat import Planner, V0ChatRule
@@ -90,11 +92,15 @@ def _migrate_module(module: cst.Module, config: Config):
     migrated = list(roots)
     facts.messages = MessageDicts(wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]]).found
     facts.responses = ResponseTypes(wrapper, roots)
+    facts.request_literals = RequestLiterals(
+        wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]], facts.messages
+    ).found
     ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),
         V1ChatRule(ctx, v1_plan),
+        ToolsRule(ctx),
         MessagesRule(ctx),
         ResponsesRule(ctx, roots),
         OutOfScopeRule(ctx),

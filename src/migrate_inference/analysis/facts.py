@@ -90,6 +90,7 @@ class Facts:
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
     module_names: Set[str] = field(default_factory=set)  # every name bound anywhere
     messages: Dict[cst.Dict, str] = field(default_factory=dict)  # dict -> message class
+    request_literals: Dict[cst.CSTNode, str] = field(default_factory=dict)  # tools, tool_choice, content parts
     responses: Optional[ResponseTypes] = None
     v1: Optional["object"] = None  # analysis.v1.V1Facts
 

@@ -41,16 +41,34 @@ def _kw(name: str, value: cst.BaseExpression, like: Optional[cst.Arg]) -> cst.Ar
     return arg
 
 
-def _response_format(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    """{"type": "json_object"} -> "json_object"; {"type": "text"} -> "text"; else None."""
+SCHEMA_KEYS = {"name", "schema", "strict", "description"}
+
+
+def _response_format(ctx: RuleContext, value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """{"type": "json_object"} -> "json_object"; {"type": "text"} -> "text";
+    {"type": "json_schema", "json_schema": {...}} -> JsonSchemaFormat(...); else None."""
+    from migrate_inference.analysis.request_literals import literal_keys
+
     if isinstance(value, cst.SimpleString) and string_value(value) in ("text", "json_object"):
         return value
-    if isinstance(value, cst.Dict) and len(value.elements) == 1:
-        element = value.elements[0]
-        if isinstance(element, cst.DictElement) and string_value(element.key) == "type":
-            kind = string_value(element.value)
-            if kind in ("text", "json_object"):
-                return cst.SimpleString(f'"{kind}"')
+    keys = literal_keys(value) if isinstance(value, cst.Dict) else None
+    if not keys or "type" not in keys:
+        return None
+    kind = string_value(keys["type"])
+    if kind in ("text", "json_object") and len(keys) == 1:
+        return cst.SimpleString(f'"{kind}"')
+    schema = keys.get("json_schema")
+    if kind == "json_schema" and set(keys) == {"type", "json_schema"} and isinstance(schema, cst.Dict):
+        inner = literal_keys(schema)
+        if inner is not None and {"name", "schema"} <= set(inner) <= SCHEMA_KEYS:
+            ctx.need_import("azure.ai.inference.models", "JsonSchemaFormat")
+            eq = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+            args = [
+                cst.Arg(e.value, keyword=cst.Name(string_value(e.key) or ""), equal=eq, comma=e.comma)
+                for e in schema.elements
+                if isinstance(e, cst.DictElement)
+            ]
+            return cst.Call(cst.Name("JsonSchemaFormat"), args=args, whitespace_before_args=schema.lbrace.whitespace_after)
     return None
 
 
@@ -116,14 +134,14 @@ def map_arguments(
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             out.append(arg)
         elif action == mapping.RESPONSE_FORMAT:
-            value = _response_format(arg.value)
+            value = _response_format(ctx, arg.value)
             if value is None:
                 out.append(arg)
                 ctx.todo(
                     code,
                     original,
-                    "response_format must be \"text\", \"json_object\" or a JsonSchemaFormat "
-                    "(azure.ai.inference.models); dicts raise ValueError",
+                    "response_format must be \"text\", \"json_object\" or JsonSchemaFormat(name=..., "
+                    "schema=..., strict=...) from azure.ai.inference.models; a dict raises ValueError",
                 )
             else:
                 out.append(arg.with_changes(value=value))

@@ -20,6 +20,32 @@ DOC_EXAMPLE = "append_in_loop"
 WHEN_TODO = "Never: a dict that cannot be converted safely stays a dict, which the SDK accepts."
 
 
+def _content_part(ctx: RuleContext, original: cst.Dict, updated: cst.Dict, kind: str) -> cst.BaseExpression:
+    """{"type": "text", "text": t} -> TextContentItem(text=t);
+    {"type": "image_url", "image_url": {"url": u, "detail": d}} -> ImageContentItem(image_url=ImageUrl(url=u, detail=d))."""
+    from migrate_inference.analysis.request_literals import TEXT_PART, literal_keys
+
+    keys = literal_keys(updated) or {}
+    eq = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+    if kind == TEXT_PART:
+        ctx.need_import("azure.ai.inference.models", "TextContentItem")
+        ctx.rewrite(CODE, original, "content part -> TextContentItem")
+        return cst.Call(cst.Name("TextContentItem"), args=[cst.Arg(keys["text"], keyword=cst.Name("text"), equal=eq)])
+    image = keys["image_url"]
+    if isinstance(image, cst.Dict):
+        inner = literal_keys(image) or {}
+        url_args = [cst.Arg(inner[k], keyword=cst.Name(k), equal=eq) for k in ("url", "detail") if k in inner]
+    else:
+        url_args = [cst.Arg(image, keyword=cst.Name("url"), equal=eq)]
+    ctx.need_import("azure.ai.inference.models", "ImageContentItem")
+    ctx.need_import("azure.ai.inference.models", "ImageUrl")
+    ctx.rewrite(CODE, original, "content part -> ImageContentItem")
+    return cst.Call(
+        cst.Name("ImageContentItem"),
+        args=[cst.Arg(cst.Call(cst.Name("ImageUrl"), args=url_args), keyword=cst.Name("image_url"), equal=eq)],
+    )
+
+
 class MessagesRule:
     code = CODE
     name = NAME
@@ -28,34 +54,18 @@ class MessagesRule:
         self.ctx = ctx
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        part = self.ctx.facts.request_literals.get(original)  # type: ignore[attr-defined]
+        if part in ("text_part", "image_part") and not self.ctx.suppressed():
+            return _content_part(self.ctx, original, updated, part)
         cls = self.ctx.facts.messages.get(original)  # type: ignore[attr-defined]
         if cls is None or self.ctx.suppressed():
             return updated
-        args = []
-        for element in updated.elements:
-            assert isinstance(element, cst.DictElement)
-            key = string_value(element.key)
-            if key == "role":
-                continue
-            args.append(
-                cst.Arg(
-                    keyword=cst.Name(key),
-                    value=element.value,
-                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-                    comma=element.comma,
-                )
-            )
-        if args:
-            last = args[-1]
-            if isinstance(last.comma, cst.Comma) and not _has_newline(last.comma):
-                args[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        from migrate_inference.rules.tools import dict_to_call, keyword_args
+
+        args = [a for a in keyword_args(updated) if a.keyword is not None and a.keyword.value != "role"]
         self.ctx.need_import("azure.ai.inference.models", cls)
         self.ctx.rewrite(CODE, original, f"message dict -> {cls}")
-        return cst.Call(
-            func=cst.Name(cls),
-            args=args,
-            whitespace_before_args=updated.lbrace.whitespace_after,
-        )
+        return dict_to_call(cls, updated, args)
 
 
 def _has_newline(comma: cst.Comma) -> bool:

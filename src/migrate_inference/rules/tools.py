@@ -1,0 +1,97 @@
+"""MI310 tools: literal tool definitions and tool choices to the azure-ai-inference classes.
+
+`{"type": "function", "function": {"name", "description", "parameters"}}` becomes
+`ChatCompletionsToolDefinition(function=FunctionDefinition(...))`; a named
+`tool_choice={"type": "function", "function": {"name": n}}` becomes
+`ChatCompletionsNamedToolChoice(function=ChatCompletionsNamedToolChoiceFunction(name=n))`;
+the presets `"auto"`, `"none"`, `"required"` become `ChatCompletionsToolChoicePreset.*`.
+Only literals that reach `complete()` and nothing else are converted
+(`analysis/request_literals.py`): the SDK sends OpenAI-style dicts unchanged,
+so a tools list that is also used elsewhere keeps its dicts.  Tool results go
+back as `ToolMessage(content=..., tool_call_id=...)` (the messages rule), and the
+response's `message.tool_calls[i].id / .function.name / .function.arguments` read
+the same on both sides.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate_inference.analysis.names import string_value
+from migrate_inference.analysis.request_literals import NAMED_CHOICE, PRESET, PRESETS, TOOL, literal_keys
+from migrate_inference.rules.base import RuleContext
+
+CODE = "MI310"
+NAME = "tools"
+DOC_EXAMPLE = "tools_round_trip"
+WHEN_TODO = "Never: a tool list or choice that is not a plain literal reaching complete() stays as dicts, which the SDK accepts."
+
+
+EQ = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
+def dict_to_call(name: str, node: cst.Dict, args: list) -> cst.Call:
+    """`Name(...)` laid out like the dict it replaces (same line breaks inside the braces)."""
+    if args:
+        last = args[-1]
+        if isinstance(last.comma, cst.Comma) and not _breaks(node.rbrace.whitespace_before) and not _breaks(
+            last.comma.whitespace_after
+        ):
+            last = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        args[-1] = last.with_changes(whitespace_after_arg=node.rbrace.whitespace_before)
+    return cst.Call(cst.Name(name), args=args, whitespace_before_args=node.lbrace.whitespace_after)
+
+
+def _breaks(ws: cst.BaseParenthesizableWhitespace) -> bool:
+    return isinstance(ws, cst.ParenthesizedWhitespace)
+
+
+def keyword_args(node: cst.Dict) -> list:
+    return [
+        cst.Arg(keyword=cst.Name(string_value(e.key) or ""), value=e.value, equal=EQ, comma=e.comma)
+        for e in node.elements
+        if isinstance(e, cst.DictElement)
+    ]
+
+
+class ToolsRule:
+    code = CODE
+    name = NAME
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+
+    def _kind(self, original: cst.CSTNode):
+        return self.ctx.facts.request_literals.get(original)  # type: ignore[attr-defined]
+
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        kind = self._kind(original)
+        if kind not in (TOOL, NAMED_CHOICE) or self.ctx.suppressed():
+            return updated
+        keys = literal_keys(updated) or {}
+        function = keys["function"]
+        assert isinstance(function, cst.Dict)
+        if kind == TOOL:
+            self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsToolDefinition")
+            self.ctx.need_import("azure.ai.inference.models", "FunctionDefinition")
+            self.ctx.rewrite(CODE, original, "tool dict -> ChatCompletionsToolDefinition(function=FunctionDefinition(...))")
+            outer, inner_name = "ChatCompletionsToolDefinition", "FunctionDefinition"
+        else:
+            self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsNamedToolChoice")
+            self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsNamedToolChoiceFunction")
+            self.ctx.rewrite(CODE, original, "tool_choice dict -> ChatCompletionsNamedToolChoice(...)")
+            outer, inner_name = "ChatCompletionsNamedToolChoice", "ChatCompletionsNamedToolChoiceFunction"
+        inner = dict_to_call(inner_name, function, keyword_args(function))
+        element = next(
+            e for e in updated.elements if isinstance(e, cst.DictElement) and string_value(e.key) == "function"
+        )
+        arg = cst.Arg(keyword=cst.Name("function"), value=inner, equal=EQ, comma=element.comma)
+        return dict_to_call(outer, updated, [arg])
+
+    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:
+        if self._kind(original) != PRESET or self.ctx.suppressed():
+            return updated
+        preset = PRESETS[string_value(original) or ""]
+        self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsToolChoicePreset")
+        self.ctx.rewrite(CODE, original, f"tool_choice -> ChatCompletionsToolChoicePreset.{preset}")
+        return cst.Attribute(value=cst.Name("ChatCompletionsToolChoicePreset"), attr=cst.Name(preset))

@@ -222,9 +222,21 @@ def openai_module(draw) -> str:
     return "\n".join(lines) + "\n\n" + PREAMBLE + "\n\n" + body
 
 
+def _dict_literals(tree: ast.AST) -> dict:
+    """name -> keys of every `name = {...}` with literal string keys in the module."""
+    found: dict = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.value.keys):
+                found.setdefault(node.targets[0].id, []).append([k.value for k in node.value.keys])
+    return found
+
+
 def complete_call_problems(code: str) -> List[str]:
     problems = []
-    for node in ast.walk(ast.parse(code)):
+    tree = ast.parse(code)
+    literals = _dict_literals(tree)
+    for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         if node.func.attr != "complete":
@@ -233,7 +245,11 @@ def complete_call_problems(code: str) -> List[str]:
             problems.append(f"line {node.lineno}: .complete() called with positional arguments")
         for keyword in node.keywords:
             if keyword.arg is None:
-                problems.append(f"line {node.lineno}: .complete(**...) splat")
+                # a ** dict is fine only when it is a literal whose every key complete() accepts
+                name = keyword.value.id if isinstance(keyword.value, ast.Name) else None
+                bindings = literals.get(name, [])
+                if len(bindings) != 1 or any(k not in ALLOWED_COMPLETE_KEYWORDS for k in bindings[0]):
+                    problems.append(f"line {node.lineno}: .complete(**...) with keys the SDK may reject")
             elif keyword.arg not in ALLOWED_COMPLETE_KEYWORDS:
                 problems.append(f"line {node.lineno}: .complete({keyword.arg}=...) is not accepted by the SDK")
             elif keyword.arg == "response_format" and isinstance(keyword.value, ast.Dict):

@@ -24,11 +24,13 @@ from migrate_inference.analysis.v1 import collect_v1
 from migrate_inference.analysis.messages import MessageDicts
 from migrate_inference.analysis.request_literals import RequestLiterals
 from migrate_inference.analysis.responses import ROOTS, ResponseTypes
+from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
 from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
 from migrate_inference.rules.messages import MessagesRule
+from migrate_inference.rules.splats import SplatsRule
 from migrate_inference.rules.tools import ToolsRule
 from migrate_inference.rules.out_of_scope import OutOfScopeRule
 from migrate_inference.rules.responses import ResponsesRule
@@ -84,9 +86,12 @@ def _migrate_module(module: cst.Module, config: Config):
         or error_sites.active
     ):
         return module.code, []
+    splat_candidates = [c.node for c in facts.chat_calls.values() if c.has_splat]
+    splat_candidates += [c.node for c in facts.v1.calls.values() if c.has_splat]
+    facts.splats = SplatDicts(wrapper, splat_candidates)
     planner = Planner(facts, config, wrapper)
     plan = planner.run()
-    v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken).run()
+    v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
     roots.update({call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated})
     migrated = list(roots)
@@ -100,6 +105,7 @@ def _migrate_module(module: cst.Module, config: Config):
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),
         V1ChatRule(ctx, v1_plan),
+        SplatsRule(ctx, {**plan.splats, **v1_plan.splats}),
         ToolsRule(ctx),
         MessagesRule(ctx),
         ResponsesRule(ctx, roots),

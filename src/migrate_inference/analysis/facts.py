@@ -93,6 +93,7 @@ class Facts:
     request_literals: Dict[cst.CSTNode, str] = field(default_factory=dict)  # tools, tool_choice, content parts
     responses: Optional[ResponseTypes] = None
     v1: Optional["object"] = None  # analysis.v1.V1Facts
+    splats: Optional["object"] = None  # analysis.splats.SplatDicts
 
     def config_value(self, attr: str) -> Optional[ConfigAssign]:
         values = self.config.get(attr, [])

@@ -82,11 +82,12 @@ class V1Call:
     has_splat: bool = False
     has_positional: bool = False
     via_ref: Optional[cst.Attribute] = None  # called through `f = client.chat.completions.create`
+    splat_model: Optional[cst.BaseExpression] = None  # "model" inside a rewritable ** dict
 
     @property
     def model(self) -> Optional[cst.BaseExpression]:
         arg = self.kwargs.get("model")
-        return arg.value if arg is not None else None
+        return arg.value if arg is not None else self.splat_model
 
     @property
     def model_literal(self) -> Optional[str]:

@@ -25,7 +25,7 @@ from migrate_inference.analysis.facts import AAD_API_TYPES, AZURE_API_TYPES, BLO
 from migrate_inference.analysis.names import string_value
 from migrate_inference.config import MODELS, Config
 from migrate_inference.mapping import MODULE_CONFIG
-from migrate_inference.rules import chat_params, embeddings
+from migrate_inference.rules import chat_params, embeddings, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
 
 CODE = "MI100"
@@ -82,6 +82,7 @@ class CallPlan:
     inline: bool = False  # per-call credentials: build the client at the call
     keep_model: bool = False
     notes: List[str] = field(default_factory=list)  # TODOs on a migrated call
+    splat: Optional[object] = None  # analysis.splats.SplatDict rewritten with the call
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Plan:
     accessors: Dict[ClientSpec, str] = field(default_factory=dict)  # spec -> function name
     consumed_config: Set[cst.SimpleStatementLine] = field(default_factory=set)
     renamed_config: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
+    splats: Dict[int, tuple] = field(default_factory=dict)  # id(SplatDict) -> (table lookup, keep_model)
     config_notes: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
 
     @property
@@ -252,6 +254,7 @@ class Planner:
 
     def run(self) -> Plan:
         calls = list(self.facts.chat_calls.values())
+        self._splat_deployments(calls)
         literal = {
             api: sorted({c.deployment_literal for c in calls if c.api == api and c.deployment_literal is not None})
             for api in METHODS
@@ -262,7 +265,15 @@ class Planner:
             if _suppressed(call.node, self.parents):
                 cp.todo = ""  # suppressed: no change, no finding
                 continue
-            if call.has_splat:
+            splat = self.facts.splats.by_call.get(call.node) if self.facts.splats else None
+            if call.has_splat and splat is not None:
+                lookup = chat_params.lookup(call.api, call.generation)
+                reason = splats.assess(splat, lookup, call.node)
+                if reason:
+                    cp.todo = reason
+                    continue
+                cp.splat = splat
+            elif call.has_splat:
                 cp.todo = (
                     "parameters come from a ** dict: move model/engine/deployment_id and api_* into the "
                     f"client, and n/user/logit_bias/... into model_extras, then call client.{METHODS[call.api]}(...)"
@@ -275,10 +286,25 @@ class Planner:
                 cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"
                 continue
             self._spec_for(cp, literal[call.api])
+            if cp.todo is None and cp.splat is not None:
+                self.plan.splats[id(cp.splat)] = (chat_params.lookup(call.api, call.generation), cp.keep_model)
             if cp.todo is None and cp.spec is not None and not cp.inline:
                 self._accessor(cp.spec, cp.call.deployment_literal if len(literal[call.api]) > 1 else None)
         self._consume_config()
         return self.plan
+
+    def _splat_deployments(self, calls: List[ChatCall]) -> None:
+        """A deployment named inside a rewritable ** dict chooses the client like a keyword would."""
+        for call in calls:
+            splat = self.facts.splats.by_call.get(call.node) if self.facts.splats else None
+            if splat is None or call.deployment is not None:
+                continue
+            value = splats.deployment_of(splat)
+            if value is not None:
+                call.deployment = value
+                call.deployment_literal = string_value(value)
+            if any(k in splat.values for k in ("api_key", "api_base", "api_type", "api_version")):
+                call.per_call_client = True
 
     def _accessor(self, spec: ClientSpec, deployment: Optional[str]) -> None:
         if spec in self.plan.accessors:

@@ -26,6 +26,7 @@ from libcst.metadata import GlobalScope, ParentNodeProvider, QualifiedNameProvid
 from migrate_inference.analysis.names import imported_names, referents, string_value
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
+from migrate_inference.rules import chat_params, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
 from migrate_inference.rules.v0_chat import AOAI_SCOPE, CLIENT_CLASSES, ClientSpec, client_call_code, need_client_imports
 
@@ -89,6 +90,7 @@ class CallPlan:
     todo: Optional[str] = None
     notes: List[str] = field(default_factory=list)
     keep_model: bool = False  # a model in a variable stays on the call, next to its TODO
+    splat: Optional[object] = None  # analysis.splats.SplatDict rewritten with the call
 
 
 @dataclass
@@ -98,6 +100,7 @@ class V1Plan:
     by_statement: Dict[cst.CSTNode, BindingPlan] = field(default_factory=dict)
     by_ctor: Dict[cst.Call, BindingPlan] = field(default_factory=dict)
     by_param: Dict[cst.Param, BindingPlan] = field(default_factory=dict)
+    splats: Dict[int, tuple] = field(default_factory=dict)  # id(SplatDict) -> (table lookup, keep_model)
 
     @property
     def migrated(self) -> List[cst.Call]:
@@ -123,8 +126,11 @@ TODO_KINDS = {
 
 
 class V1Planner:
-    def __init__(self, facts: V1Facts, config: Config, wrapper: cst.MetadataWrapper, taken: Set[str]) -> None:
+    def __init__(
+        self, facts: V1Facts, config: Config, wrapper: cst.MetadataWrapper, taken: Set[str], splat_dicts=None
+    ) -> None:
         self.facts = facts
+        self.splats = splat_dicts
         self.config = config
         self.parents = wrapper.resolve(ParentNodeProvider)
         self.qualified = wrapper.resolve(QualifiedNameProvider)
@@ -171,10 +177,17 @@ class V1Planner:
             elif call.kind in TODO_KINDS:
                 cp.todo = TODO_KINDS[call.kind]
             elif call.has_splat:
-                cp.todo = (
+                splat = self.splats.by_call.get(call.node) if self.splats else None
+                lookup = chat_params.lookup(call.kind, "v1")
+                reason = splats.assess(splat, lookup, call.node) if splat is not None else (
                     "parameters come from a ** dict: move model into the client, n/user/... into "
                     "model_extras, then call .complete(...)"
                 )
+                if reason:
+                    cp.todo = reason
+                else:
+                    cp.splat = splat
+                    call.splat_model = splats.deployment_of(splat)
             elif call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
         wanted = [cp for cp in self.plan.calls.values() if cp.call.binding is binding and cp.todo is None]
@@ -186,6 +199,9 @@ class V1Planner:
                 key = self._key(bp, cp)
                 if key is not None:
                     cp.client = bp.clients.get(key)
+                if cp.client is not None and cp.splat is not None:
+                    keep = cp.client.keep_model or cp.keep_model
+                    self.plan.splats[id(cp.splat)] = (chat_params.lookup(cp.call.kind, "v1"), keep)
         if binding.kind == "param" and bp.clients:
             bp.notes.append(
                 f"`{binding.target}` is now a {CLIENT_CLASSES[next(iter(bp.clients))[0], binding.is_async]}: "
@@ -533,9 +549,12 @@ class V1ClientsRule:
         if bp is None or not bp.clients or len({k[0] for k in bp.clients}) != 1 or updated.annotation is None:
             return updated
         cp = next(iter(bp.clients.values()))
-        need_client_imports(self.ctx, cp.spec)
-        self._notes(bp)
         cls = CLIENT_CLASSES[cp.spec.api, cp.spec.is_async]
+        if cp.spec.is_async:
+            self.ctx.need_import("azure.ai.inference.aio", cls.replace("Async", "", 1), cls)
+        else:
+            self.ctx.need_import("azure.ai.inference", cls)
+        self._notes(bp)
         return updated.with_changes(annotation=updated.annotation.with_changes(annotation=cst.Name(cls)))
 
     def _notes(self, bp: BindingPlan) -> None:

@@ -1,0 +1,109 @@
+"""`**kwargs` dicts built in the same function: their keys can be mapped like keywords.
+
+A call `create(**params)` is rewritable when `params` is bound exactly once, in the
+same scope, to a dict literal with literal keys, is
+changed afterwards only by `params["key"] = value`, and is used for nothing but
+`**params` in OpenAI calls the tool migrates.  Then the table applies to its keys:
+`n`/`user`/... move into a nested `"model_extras"` dict, `request_timeout` is
+renamed, the deployment (`engine`/`deployment_id`/`model`) chooses the client.
+Anything else (a dict from another module, `params.update(...)`, keys computed at
+run time) keeps the TODO that names the keys to move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Set
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, ScopeProvider
+
+from migrate_inference.analysis.names import referents, string_value
+
+
+@dataclass(eq=False)
+class SplatDict:
+    name: str
+    literal: cst.CSTNode  # the Dict literal
+    values: Dict[str, Optional[cst.BaseExpression]]  # key -> value (None: set later by a subscript)
+    subscripts: List[cst.Subscript] = field(default_factory=list)  # `params["key"]` assignment targets
+    calls: List[cst.Call] = field(default_factory=list)
+
+    def literal_value(self, key: str) -> Optional[str]:
+        value = self.values.get(key)
+        return string_value(value) if value is not None else None
+
+
+def _dict_items(node: cst.BaseExpression) -> Optional[Dict[str, cst.BaseExpression]]:
+    if isinstance(node, cst.Dict):
+        items: Dict[str, cst.BaseExpression] = {}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            key = string_value(element.key)
+            if key is None or key in items:
+                return None
+            items[key] = element.value
+        return items
+    return None
+
+
+class SplatDicts:
+    def __init__(self, wrapper: cst.MetadataWrapper, calls: Iterable[cst.Call]) -> None:
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.calls: Set[cst.Call] = set(calls)
+        self.by_call: Dict[cst.Call, SplatDict] = {}
+        self.by_literal: Dict[cst.CSTNode, SplatDict] = {}
+        self.by_subscript: Dict[cst.Subscript, SplatDict] = {}
+        seen: Dict[cst.CSTNode, SplatDict] = {}
+        for call in self.calls:
+            stars = [a for a in call.args if a.star == "**"]
+            if len(stars) != 1 or any(a.star == "*" for a in call.args) or not isinstance(stars[0].value, cst.Name):
+                continue
+            found = self._resolve(stars[0].value, seen)
+            if found is not None:
+                found.calls.append(call)
+                self.by_call[call] = found
+        for splat in seen.values():
+            if splat is not None and all(c in self.by_call for c in splat.calls):
+                self.by_literal[splat.literal] = splat
+                for sub in splat.subscripts:
+                    self.by_subscript[sub] = splat
+
+    def _resolve(self, name: cst.Name, seen: Dict[cst.CSTNode, SplatDict]) -> Optional[SplatDict]:
+        refs = referents(self.scopes.get(name), name)
+        if not refs or len(refs) != 1:
+            return None
+        ref = next(iter(refs))
+        target = getattr(ref, "node", None)
+        if not isinstance(target, cst.Name):
+            return None
+        assign = self.parents.get(self.parents.get(target))
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+            return None
+        if assign.value in seen:
+            return seen[assign.value]
+        items = _dict_items(assign.value)
+        if items is None or len(ref.scope.assignments[name.value]) != 1:
+            return None
+        splat = SplatDict(name=name.value, literal=assign.value, values=dict(items))
+        for access in ref.references:
+            if not self._allowed_use(access.node, splat):
+                return None
+        seen[assign.value] = splat
+        return splat
+
+    def _allowed_use(self, node: cst.CSTNode, splat: SplatDict) -> bool:
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Arg) and parent.star == "**":
+            return self.parents.get(parent) in self.calls
+        if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+            target = self.parents.get(parent)
+            if key is not None and isinstance(target, cst.AssignTarget):
+                splat.values.setdefault(key, None)
+                splat.subscripts.append(parent)
+                return True
+        return False

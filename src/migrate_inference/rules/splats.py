@@ -1,0 +1,178 @@
+"""MI350 splats: `**params` dicts built next to the call, rewritten by the same table.
+
+`params = {"model": "gpt-4", "n": 2, "request_timeout": 30}` feeding
+`openai.ChatCompletion.create(messages=m, **params)` becomes
+`params = {"read_timeout": 30, "model_extras": {"n": 2}}` feeding
+`client.complete(messages=m, **params)`: the deployment chooses the client
+(deployment style) or stays as `"model"` (models style), extras move into a nested
+`"model_extras"` dict, renamed keys are renamed, and `params["user"] = u` later
+in the function becomes `params["model_extras"]["user"] = u`.  The dict must be
+built in the same scope and used for nothing else (`analysis/splats.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, List, Optional
+
+import libcst as cst
+
+from migrate_inference import mapping
+from migrate_inference.analysis.names import string_value
+from migrate_inference.analysis.splats import SplatDict
+from migrate_inference.rules.base import RuleContext
+
+CODE = "MI350"
+NAME = "splats"
+DOC_EXAMPLE = "v0_params_dict"
+WHEN_TODO = (
+    "When the dict comes from elsewhere (a parameter, another module, `.update(...)`, a key computed at run "
+    "time), sets `api_key`/`api_base`/... (client options), sets the model later than its literal, or the call "
+    "itself also passes keywords that go into `model_extras`: the TODO names the keys to move."
+)
+
+Lookup = Callable[[str], Optional[mapping.Row]]
+DEPLOYMENT_KEYS = ("deployment_id", "engine", "model")
+
+
+def assess(splat: SplatDict, lookup: Lookup, call: cst.Call) -> Optional[str]:
+    """Why this dict cannot be rewritten for `call`, or None."""
+    late = {sub_key for sub_key, value in splat.values.items() if value is None}
+    for key in splat.values:
+        row = lookup(key)
+        if row is not None and row.action == mapping.CLIENT:
+            return f"the ** dict sets `{key}`, a client option: build the client from it by hand"
+        if key in DEPLOYMENT_KEYS and key in late:
+            return f"the ** dict sets `{key}` after it is built: the client cannot be chosen here"
+        if key == "model_extras":
+            return "the ** dict already has model_extras"
+    call_extras = [
+        a.keyword.value
+        for a in call.args
+        if a.keyword is not None
+        and (lookup(a.keyword.value) is None or lookup(a.keyword.value).action in (mapping.EXTRAS, mapping.MERGE_EXTRAS))  # type: ignore[union-attr]
+    ]
+    dict_extras = [k for k in splat.values if lookup(k) is None or lookup(k).action in (mapping.EXTRAS, mapping.MERGE_EXTRAS)]  # type: ignore[union-attr]
+    if call_extras and dict_extras:
+        return (
+            f"both the call ({', '.join(call_extras)}) and the ** dict ({', '.join(dict_extras)}) set "
+            "model_extras values: merge them into one model_extras dict by hand"
+        )
+    return None
+
+
+def deployment_of(splat: SplatDict) -> Optional[cst.BaseExpression]:
+    for key in DEPLOYMENT_KEYS:
+        value = splat.values.get(key)
+        if value is not None:
+            return value
+    return None
+
+
+def _layout(elements: List[cst.DictElement], originals: List[cst.BaseDictElement]) -> List[cst.DictElement]:
+    """Separators as in the original dict: the inner ones between elements, its last one last."""
+    if not elements:
+        return elements
+    middle = next(
+        (e.comma for e in originals[:-1] if isinstance(e.comma, cst.Comma)),
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+    )
+    last = originals[-1].comma if originals else cst.MaybeSentinel.DEFAULT
+    return [e.with_changes(comma=middle) for e in elements[:-1]] + [elements[-1].with_changes(comma=last)]
+
+
+class SplatsRule:
+    code = CODE
+    name = NAME
+
+    def __init__(self, ctx: RuleContext, rewritten: dict) -> None:
+        """`rewritten`: SplatDict -> (lookup, keep_model) for the dicts whose calls were migrated."""
+        self.ctx = ctx
+        self.rewritten = rewritten
+
+    def _plan(self, original: cst.CSTNode):
+        splat = self.ctx.facts.splats.by_literal.get(original)  # type: ignore[attr-defined]
+        return (splat, self.rewritten.get(id(splat))) if splat is not None else (None, None)
+
+    def _new_key(self, key: str, lookup: Lookup, keep_model: bool) -> Optional[str]:
+        """The key's new place: same name, another name, "model_extras.<key>", or None (removed)."""
+        row = lookup(key)
+        if row is None or row.action in (mapping.EXTRAS,):
+            return f"model_extras.{key}"
+        if row.action in (mapping.MODEL, mapping.DEPLOYMENT):
+            return "model" if keep_model else None
+        if row.action in (mapping.RENAME, mapping.PIPELINE):
+            return row.target
+        if row.action == mapping.DROP:
+            return None
+        return key
+
+    def _value(self, key: str, value: cst.BaseExpression) -> cst.BaseExpression:
+        """A value in the form complete() takes: `stop` as a list, `response_format` as the SDK's form."""
+        if key == "stop" and isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return cst.List([cst.Element(value)])
+        if key == "response_format":
+            from migrate_inference.rules.chat_params import _response_format
+
+            converted = _response_format(self.ctx, value)
+            if converted is not None:
+                return converted
+            self.ctx.todo(CODE, value, 'response_format must be "text", "json_object" or JsonSchemaFormat(...)')
+        return value
+
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        splat, how = self._plan(original)
+        if how is None:
+            return updated
+        lookup, keep_model = how
+        kept: List[cst.DictElement] = []
+        extras: List[cst.DictElement] = []
+        for element in updated.elements:
+            assert isinstance(element, cst.DictElement)
+            key = string_value(element.key) or ""
+            place = self._new_key(key, lookup, keep_model)
+            if place is None:
+                continue
+            value = self._value(key, element.value)
+            if place.startswith("model_extras."):
+                extras.append(element.with_changes(comma=cst.MaybeSentinel.DEFAULT, value=value))
+            else:
+                kept.append(element.with_changes(key=cst.SimpleString(f'"{place}"'), value=value))
+        late = self._late(splat, lookup, keep_model)
+        if extras or any(place and place.startswith("model_extras.") for place in late):
+            kept.append(cst.DictElement(cst.SimpleString('"model_extras"'), cst.Dict(extras)))
+        self.ctx.rewrite(CODE, original, f"** dict `{splat.name}` mapped by the table")
+        return updated.with_changes(elements=_layout(kept, list(updated.elements)))
+
+    def _late(self, splat: SplatDict, lookup: Lookup, keep_model: bool):
+        return [self._new_key(k, lookup, keep_model) for k, v in splat.values.items() if v is None]
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        target = original.targets[0].target if len(original.targets) == 1 else None
+        splat = self.ctx.facts.splats.by_subscript.get(target) if target is not None else None  # type: ignore[attr-defined]
+        if splat is None or self.rewritten.get(id(splat)) is None:
+            return updated
+        index = target.slice[0].slice  # type: ignore[union-attr]
+        key = string_value(index.value) if isinstance(index, cst.Index) else None
+        return updated.with_changes(value=self._value(key or "", updated.value))
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        splat = self.ctx.facts.splats.by_subscript.get(original)  # type: ignore[attr-defined]
+        how = self.rewritten.get(id(splat)) if splat is not None else None
+        if how is None:
+            return updated
+        lookup, keep_model = how
+        index = updated.slice[0].slice
+        assert isinstance(index, cst.Index)
+        key = string_value(index.value) or ""
+        place = self._new_key(key, lookup, keep_model)
+        if place is None:
+            self.ctx.todo(CODE, original, f"`{key}` has no azure-ai-inference equivalent: remove this line")
+            return updated
+        if place.startswith("model_extras."):
+            inner = cst.Subscript(
+                value=updated.value, slice=[cst.SubscriptElement(cst.Index(cst.SimpleString('"model_extras"')))]
+            )
+            return updated.with_changes(value=inner)
+        if place != key:
+            return updated.with_changes(slice=[cst.SubscriptElement(cst.Index(cst.SimpleString(f'"{place}"')))])
+        return updated

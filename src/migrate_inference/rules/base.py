@@ -8,6 +8,7 @@ resolution runs once per file.  A rule is a class with LibCST-style
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -70,12 +71,27 @@ class RuleContext:
         if need not in self.imports:
             self.imports.append(need)
 
-    def suppressed(self) -> bool:
-        """True when the enclosing statement carries `# migrate-inference: ignore`."""
-        return any(_has_ignore(stmt) for stmt, _ in self._statements)
+    def suppressed(self, code: Optional[str] = None) -> bool:
+        """True when an enclosing statement carries `# migrate-inference: ignore` (bare, or
+        naming `code`: `# migrate-inference: ignore[MI100,MI130]`)."""
+        return any(_has_ignore(stmt, code) for stmt, _ in self._statements)
 
 
-def _has_ignore(stmt: cst.CSTNode) -> bool:
+IGNORE_RE = re.compile(r"migrate-inference:\s*ignore(?:\[([^\]]*)\])?")
+
+
+def ignores(comment: str, code: Optional[str]) -> bool:
+    """Whether one comment suppresses `code` (None: only a bare ignore counts)."""
+    for match in IGNORE_RE.finditer(comment):
+        codes = match.group(1)
+        if codes is None:
+            return True
+        if code is not None and any(code.startswith(c.strip().upper()) for c in codes.split(",") if c.strip()):
+            return True
+    return False
+
+
+def _has_ignore(stmt: cst.CSTNode, code: Optional[str] = None) -> bool:
     comments: List[str] = []
     for line in getattr(stmt, "leading_lines", ()):
         if line.comment:
@@ -87,7 +103,7 @@ def _has_ignore(stmt: cst.CSTNode) -> bool:
     header = getattr(body, "header", None)
     if header is not None and header.comment:
         comments.append(header.comment.value)
-    return any(IGNORE_MARK in c for c in comments)
+    return any(ignores(c, code) for c in comments)
 
 
 def _is_statement(node: cst.CSTNode) -> bool:

@@ -388,7 +388,7 @@ class _Collector(cst.CSTVisitor):
         current: Optional[cst.CSTNode] = node
         while current is not None:
             if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(
-                current
+                current, CODE
             ):
                 return True
             current = self._parent(current)
@@ -1246,7 +1246,7 @@ class ErrorsRule:
 
     def _reference(self, original, updated) -> cst.BaseExpression:
         ref = self.sites.refs.get(original)
-        if ref is None or ref.context == EXCEPT or self.ctx.suppressed():
+        if ref is None or ref.context == EXCEPT or self.ctx.suppressed(CODE):
             return updated  # a try statement rewrites its own clauses
         if self.blocked is not None:
             self.ctx.todo(CODE, original, f"`{_code(original)}` is left as it is: {self.blocked}")
@@ -1329,7 +1329,7 @@ class ErrorsRule:
         return updated
 
     def _handler_attr(self, original: cst.Attribute, updated: cst.Attribute, handler, attr: str):
-        if handler not in self.handlers or self.ctx.suppressed():
+        if handler not in self.handlers or self.ctx.suppressed(CODE):
             return updated
         var = _code(updated.value)
         if attr == "http_status":
@@ -1349,7 +1349,7 @@ class ErrorsRule:
     # -- isinstance, tenacity, backoff ---------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         context = self.sites.calls.get(original)
-        if context is None or self.blocked is not None or self.ctx.suppressed():
+        if context is None or self.blocked is not None or self.ctx.suppressed(CODE):
             return updated
         spec = self.sites.specs[original]
         index = next(i for i, a in enumerate(original.args) if a.value is spec.expr)
@@ -1466,9 +1466,9 @@ class ErrorsRule:
         return self._try(original, updated)
 
     def _try(self, original, updated):
-        if original not in self.sites.tries or self.ctx.suppressed():
+        if original not in self.sites.tries or self.ctx.suppressed(CODE):
             return updated
-        if any(_has_ignore(h) for h in original.handlers):
+        if any(_has_ignore(h, CODE) for h in original.handlers):
             return updated  # the clauses of one try are rewritten together or not at all
         current = dict(zip(original.handlers, updated.handlers))
         if self.blocked is not None:

@@ -55,10 +55,10 @@ class MessagesRule:
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
         part = self.ctx.facts.request_literals.get(original)  # type: ignore[attr-defined]
-        if part in ("text_part", "image_part") and not self.ctx.suppressed():
+        if part in ("text_part", "image_part") and not self.ctx.suppressed(CODE):
             return _content_part(self.ctx, original, updated, part)
         cls = self.ctx.facts.messages.get(original)  # type: ignore[attr-defined]
-        if cls is None or self.ctx.suppressed():
+        if cls is None or self.ctx.suppressed(CODE):
             return updated
         from migrate_inference.rules.tools import dict_to_call, keyword_args
 

@@ -118,7 +118,7 @@ class ResponsesRule:
         if key is None:
             return self._mark(updated, element_type(owner) if owner != RESULT else None)
         kind = field_type(owner, key)
-        if kind is None or kind in (CREATED, RAW) or self.store_depth or self.ctx.suppressed():
+        if kind is None or kind in (CREATED, RAW) or self.store_depth or self.ctx.suppressed(CODE):
             return self._mark(updated, kind)
         self.ctx.rewrite(CODE, original, f'["{key}"] -> .{key}')
         new = cst.Attribute(value=updated.value, attr=cst.Name(key), lpar=updated.lpar, rpar=updated.rpar)
@@ -131,7 +131,7 @@ class ResponsesRule:
         name = updated.attr.value
         if owner == JSON:
             # inside an undeclared field everything is plain JSON: `x.get("a").b` -> `x["a"]["b"]`
-            if name in MAPPING_METHODS or self.store_depth or self.ctx.suppressed():
+            if name in MAPPING_METHODS or self.store_depth or self.ctx.suppressed(CODE):
                 return updated
             self.ctx.rewrite(CODE, original, f'.{name} -> ["{name}"] (plain JSON below an undeclared field)')
             return self._mark(self._subscript(_get_to_subscript(updated.value), name, updated), JSON)
@@ -141,7 +141,7 @@ class ResponsesRule:
             or name in TO_DICT_METHODS
             or name in TO_JSON_METHODS
             or self.store_depth
-            or self.ctx.suppressed()
+            or self.ctx.suppressed(CODE)
         ):
             return updated
         if name in PYDANTIC_ATTRIBUTES:
@@ -188,7 +188,7 @@ class ResponsesRule:
             return self._mark(updated, self.roots[original])
         if original in self.ctx.facts.json_calls and updated.args:  # type: ignore[attr-defined]
             first = updated.args[0]
-            if _is_model(self._type(first.value)) and not self.ctx.suppressed():
+            if _is_model(self._type(first.value)) and not self.ctx.suppressed(CODE):
                 self.ctx.rewrite(CODE, original, "json.dumps(result) -> json.dumps(result.as_dict())")
                 as_dict = cst.Call(func=cst.Attribute(value=first.value, attr=cst.Name("as_dict")))
                 return updated.with_changes(args=[first.with_changes(value=as_dict), *updated.args[1:]])
@@ -203,10 +203,10 @@ class ResponsesRule:
         if method == "get" and updated.args:
             key = string_value(updated.args[0].value)
             return self._mark(updated, field_type(owner, key) if key else None)
-        if method in TO_DICT_METHODS and not updated.args and not self.ctx.suppressed():
+        if method in TO_DICT_METHODS and not updated.args and not self.ctx.suppressed(CODE):
             self.ctx.rewrite(CODE, original, f".{method}() -> .as_dict()")
             return updated.with_changes(func=func.with_changes(attr=cst.Name("as_dict")))
-        if method in TO_JSON_METHODS and not self.ctx.suppressed():
+        if method in TO_JSON_METHODS and not self.ctx.suppressed(CODE):
             if any(arg.keyword is None or arg.keyword.value != "indent" for arg in updated.args):
                 return updated
             self.ctx.rewrite(CODE, original, f".{method}() -> json.dumps(.as_dict())")

@@ -66,7 +66,7 @@ class ToolsRule:
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
         kind = self._kind(original)
-        if kind not in (TOOL, NAMED_CHOICE) or self.ctx.suppressed():
+        if kind not in (TOOL, NAMED_CHOICE) or self.ctx.suppressed(CODE):
             return updated
         keys = literal_keys(updated) or {}
         function = keys["function"]
@@ -89,7 +89,7 @@ class ToolsRule:
         return dict_to_call(outer, updated, [arg])
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:
-        if self._kind(original) != PRESET or self.ctx.suppressed():
+        if self._kind(original) != PRESET or self.ctx.suppressed(CODE):
             return updated
         preset = PRESETS[string_value(original) or ""]
         self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsToolChoicePreset")

@@ -103,10 +103,10 @@ def rule_code(api: str) -> str:
     return embeddings.CODE if api == "embeddings" else CODE
 
 
-def _suppressed(node: cst.CSTNode, parents) -> bool:
+def _suppressed(node: cst.CSTNode, parents, code: str = CODE) -> bool:
     current = node
     while current is not None:
-        if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current):
+        if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current, code):
             return True
         current = parents.get(current)
     return False
@@ -262,7 +262,7 @@ class Planner:
         for call in calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
-            if _suppressed(call.node, self.parents):
+            if _suppressed(call.node, self.parents, rule_code(call.api)):
                 cp.todo = ""  # suppressed: no change, no finding
                 continue
             splat = self.facts.splats.by_call.get(call.node) if self.facts.splats else None
@@ -449,7 +449,7 @@ class V0ChatRule:
     # -- references to create that are not calls -------------------------------
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         facts: Facts = self.ctx.facts  # type: ignore[assignment]
-        if original in facts.chat_refs and not self.ctx.suppressed():
+        if original in facts.chat_refs and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
                 original,
@@ -460,7 +460,7 @@ class V0ChatRule:
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         facts: Facts = self.ctx.facts  # type: ignore[assignment]
-        if original.value in facts.module_aliases and not self.ctx.suppressed():
+        if original.value in facts.module_aliases and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
                 original,
@@ -488,7 +488,7 @@ class V0ChatRule:
 
     def _unmapped_config_notes(self, original: cst.SimpleStatementLine) -> None:
         facts: Facts = self.ctx.facts  # type: ignore[assignment]
-        if self.ctx.suppressed() or not self.plan.migrated:
+        if self.ctx.suppressed(CODE) or not self.plan.migrated:
             return
         for attr, values in facts.config.items():
             if attr in BLOCKING_CONFIG:

@@ -92,7 +92,7 @@ class V1ChatRule:
             self.ctx.todo(CODE, original, "calls through this reference need different clients: migrate by hand")
             return updated
         binding = facts.refs.get(original)
-        if binding is not None and not self.ctx.suppressed():
+        if binding is not None and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
                 original,

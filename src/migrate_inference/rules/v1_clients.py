@@ -170,7 +170,7 @@ class V1Planner:
         for call in binding.calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
-            if self._suppressed(call.node):
+            if self._suppressed(call.node, "MI230" if call.kind == "embeddings" else "MI210"):
                 cp.todo = ""
             elif bp.todo is not None:
                 cp.todo = bp.todo and f"{bp.todo} (client `{binding.target or binding.cls}`)"
@@ -233,10 +233,10 @@ class V1Planner:
         bp.replace = False
         return keys
 
-    def _suppressed(self, node: cst.CSTNode) -> bool:
+    def _suppressed(self, node: cst.CSTNode, code: str = CODE) -> bool:
         current = node
         while current is not None:
-            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current):
+            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current, code):
                 return True
             current = self.parents.get(current)
         return False
@@ -523,7 +523,7 @@ class V1ClientsRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         bp = self.plan.by_ctor.get(original)
         if bp is None:
-            if original in self.ctx.facts.v1.returned and not self.ctx.suppressed():  # type: ignore[attr-defined]
+            if original in self.ctx.facts.v1.returned and not self.ctx.suppressed(CODE):  # type: ignore[attr-defined]
                 self.ctx.todo(
                     CODE,
                     original,

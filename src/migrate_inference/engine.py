@@ -83,6 +83,7 @@ def _migrate_module(module: cst.Module, config: Config):
         or facts.module_aliases
         or facts.v1.calls
         or facts.v1.returned
+        or facts.v1.ambiguous
         or error_sites.active
     ):
         return module.code, []
@@ -130,7 +131,22 @@ def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> 
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 _request_removal(context, small, newly_unused)
+    for nested in _nested_openai_imports(original):  # `import openai` inside a function
+        _request_removal(context, nested, set())
     return RemoveImportsVisitor(context).transform_module(module)
+
+
+def _nested_openai_imports(module: cst.Module) -> List[cst.CSTNode]:
+    found: List[cst.CSTNode] = []
+
+    class Imports(cst.CSTVisitor):
+        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+            for stmt in node.body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    found.extend(s for s in stmt.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+
+    module.visit(Imports())
+    return found
 
 
 def _unused_imports(source: str) -> Set[str]:

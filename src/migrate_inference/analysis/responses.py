@@ -39,6 +39,19 @@ SCHEMA: Dict[str, Dict[str, str]] = {
 }
 ROOTS = {"chat": RESULT, "embeddings": EMBEDDINGS_RESULT}
 
+# Fields OpenAI's objects have that the Azure models do not declare: present in the
+# mapping when the service sends them, so `.get("<field>")` reads them (None when absent,
+# as OpenAI's optional fields were).  Any other attribute was never a field: a TODO.
+OPENAI_ONLY_FIELDS = {
+    RESULT: {"object", "system_fingerprint", "service_tier", "prompt_filter_results", "citations"},
+    "choice": {"logprobs", "content_filter_results"},
+    "message": {"refusal", "function_call", "audio", "annotations", "name", "context", "reasoning_content"},
+    "usage": {"completion_tokens_details", "prompt_tokens_details"},
+    "tool_call": {"index", "type"},
+    EMBEDDINGS_RESULT: {"object"},
+    "embedding_item": {"object"},
+}
+
 # Methods of the mapping protocol: left as they are.
 MAPPING_METHODS = {"get", "keys", "items", "values", "pop", "setdefault", "update", "copy", "as_dict"}
 # Serialising methods of OpenAI objects with an azure equivalent.

@@ -111,6 +111,7 @@ class V1Facts:
     refs: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # left with a TODO
     ref_rewrites: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # become <client>.complete
     returned: List[cst.Call] = field(default_factory=list)  # `return OpenAI(...)`: used elsewhere
+    ambiguous: Dict[cst.Call, str] = field(default_factory=dict)  # receiver bound to several clients
 
 
 def _chain(node: cst.BaseExpression) -> Tuple[cst.BaseExpression, Tuple[str, ...]]:
@@ -150,6 +151,7 @@ class _Collector(cst.CSTVisitor):
         self.self_uses: List[Tuple[cst.ClassDef, str, cst.Attribute]] = []
         self.receivers: Set[cst.CSTNode] = set()
         self.pending: List[Tuple[cst.CSTNode, str, cst.BaseExpression, bool]] = []
+        self.ambiguous_receivers: Set[cst.CSTNode] = set()
 
     def _class_of(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
         return self.classes[-1] if self.classes else None
@@ -256,6 +258,8 @@ class _Collector(cst.CSTVisitor):
             found = {self.by_node.get(r.node) for r in refs}
             if len(found) == 1:
                 return found.pop()
+            if any(b is not None for b in found):
+                self.ambiguous_receivers.add(receiver)
             return None
         if (
             isinstance(receiver, cst.Attribute)
@@ -286,6 +290,8 @@ class _Collector(cst.CSTVisitor):
         for node, kind, receiver, is_call in self.pending:
             binding = self._binding_of(receiver)
             if binding is None:
+                if receiver in self.ambiguous_receivers and kind in ("chat", "embeddings") and isinstance(node, cst.Call):
+                    self.facts.ambiguous[node] = cst.Module([]).code_for_node(receiver)
                 continue
             if kind == "cleanup":
                 binding.cleanup.append(node)

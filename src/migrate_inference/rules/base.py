@@ -47,6 +47,7 @@ class RuleContext:
         return (rng.start.line, rng.start.column + 1)
 
     def _add(self, code: str, kind: str, node: cst.CSTNode, message: str) -> bool:
+        message = " ".join(message.split())  # quoted code may span lines; a comment cannot
         line, col = self.position(node)
         key = (code, line, col, message)
         if key in self._seen:
@@ -60,6 +61,7 @@ class RuleContext:
 
     def todo(self, code: str, node: cst.CSTNode, message: str) -> None:
         """Report a site left for a person, with a comment above its statement."""
+        message = " ".join(message.split())
         if self._add(code, TODO, node, message) and self._statements:
             note = f"{message} [{code}]"
             notes = self._statements[-1][1]

@@ -88,8 +88,9 @@ def map_arguments(
     keep_model: bool,
     drop: Tuple[str, ...] = (),
     code: str = CODE,
-) -> List[cst.Arg]:
-    """The keywords of `complete()`/`embed()` for one OpenAI call, per the mapping table.
+) -> Tuple[List[cst.Arg], Optional[cst.BaseParenthesizableWhitespace]]:
+    """The keywords of `complete()`/`embed()` for one OpenAI call, per the mapping table,
+    and the whitespace to put after `(` when the first keyword moved away.
 
     `keep_model`: the model/engine/deployment_id value goes to `model=` (models
     style) instead of into the endpoint.  `drop`: keywords the caller consumed.
@@ -99,9 +100,15 @@ def map_arguments(
     merged_extras: List[cst.BaseExpression] = []
     last_arg = call.args[-1] if call.args else None
     model_written = False
-    for arg in call.args:
+    sources: List[int] = []  # for each output arg, the index of the input arg it came from
+
+    def emit(new_arg: cst.Arg) -> None:
+        out.append(new_arg)
+        sources.append(index)
+
+    for index, arg in enumerate(call.args):
         if arg.keyword is None:
-            out.append(arg)
+            emit(arg)
             continue
         name = arg.keyword.value
         if name in drop or name in CLIENT_PARAMS:
@@ -124,19 +131,19 @@ def map_arguments(
                     "encoding_format=\"base64\": azure-ai-inference returns the base64 string and does not "
                     "decode it (OpenAI did); decode embedding with base64 + numpy, or drop encoding_format",
                 )
-            out.append(arg)
+            emit(arg)
         elif action == mapping.LIST:
             if _is_str(arg.value):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
-            out.append(arg)
+            emit(arg)
         elif action == mapping.STOP:
             if _is_str(arg.value):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
-            out.append(arg)
+            emit(arg)
         elif action == mapping.RESPONSE_FORMAT:
             value = _response_format(ctx, arg.value)
             if value is None:
-                out.append(arg)
+                emit(arg)
                 ctx.todo(
                     code,
                     original,
@@ -144,10 +151,10 @@ def map_arguments(
                     "schema=..., strict=...) from azure.ai.inference.models; a dict raises ValueError",
                 )
             else:
-                out.append(arg.with_changes(value=value))
+                emit(arg.with_changes(value=value))
         elif action in (mapping.MODEL, mapping.DEPLOYMENT):
             if keep_model and not model_written:
-                out.append(_kw("model", arg.value, arg).with_changes(
+                emit(_kw("model", arg.value, arg).with_changes(
                     equal=arg.equal, comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg
                 ))
                 model_written = True
@@ -164,11 +171,11 @@ def map_arguments(
         elif action == mapping.MERGE_EXTRAS:
             merged_extras.append(arg.value)
         elif action in (mapping.RENAME, mapping.PIPELINE):
-            out.append(arg.with_changes(keyword=cst.Name(row.target)))
+            emit(arg.with_changes(keyword=cst.Name(row.target)))
         elif action == mapping.DROP:
             ctx.rewrite(code, original, f"dropped `{name}`: {row.note}")
         elif action == mapping.TODO:
-            out.append(arg)
+            emit(arg)
             ctx.todo(code, original, f"`{name}` has no azure-ai-inference equivalent: {row.note}")
     if extras or merged_extras:
         value: cst.BaseExpression = cst.Dict(extras)
@@ -182,7 +189,36 @@ def map_arguments(
                     extras.append(cst.StarredDictElement(merged))  # type: ignore[arg-type]
             value = cst.Dict(extras)
         out.append(_kw("model_extras", value, last_arg))
-    return _fix_commas(out, last_arg, list(call.args))
+    lead = _keep_following_comments(out, sources, list(call.args))
+    return _fix_commas(out, last_arg, list(call.args)), lead
+
+
+def _keep_following_comments(
+    out: List[cst.Arg], sources: List[int], args: List[cst.Arg]
+) -> Optional[cst.BaseParenthesizableWhitespace]:
+    """When a keyword leaves its place, the comment on the line after it belongs to the next
+    keyword: move its comma (which holds that comment) to the keyword before it, and drop the
+    comma that held the leaving keyword's own comment."""
+    lead = None
+    for index, arg in enumerate(args):
+        if index in sources or not isinstance(arg.comma, cst.Comma) or index == len(args) - 1:
+            continue  # kept, or the last one (what follows it is the closing parenthesis)
+        after = arg.comma.whitespace_after
+        if not isinstance(after, cst.ParenthesizedWhitespace):
+            continue  # all on one line: nothing to carry
+        # the comment at the end of the leaving keyword's line was about it: it goes too
+        after = after.with_changes(first_line=cst.TrailingWhitespace())
+        previous = max((pos for pos, src in enumerate(sources) if src < index), default=None)
+        if previous is None:
+            lead = after
+            continue
+        kept = out[previous]
+        own = kept.comma.whitespace_after if isinstance(kept.comma, cst.Comma) else None
+        if isinstance(own, cst.ParenthesizedWhitespace):
+            after = after.with_changes(first_line=own.first_line)  # the kept keyword's own end-of-line comment
+        comma = kept.comma if isinstance(kept.comma, cst.Comma) else arg.comma
+        out[previous] = kept.with_changes(comma=comma.with_changes(whitespace_after=after))
+    return lead
 
 
 def _is_str(node: cst.BaseExpression) -> bool:

@@ -22,6 +22,7 @@ from migrate_inference.analysis.responses import (
     RAW,
     EMBEDDINGS_RESULT,
     MAPPING_METHODS,
+    OPENAI_ONLY_FIELDS,
     PYDANTIC_ATTRIBUTES,
     TO_JSON_METHODS,
     RESULT,
@@ -164,6 +165,14 @@ class ResponsesRule:
             return self._mark(new, kind)
         if kind is not None:
             return self._mark(updated, kind)
+        if name not in OPENAI_ONLY_FIELDS.get(owner, ()):
+            self.ctx.todo(
+                CODE,
+                original,
+                f"`.{name}` is not a field of this response object (an OpenAI {owner} has no such field either "
+                "that azure-ai-inference knows of): check what this reads",
+            )
+            return updated
         self.ctx.rewrite(CODE, original, f'.{name} -> .get("{name}") (not a declared field on Azure)')
         return self._mark(
             cst.Call(
@@ -203,17 +212,30 @@ class ResponsesRule:
         if method == "get" and updated.args:
             key = string_value(updated.args[0].value)
             return self._mark(updated, field_type(owner, key) if key else None)
-        if method in TO_DICT_METHODS and not updated.args and not self.ctx.suppressed(CODE):
+        if method in TO_DICT_METHODS and not self.ctx.suppressed(CODE):
+            if any(a.keyword is None or a.keyword.value != "mode" for a in updated.args):
+                self.ctx.todo(
+                    CODE,
+                    original,
+                    f".{method}(...) has no azure-ai-inference equivalent: .as_dict() gives the JSON payload "
+                    "(drop or apply the include/exclude options yourself)",
+                )
+                return updated
             self.ctx.rewrite(CODE, original, f".{method}() -> .as_dict()")
-            return updated.with_changes(func=func.with_changes(attr=cst.Name("as_dict")))
+            return updated.with_changes(func=func.with_changes(attr=cst.Name("as_dict")), args=[])
         if method in TO_JSON_METHODS and not self.ctx.suppressed(CODE):
             if any(arg.keyword is None or arg.keyword.value != "indent" for arg in updated.args):
                 return updated
             self.ctx.rewrite(CODE, original, f".{method}() -> json.dumps(.as_dict())")
             self.ctx.need_import("json")
             as_dict = cst.Call(func=cst.Attribute(value=func.value, attr=cst.Name("as_dict")))
+            args = list(updated.args)
+            if method == "to_json" and not args:  # OpenAI's to_json() indents by 2 by default
+                args = [cst.Arg(cst.Integer("2"), keyword=cst.Name("indent"), equal=cst.AssignEqual(
+                    cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))]
+            first = cst.Arg(as_dict, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) if args else cst.Arg(as_dict)
             return cst.Call(
                 func=cst.Attribute(value=cst.Name("json"), attr=cst.Name("dumps")),
-                args=[cst.Arg(as_dict), *updated.args],
+                args=[first, *args],
             )
         return updated

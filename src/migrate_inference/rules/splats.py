@@ -135,6 +135,16 @@ class SplatsRule:
             value = self._value(key, element.value)
             if place.startswith("model_extras."):
                 extras.append(element.with_changes(comma=cst.MaybeSentinel.DEFAULT, value=value))
+                if key in ("functions", "function_call"):
+                    self.ctx.todo(
+                        CODE,
+                        original,
+                        f"legacy `{key}` is sent in model_extras; convert it to "
+                        + ("tools=[ChatCompletionsToolDefinition(...)]" if key == "functions" else "tool_choice=")
+                        + " and read message.tool_calls",
+                    )
+                elif lookup(key) is None:
+                    self.ctx.todo(CODE, original, f"unknown parameter `{key}` is sent in model_extras; check that the endpoint accepts it")
             else:
                 kept.append(element.with_changes(key=cst.SimpleString(f'"{place}"'), value=value))
         late = self._late(splat, lookup, keep_model)

@@ -419,7 +419,7 @@ class V0ChatRule:
             arg = cp.accessor_arg if spec.parameterized else ""
             client = cst.parse_expression(f"{name}({arg})")
         drop: Tuple[str, ...] = () if cp.keep_model else ("model", "engine", "deployment_id")
-        args = chat_params.map_arguments(
+        args, lead = chat_params.map_arguments(
             self.ctx,
             updated,
             original,
@@ -432,7 +432,11 @@ class V0ChatRule:
             self.ctx.todo(rule_code(spec.api), original, note)
         method = METHODS[spec.api]
         self.ctx.rewrite(rule_code(spec.api), original, f"-> {CLIENT_CLASSES[spec.api, spec.is_async]}.{method}")
-        return updated.with_changes(func=cst.Attribute(value=client, attr=cst.Name(method)), args=args)
+        return updated.with_changes(
+            func=cst.Attribute(value=client, attr=cst.Name(method)),
+            args=args,
+            whitespace_before_args=lead if lead is not None else updated.whitespace_before_args,
+        )
 
     def _imports(self, spec: ClientSpec) -> None:
         need_client_imports(self.ctx, spec)

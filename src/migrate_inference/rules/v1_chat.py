@@ -45,6 +45,14 @@ class V1ChatRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cp = self.plan.calls.get(original)
         if cp is None:
+            receiver = self.ctx.facts.v1.ambiguous.get(original)  # type: ignore[attr-defined]
+            if receiver is not None and not self.ctx.suppressed(CODE):
+                self.ctx.todo(
+                    CODE,
+                    original,
+                    f"`{receiver}` may be one of several OpenAI clients here (assigned more than once, or in "
+                    "branches): give each its own name, or build one azure-ai-inference client, then migrate",
+                )
             return updated
         api = cp.call.kind
         code = embeddings.CODE if api == "embeddings" else CODE
@@ -62,7 +70,7 @@ class V1ChatRule:
             receiver: cst.BaseExpression = cst.parse_expression(client_call_code(client.spec))
         else:
             receiver = cst.parse_expression(client.target)
-        args = chat_params.map_arguments(
+        args, lead = chat_params.map_arguments(
             self.ctx,
             updated,
             original,
@@ -76,9 +84,12 @@ class V1ChatRule:
         method = METHODS[api]
         chain = "chat.completions.create" if api == "chat" else "embeddings.create"
         self.ctx.rewrite(code, original, f"{chain} -> .{method}")
-        if cp.call.via_ref is not None:
-            return updated.with_changes(args=args)  # the reference itself is rewritten below
-        return updated.with_changes(func=cst.Attribute(value=receiver, attr=cst.Name(method)), args=args)
+        whitespace = lead if lead is not None else updated.whitespace_before_args
+        if cp.call.via_ref is not None:  # the reference itself is rewritten in leave_Attribute
+            return updated.with_changes(args=args, whitespace_before_args=whitespace)
+        return updated.with_changes(
+            func=cst.Attribute(value=receiver, attr=cst.Name(method)), args=args, whitespace_before_args=whitespace
+        )
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         facts = self.ctx.facts.v1  # type: ignore[attr-defined]

@@ -204,7 +204,7 @@ class V1Planner:
                     self.plan.splats[id(cp.splat)] = (chat_params.lookup(cp.call.kind, "v1"), keep)
         if binding.kind == "param" and bp.clients:
             bp.notes.append(
-                f"`{binding.target}` is now a {CLIENT_CLASSES[next(iter(bp.clients))[0], binding.is_async]}: "
+                f"`{binding.target}` is now {_article(CLIENT_CLASSES[next(iter(bp.clients))[0], binding.is_async])}: "
                 "callers must pass one instead of an OpenAI client"
             )
         if not bp.replace and bp.clients and binding.kind in ("name", "attr"):
@@ -468,6 +468,10 @@ class V1Planner:
             if "azure.identity.get_bearer_token_provider" in names:
                 return _code(value.args[0].value), _code(value.args[1].value)
         return None
+
+
+def _article(word: str) -> str:
+    return ("an " if word[0] in "AEIOU" else "a ") + word
 
 
 def _join(base: str, deployment: Optional[str]) -> str:

@@ -33,7 +33,7 @@ import fnmatch
 import os
 import stat
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 PYTHON = "python"
 NOTEBOOK = "notebook"
@@ -126,9 +126,13 @@ class _Globs:
     """Gitignore-syntax patterns; the last pattern that matches a path decides."""
 
     def __init__(self, lines: Iterable[str]) -> None:
+        lines = list(lines)
+        if not lines:  # no --exclude/--include: pathspec is not even imported
+            self.patterns: List[Any] = []
+            return
         import pathspec
 
-        spec = pathspec.GitIgnoreSpec.from_lines(list(lines))
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
         self.patterns = [p for p in spec.patterns if p.include is not None]
 
     def __bool__(self) -> bool:

@@ -9,12 +9,18 @@ run that is killed at any moment leaves every file either as it was or fully
 migrated (at worst with a stray ``.*.migrate-inference.tmp`` file beside it).
 
 Files are migrated in a process pool when there are more than a handful of
-them.  Workers only read and compute; the main process does every write, so a
-worker that dies (a crash in a native parser, the out-of-memory killer) has
-written nothing: its files are retried one at a time and only the file that
-kills a worker fails.  Outcomes come back in discovery order and are yielded
-one at a time; only a bounded number of files is in flight, so memory does not
-grow with the number of files.
+them.  The main process reads each file once and applies the byte prefilter
+itself: a file without OpenAI references costs a read and a search and never
+leaves the main process.  Only the candidates go to the workers, by path (a
+worker reads the file again, from the page cache, rather than receiving its
+bytes), so the pool is not even started for a tree without OpenAI code, and a
+worker imports the engine only when it gets its first candidate.  Workers only
+read and compute; the main process does every write, so a worker that dies (a
+crash in a native parser, the out-of-memory killer) has written nothing: its
+files are retried one at a time and only the file that kills a worker fails.
+Outcomes come back in discovery order and are yielded one at a time; only a
+bounded number of files is in flight or waiting, so memory does not grow with
+the number of files.
 
 Dependency files (requirements, pyproject.toml, setup.cfg) wait until every
 code file is done: their ``openai`` requirement is replaced only when no code
@@ -40,7 +46,18 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, islice
-from typing import Any, Callable, Deque, Iterable, Iterator, List, Optional, Tuple
+from typing import (
+    Any,
+    Callable,
+    Deque,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
 
 from migrate_inference.config import Config
 from migrate_inference.discover import (
@@ -68,10 +85,16 @@ FAILED = "failed"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _SCAN_CHUNK = 1024 * 1024
 
-# Up to this many candidates run in this process; more go to a process pool.
+# Up to this many discovered files run in this process; with more, the
+# candidates among them go to a process pool.
 POOL_THRESHOLD = 8
-BATCH_SIZE = 8
-BATCHES_IN_FLIGHT_PER_JOB = 4
+# Candidates handed to the pool and not yet finished, per job: enough that a
+# worker always has the next one queued while the main process waits for the
+# oldest (outcomes are yielded in discovery order).
+IN_FLIGHT_PER_JOB = 4
+# Outcomes the main process may hold back behind an unfinished candidate
+# before it stops reading ahead and waits: bounds memory, not speed.
+MAX_WAITING = 2048
 
 TEMP_SUFFIX = ".migrate-inference.tmp"
 
@@ -161,10 +184,27 @@ def _commit(outcome: FileOutcome, settings: RunSettings) -> FileOutcome:
 
 def _migrate(item: Discovered, settings: RunSettings) -> FileOutcome:
     """Everything but the write; safe to run in a worker and to retry."""
+    outcome = _guarded(item, _process_candidate, settings)
+    assert outcome is not None
+    return outcome
+
+
+def _screen(item: Discovered, settings: RunSettings) -> Optional[FileOutcome]:
+    """The outcome of a file that needs no handler (no OpenAI reference, unreadable,
+    too large, binary...), or None for a candidate: read and search, nothing more."""
+    return _guarded(item, _screen_candidate, settings)
+
+
+def _guarded(
+    item: Discovered,
+    step: Callable[[Candidate, RunSettings], Any],
+    settings: RunSettings,
+) -> Optional[FileOutcome]:
     if isinstance(item, DiscoveryError):
         return failed(item.path, "", item.reason, READ_ERROR)
     try:
-        return _process_candidate(item, settings)
+        result = step(item, settings)
+        return result if isinstance(result, FileOutcome) else None
     except _Failure as exc:
         return failed(item.path, item.kind, str(exc), READ_ERROR)
     except Exception as exc:  # a bug in a handler must cost one file, not the run
@@ -180,7 +220,10 @@ def failed(path: str, kind: str, reason: str, code: str) -> FileOutcome:
     return FileOutcome(path, kind, FAILED, error=reason, error_code=code)
 
 
-def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutcome:
+def _screen_candidate(
+    candidate: Candidate, settings: RunSettings
+) -> Union[FileOutcome, Tuple[bytes, os.stat_result]]:
+    """Stat, read, prefilter: an outcome when that settles the file, else its bytes and stat."""
     path, kind = candidate.path, candidate.kind
     before = _stat_regular(path)
     if before.st_size > MAX_FILE_BYTES:
@@ -199,6 +242,15 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
         outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
         outcome.facts = _facts_without_openai(data, path)
         return outcome
+    return data, before
+
+
+def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutcome:
+    screened = _screen_candidate(candidate, settings)
+    if isinstance(screened, FileOutcome):
+        return screened
+    data, before = screened
+    path, kind = candidate.path, candidate.kind
     handler = _handler(kind, settings)
     if handler is None:
         outcome = FileOutcome(
@@ -431,18 +483,6 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _migrate_batch(items: List[Discovered], settings: RunSettings) -> List[FileOutcome]:
-    return [_migrate(item, settings) for item in items]
-
-
-def _batches(items: Iterator[Discovered], size: int) -> Iterator[List[Discovered]]:
-    while True:
-        batch = list(islice(items, size))
-        if not batch:
-            return
-        yield batch
-
-
 def iter_outcomes(
     items: Iterable[Discovered], settings: RunSettings, jobs: int = 1
 ) -> Iterator[FileOutcome]:
@@ -520,75 +560,117 @@ def _code_outcomes(
 
 
 class _Pool:
-    """A process pool with a bounded window of batches, rebuilt if a worker dies."""
+    """Screens every file in this process and migrates the candidates in worker
+    processes, yielding outcomes in discovery order.
+
+    The executor is started at the first candidate (never, for a tree without
+    OpenAI code) and rebuilt if a worker dies.  Candidates travel one per task,
+    by path: they are few, and each costs far more than its task does.
+    """
 
     def __init__(self, settings: RunSettings, jobs: int) -> None:
         self.settings = settings
         self.jobs = jobs
         self.executor: Any = None
+        # Discovery order: (item, its outcome or the future of its outcome).
+        self.waiting: Deque[Tuple[Discovered, Any]] = deque()
+        self.running: Set[Any] = set()  # submitted, not finished
+        self.futures = 0  # futures in self.waiting
+        self.in_flight = jobs * IN_FLIGHT_PER_JOB
 
     def _new_executor(self) -> Any:
         from concurrent.futures import ProcessPoolExecutor
 
-        if self.settings.engine is None:
-            importlib.import_module(
-                "migrate_inference.engine"
-            )  # forked workers inherit it loaded
+        # Workers import the engine themselves when their first candidate
+        # comes; the main process never needs it.
         return ProcessPoolExecutor(
             max_workers=self.jobs, initializer=_ignore_interrupts
         )
 
     def run(self, items: Iterator[Discovered]) -> Iterator[FileOutcome]:
-        batches = _batches(items, BATCH_SIZE)
-        window: Deque[Tuple[List[Discovered], Any]] = deque()
-        self.executor = self._new_executor()
         try:
-            for batch in islice(batches, self.jobs * BATCHES_IN_FLIGHT_PER_JOB):
-                window.append((batch, self._submit(batch)))
-            while window:
-                batch, future = window.popleft()
-                yield from self._collect(batch, future)
-                following = next(batches, None)
-                if following is not None:
-                    window.append((following, self._submit(following)))
+            for item in items:
+                outcome = _screen(item, self.settings)
+                if outcome is None:
+                    self._make_room()
+                    self.waiting.append((item, self._submit(item)))
+                    self.futures += 1
+                else:
+                    self.waiting.append((item, outcome))
+                # Read ahead while the oldest candidate runs, within bounds.
+                full = (
+                    len(self.waiting) > MAX_WAITING or self.futures > 4 * self.in_flight
+                )
+                yield from self._ready(block=full)
+            while self.waiting:
+                yield from self._ready(block=True)
         finally:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            if self.executor is not None:
+                self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def _submit(self, batch: List[Discovered]) -> Any:
+    def _ready(self, block: bool) -> Iterator[FileOutcome]:
+        """Yield the outcomes at the head of the queue that are known; with
+        ``block``, wait for the first one that is not."""
+        while self.waiting:
+            item, entry = self.waiting[0]
+            if isinstance(entry, FileOutcome):
+                self.waiting.popleft()
+                yield _commit(entry, self.settings)
+                continue
+            if not (block or entry.done()):
+                return
+            block = False
+            self.waiting.popleft()
+            self.futures -= 1
+            self.running.discard(entry)
+            yield self._collect(item, entry)
+
+    def _make_room(self) -> None:
+        """Wait until fewer than ``in_flight`` candidates are unfinished."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        self.running = {f for f in self.running if not f.done()}
+        if len(self.running) >= self.in_flight:
+            done, self.running = wait(self.running, return_when=FIRST_COMPLETED)
+
+    def _submit(self, item: Discovered) -> Any:
         from concurrent.futures.process import BrokenProcessPool
 
+        if self.executor is None:
+            self.executor = self._new_executor()
         try:
-            return self.executor.submit(_migrate_batch, batch, self.settings)
+            future = self.executor.submit(_migrate, item, self.settings)
         except BrokenProcessPool:
             self._rebuild()
-            return self.executor.submit(_migrate_batch, batch, self.settings)
+            future = self.executor.submit(_migrate, item, self.settings)
+        self.running.add(future)
+        return future
 
     def _rebuild(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._new_executor()
 
-    def _collect(self, batch: List[Discovered], future: Any) -> Iterator[FileOutcome]:
+    def _collect(self, item: Discovered, future: Any) -> FileOutcome:
+        from concurrent.futures import CancelledError
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            outcomes = future.result()
-        except BrokenProcessPool:
-            # Some worker died; this batch may or may not hold the culprit.
-            # Retry its files one at a time to find out which one it was.
-            yield from self._one_by_one(batch)
-            return
-        for outcome in outcomes:
-            yield _commit(outcome, self.settings)
+            outcome = future.result()
+        except (BrokenProcessPool, CancelledError):
+            # Some worker died while this file was in flight, maybe on this
+            # file, maybe on another: run it again alone to find out.
+            return self._alone(item)
+        return _commit(outcome, self.settings)
 
-    def _one_by_one(self, batch: List[Discovered]) -> Iterator[FileOutcome]:
+    def _alone(self, item: Discovered) -> FileOutcome:
         from concurrent.futures.process import BrokenProcessPool
 
-        for item in batch:
-            try:
-                (outcome,) = self._submit([item]).result()
-                yield _commit(outcome, self.settings)
-            except BrokenProcessPool:
-                self._rebuild()
-                kind = item.kind if isinstance(item, Candidate) else ""
-                reason = "the worker process died while migrating this file"
-                yield failed(item.path, kind, reason, INTERNAL_ERROR)
+        try:
+            future = self._submit(item)
+            self.running.discard(future)
+            return _commit(future.result(), self.settings)
+        except BrokenProcessPool:
+            self._rebuild()
+            kind = item.kind if isinstance(item, Candidate) else ""
+            reason = "the worker process died while migrating this file"
+            return failed(item.path, kind, reason, INTERNAL_ERROR)

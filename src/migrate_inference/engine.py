@@ -17,7 +17,7 @@ from typing import List, Optional, Set
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.v1 import collect_v1
@@ -29,6 +29,7 @@ from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
 from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
+from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
 from migrate_inference.rules.messages import MessagesRule
 from migrate_inference.rules.splats import SplatsRule
 from migrate_inference.rules.tools import ToolsRule
@@ -98,6 +99,9 @@ def _migrate_module(module: cst.Module, config: Config):
     migrated = list(roots)
     facts.messages = MessageDicts(wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]]).found
     facts.responses = ResponseTypes(wrapper, roots)
+    streams = {c: plan.calls[c].call.stream for c in plan.migrated if plan.calls[c].call.api == "chat"}
+    streams.update({c: v1_plan.calls[c].call.stream for c in v1_plan.migrated if v1_plan.calls[c].call.kind == "chat"})
+    facts.functions = FunctionsPlan(wrapper, streams, facts.responses)
     facts.request_literals = RequestLiterals(
         wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]], facts.messages
     ).found
@@ -109,7 +113,8 @@ def _migrate_module(module: cst.Module, config: Config):
         SplatsRule(ctx, {**plan.splats, **v1_plan.splats}),
         ToolsRule(ctx),
         MessagesRule(ctx),
-        ResponsesRule(ctx, roots),
+        FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
+        ResponsesRule(ctx, roots, facts.functions),
         OutOfScopeRule(ctx),
         errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan),
     ]

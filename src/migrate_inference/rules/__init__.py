@@ -25,6 +25,7 @@ RULES: List[RuleInfo] = [
     RuleInfo("v1_chat", "MI210", "<client>.chat.completions.create to <chat client>.complete"),
     RuleInfo("chat_params", "MI110", "request parameters moved by the mapping table"),
     RuleInfo("splats", "MI350", "**params dicts built next to the call, mapped by the same table"),
+    RuleInfo("functions", "MI320", "legacy functions/function_call to tools/tool_choice, with the round trip"),
     RuleInfo("tools", "MI310", "literal tool definitions and tool_choice to ChatCompletionsToolDefinition/..."),
     RuleInfo("messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."),
     RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),

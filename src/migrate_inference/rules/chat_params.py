@@ -88,6 +88,8 @@ def map_arguments(
     keep_model: bool,
     drop: Tuple[str, ...] = (),
     code: str = CODE,
+    functions_to_tools: bool = False,
+    functions_reason: Optional[str] = None,
 ) -> Tuple[List[cst.Arg], Optional[cst.BaseParenthesizableWhitespace]]:
     """The keywords of `complete()`/`embed()` for one OpenAI call, per the mapping table,
     and the whitespace to put after `(` when the first keyword moved away.
@@ -158,13 +160,22 @@ def map_arguments(
                     equal=arg.equal, comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg
                 ))
                 model_written = True
+        elif action == mapping.EXTRAS and name in ("functions", "function_call") and functions_to_tools:
+            from migrate_inference.rules import functions as legacy
+
+            if name == "functions":
+                emit(arg.with_changes(keyword=cst.Name("tools"), value=legacy.tools_from_functions(arg.value)))
+            else:
+                emit(arg.with_changes(keyword=cst.Name("tool_choice"), value=legacy.tool_choice_from_function_call(arg.value)))
+            ctx.rewrite(legacy.CODE, original, f"legacy `{name}` -> {'tools' if name == 'functions' else 'tool_choice'}")
         elif action == mapping.EXTRAS:
             extras.append(_extra(name, arg.value))
             if name in ("functions", "function_call"):
+                why = f" ({functions_reason})" if functions_reason else ""
                 ctx.todo(
-                    code,
+                    "MI320",
                     original,
-                    f"legacy `{name}` is sent in model_extras; convert it to "
+                    f"legacy `{name}` is sent in model_extras{why}; convert it to "
                     + ("tools=[ChatCompletionsToolDefinition(...)]" if name == "functions" else "tool_choice=")
                     + " and read message.tool_calls",
                 )

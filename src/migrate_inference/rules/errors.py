@@ -1087,7 +1087,7 @@ class ErrorsRule:
         self.ctx = ctx
         self.sites = sites
         self.changed = False
-        self._splice: Set[int] = set()
+        self._splice: Dict[int, cst.CSTNode] = {}
         self._fstrings: List[str] = []  # openings of the f-strings being visited
         self._fresh: Optional[str] = None
         reasons = blocking_reasons(ctx, sites, plan, v1_plan)
@@ -1294,16 +1294,16 @@ class ErrorsRule:
             return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         node = self._type_node(target.classes)
         if ref.in_sequence:
-            self._splice.add(id(node))
+            self._splice[id(node)] = node  # kept alive: its id cannot be reused
             return node
         return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
     def _flatten(self, updated):
-        if not any(isinstance(e, cst.Element) and id(e.value) in self._splice for e in updated.elements):
+        if not any(isinstance(e, cst.Element) and self._splice.get(id(e.value)) is e.value for e in updated.elements):
             return updated
         elements: List[cst.BaseElement] = []
         for element in updated.elements:
-            if isinstance(element, cst.Element) and id(element.value) in self._splice:
+            if isinstance(element, cst.Element) and self._splice.get(id(element.value)) is element.value:
                 inner = list(element.value.elements)  # type: ignore[attr-defined]
                 inner[-1] = inner[-1].with_changes(comma=element.comma)
                 elements.extend(inner)

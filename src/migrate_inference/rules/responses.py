@@ -66,12 +66,38 @@ class ResponsesRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, roots: Dict[cst.Call, str]) -> None:
+    def __init__(self, ctx: RuleContext, roots: Dict[cst.Call, str], functions=None) -> None:
+        """`functions`: rules.functions.FunctionsPlan, whose scopes read tool calls instead of function_call."""
         self.ctx = ctx
         self.roots = roots
-        self.types: Dict[int, str] = {}
+        self.functions = functions
+        self.tests: set = set()  # if/while conditions: only truth matters there
+        self.types: Dict[int, tuple] = {}
         self.store_depth = 0
         self.fstring_quotes: list = []
+
+    def visit_If(self, node: cst.If) -> None:
+        self.tests.add(node.test)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.tests.add(node.test)
+
+    def _function_call_read(self, original: cst.CSTNode, owner: Optional[str], key: Optional[str]) -> bool:
+        from migrate_inference.rules import functions
+
+        return (
+            key == "function_call"
+            and owner == "message"
+            and self.functions is not None
+            and self.functions.converted(original)
+            and not self.ctx.suppressed(functions.CODE)
+        )
+
+    def _first_tool_function(self, original: cst.CSTNode, message: cst.BaseExpression, how: str) -> cst.BaseExpression:
+        from migrate_inference.rules import functions
+
+        self.ctx.rewrite(functions.CODE, original, f"{how} -> .tool_calls[0].function")
+        return self._mark(functions.first_tool_function(message), "function")
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self.fstring_quotes.append(node.quote[0])
@@ -86,11 +112,13 @@ class ResponsesRule:
         return cst.SimpleString(f"{quote}{value}{quote}")
 
     def _type(self, node: cst.CSTNode) -> Optional[str]:
-        return self.types.get(id(node))
+        entry = self.types.get(id(node))
+        # the node is kept in the entry, so its id cannot be reused by another node
+        return entry[0] if entry is not None and entry[1] is node else None
 
     def _mark(self, node: cst.CSTNode, kind: Optional[str]) -> cst.CSTNode:
         if kind is not None:
-            self.types[id(node)] = kind
+            self.types[id(node)] = (kind, node)
         return node
 
     # Assignment targets and `del` are never rewritten.
@@ -116,6 +144,8 @@ class ResponsesRule:
         if not isinstance(index, cst.Index):
             return updated
         key = string_value(index.value)
+        if self._function_call_read(original, owner, key):
+            return self._first_tool_function(original, updated.value, '["function_call"]')
         if key is None:
             return self._mark(updated, element_type(owner) if owner != RESULT else None)
         kind = field_type(owner, key)
@@ -130,6 +160,8 @@ class ResponsesRule:
         if owner is None or owner == SCALAR:
             return updated
         name = updated.attr.value
+        if self._function_call_read(original, owner, name):
+            return self._first_tool_function(original, updated.value, ".function_call")
         if owner == JSON:
             # inside an undeclared field everything is plain JSON: `x.get("a").b` -> `x["a"]["b"]`
             if name in MAPPING_METHODS or self.store_depth or self.ctx.suppressed(CODE):
@@ -209,6 +241,16 @@ class ResponsesRule:
         if owner is None or owner == SCALAR:
             return updated
         method = func.attr.value
+        if method == "get" and updated.args and self._function_call_read(
+            original, owner, string_value(updated.args[0].value)
+        ):
+            from migrate_inference.rules import functions
+
+            message = cst.Module([]).code_for_node(func.value)
+            self.ctx.rewrite(functions.CODE, original, '.get("function_call") -> the first tool call')
+            if original in self.tests:
+                return cst.parse_expression(f"{message}.tool_calls")
+            return cst.parse_expression(f"({message}.tool_calls[0].function if {message}.tool_calls else None)")
         if method == "get" and updated.args:
             key = string_value(updated.args[0].value)
             return self._mark(updated, field_type(owner, key) if key else None)

@@ -426,6 +426,8 @@ class V0ChatRule:
             lookup=chat_params.lookup(spec.api, cp.call.generation),
             keep_model=cp.keep_model,
             drop=drop,
+            functions_to_tools=original in self.ctx.facts.functions.convert,  # type: ignore[attr-defined]
+            functions_reason=self.ctx.facts.functions.reasons.get(original),  # type: ignore[attr-defined]
             code=chat_params.CODE if spec.api == "chat" else embeddings.CODE,
         )
         for note in cp.notes:

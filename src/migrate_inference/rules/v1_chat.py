@@ -77,6 +77,8 @@ class V1ChatRule:
             lookup=chat_params.lookup(api, "v1"),
             keep_model=client.keep_model or cp.keep_model,
             drop=() if client.keep_model or cp.keep_model else ("model",),
+            functions_to_tools=original in self.ctx.facts.functions.convert,  # type: ignore[attr-defined]
+            functions_reason=self.ctx.facts.functions.reasons.get(original),  # type: ignore[attr-defined]
             code=chat_params.CODE if api == "chat" else embeddings.CODE,
         )
         for note in cp.notes:

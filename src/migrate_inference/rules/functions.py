@@ -1,0 +1,243 @@
+"""MI320 functions: legacy function calling to tools, where the whole round trip is in view.
+
+`functions=F` becomes `tools=[{"type": "function", "function": f} for f in F]`,
+`function_call="auto"|"none"|{"name": n}` becomes the matching `tool_choice`, and
+in the same function every read of the reply's function call becomes a read of its
+first tool call: `message["function_call"]` / `message.function_call` ->
+`message.tool_calls[0].function`, `message.get("function_call")` ->
+`(message.tool_calls[0].function if message.tool_calls else None)`,
+`"function_call" in message` -> `bool(message.tool_calls)`.  A
+`{"role": "function", "name": n, "content": c}` message sent back becomes
+`ToolMessage(content=c, tool_call_id=message.tool_calls[0].id)`, where `message`
+is the reply appended to the same history.
+
+"In view" means: the call is not streamed, `function_call` is absent or literal,
+and in that function the reply (and every part of it) is only read, never
+returned or handed to other code that could still expect `function_call`.
+Otherwise the call keeps `functions`/`function_call` in `model_extras` with a
+TODO that says what to change.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Set
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, ScopeProvider
+
+from migrate_inference.analysis.names import referents, string_value
+from migrate_inference.analysis.request_literals import literal_keys
+from migrate_inference.rules.base import RuleContext
+
+CODE = "MI320"
+NAME = "functions"
+DOC_EXAMPLE = "round_trip_v0"
+WHEN_TODO = (
+    "When the call streams, `function_call` is not a literal, the reply leaves the function (returned, "
+    "passed on, stored), or a role \"function\" message cannot be tied to the reply it answers: "
+    "`functions`/`function_call` then go into model_extras with a TODO to convert them by hand."
+)
+READ_PARENTS = (cst.Attribute, cst.Subscript, cst.Comparison, cst.ComparisonTarget, cst.FormattedStringExpression)
+MESSAGE_TYPES = {"result", "choices", "choice", "message"}
+
+
+class FunctionsPlan:
+    """Which calls convert, which function-role messages become ToolMessages, in which scopes."""
+
+    def __init__(self, wrapper: cst.MetadataWrapper, calls: Dict[cst.Call, bool], types) -> None:
+        """`calls`: migrated chat call -> streams (None when unknown); `types`: analysis.responses.ResponseTypes."""
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.types = types
+        self.name_types = types.name_types
+        self.convert: Set[cst.Call] = set()
+        self.reasons: Dict[cst.Call, str] = {}
+        self.scopes_converted: Set[object] = set()
+        self.tool_messages: Dict[cst.Dict, str] = {}  # function-role dict -> code of the reply message
+        by_scope: Dict[object, List[cst.Call]] = {}
+        for call, streams in calls.items():
+            kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+            if "functions" not in kw and "function_call" not in kw:
+                continue
+            by_scope.setdefault(self.scopes.get(call), []).append(call)
+            if streams is not False:
+                self.reasons[call] = "the call streams"
+            elif "function_call" in kw and _tool_choice(kw["function_call"]) is None:
+                self.reasons[call] = "function_call is not a literal"
+            elif "functions" not in kw:
+                self.reasons[call] = "function_call without functions"
+            elif "tools" in kw or "tool_choice" in kw or any(a.star for a in call.args):
+                self.reasons[call] = "the call also passes tools, or a ** dict that may"
+        for scope, scope_calls in by_scope.items():
+            reason = next((self.reasons[c] for c in scope_calls if c in self.reasons), None)
+            reason = reason or self._scope_problem(scope)
+            if reason:
+                for call in scope_calls:
+                    self.reasons.setdefault(call, reason)
+                continue
+            self.scopes_converted.add(scope)
+            self.convert.update(scope_calls)
+
+    def _scope_problem(self, scope) -> Optional[str]:
+        appended: List[str] = []
+        function_dicts: List[cst.Dict] = []
+        for name, kind in self.name_types.items():
+            if self.scopes.get(name) is not scope:
+                continue
+            top = self._chain_top(name)
+            if self.types.static_type(top) not in MESSAGE_TYPES:
+                continue  # the chain ends in a plain value (content, a name, arguments)
+            kind = self.types.static_type(top)
+            parent = self.parents.get(top)
+            if isinstance(parent, (cst.If, cst.While)) and parent.test is top:
+                continue
+            if isinstance(parent, READ_PARENTS) or _is_print_arg(parent, self.parents):
+                continue
+            if isinstance(parent, cst.For) and parent.iter is name:
+                continue
+            if kind == "message" and top is name and _is_append_arg(parent, self.parents):
+                appended.append(name.value)
+                continue
+            if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
+                continue  # bound to another local name, itself checked here
+            code = cst.Module([]).code_for_node(top)
+            return f"the reply `{code}` leaves this function (returned, passed on or stored)"
+        for node in self._dicts_in(scope):
+            keys = literal_keys(node) or {}
+            if string_value(keys.get("role", cst.Name("None"))) == "function":
+                function_dicts.append(node)
+        if function_dicts:
+            if len(set(appended)) != 1:
+                return "a role \"function\" message cannot be tied to the reply it answers"
+            for node in function_dicts:
+                keys = literal_keys(node) or {}
+                if not set(keys) <= {"role", "name", "content"} or "content" not in keys:
+                    return "a role \"function\" message has other keys"
+                self.tool_messages[node] = appended[0]
+        return None
+
+    def _chain_top(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The outermost `x[...]`, `x.attr`, `x.get(...)` built on `node`."""
+        while True:
+            parent = self.parents.get(node)
+            if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node:
+                node = parent
+                continue
+            if isinstance(parent, cst.Call) and parent.func is node:
+                node = parent
+                continue
+            return node
+
+    def converted(self, node: cst.CSTNode) -> bool:
+        return self.scopes.get(node) in self.scopes_converted
+
+    def _dicts_in(self, scope) -> List[cst.Dict]:
+        return [node for node, parent in self.parents.items() if isinstance(node, cst.Dict) and self.scopes.get(node) is scope]
+
+
+def _is_append_arg(parent, parents) -> bool:
+    call = parents.get(parent) if isinstance(parent, cst.Arg) else None
+    return isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"
+
+
+def _is_print_arg(parent, parents) -> bool:
+    call = parents.get(parent) if isinstance(parent, cst.Arg) else None
+    return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in ("print", "len", "str", "repr", "bool")
+
+
+def _tool_choice(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    literal = string_value(value)
+    if literal in ("auto", "none") and isinstance(value, cst.SimpleString):
+        return value
+    keys = literal_keys(value) if isinstance(value, cst.Dict) else None
+    if keys is not None and set(keys) == {"name"}:
+        return cst.parse_expression(
+            '{"type": "function", "function": {"name": ' + cst.Module([]).code_for_node(keys["name"]) + "}}"
+        )
+    return None
+
+
+def tools_from_functions(value: cst.BaseExpression) -> cst.BaseExpression:
+    """`functions` -> the same definitions as OpenAI-style tools (dicts the SDK sends as they are)."""
+    if isinstance(value, cst.List) and all(isinstance(e, cst.Element) for e in value.elements):
+        return value.with_changes(
+            elements=[
+                e.with_changes(
+                    value=cst.Dict(
+                        [
+                            cst.DictElement(cst.SimpleString('"type"'), cst.SimpleString('"function"')),
+                            cst.DictElement(cst.SimpleString('"function"'), e.value),
+                        ]
+                    )
+                )
+                for e in value.elements
+            ]
+        )
+    code = cst.Module([]).code_for_node(value)
+    return cst.parse_expression(f'[{{"type": "function", "function": f}} for f in {code}]')
+
+
+def tool_choice_from_function_call(value: cst.BaseExpression) -> cst.BaseExpression:
+    choice = _tool_choice(value)
+    assert choice is not None
+    return choice
+
+
+class FunctionsRule:
+    """Rewrites the reads of `function_call` and the role "function" messages in converted scopes.
+
+    The request keywords themselves are converted by `chat_params.map_arguments`."""
+
+    code = CODE
+    name = NAME
+
+    def __init__(self, ctx: RuleContext, plan: FunctionsPlan, scopes) -> None:
+        self.ctx = ctx
+        self.plan = plan
+        self.scopes = scopes
+        self.types = ctx.facts.responses  # type: ignore[attr-defined]
+
+    def _converted(self, node: cst.CSTNode) -> bool:
+        return self.scopes.get(node) in self.plan.scopes_converted and not self.ctx.suppressed(CODE)
+
+    def _message(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and self.types.name_types.get(node) == "message"
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        if (
+            len(original.comparisons) == 1
+            and isinstance(original.comparisons[0].operator, (cst.In, cst.NotIn))
+            and string_value(original.left) == "function_call"
+            and self._message(original.comparisons[0].comparator)
+            and self._converted(original)
+        ):
+            message = cst.Module([]).code_for_node(original.comparisons[0].comparator)
+            self.ctx.rewrite(CODE, original, '"function_call" in message -> bool(message.tool_calls)')
+            negate = "not " if isinstance(original.comparisons[0].operator, cst.NotIn) else ""
+            return cst.parse_expression(f"{negate}bool({message}.tool_calls)")
+        return updated
+
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        reply = self.plan.tool_messages.get(original)
+        if reply is None or self.ctx.suppressed(CODE):
+            return updated
+        keys = literal_keys(updated) or {}
+        self.ctx.need_import("azure.ai.inference.models", "ToolMessage")
+        self.ctx.rewrite(CODE, original, 'role "function" message -> ToolMessage')
+        eq = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+        return cst.Call(
+            cst.Name("ToolMessage"),
+            args=[
+                cst.Arg(keys["content"], keyword=cst.Name("content"), equal=eq,
+                        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Arg(cst.parse_expression(f"{reply}.tool_calls[0].id"), keyword=cst.Name("tool_call_id"), equal=eq),
+            ],
+        )
+
+
+def first_tool_function(message: cst.BaseExpression) -> cst.BaseExpression:
+    first = cst.Subscript(
+        value=cst.Attribute(value=message, attr=cst.Name("tool_calls")),
+        slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))],
+    )
+    return cst.Attribute(value=first, attr=cst.Name("function"))

@@ -148,7 +148,7 @@ def test_write_mode_migrates_in_place(capsys, project):
     assert out == ""
     assert err == (
         f"{os.path.join('pkg', 'a.py')}: migrated\n"
-        "2 files scanned: 1 file changed, 1 unchanged, 0 failed; 1 call site migrated; 0 TODOs left.\n"
+        "2 files scanned: 1 file changed, 1 unchanged, 0 failed; 1 call site migrated (1 rewrite in all); 0 TODOs left.\n"
     )
 
 

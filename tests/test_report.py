@@ -77,10 +77,10 @@ def test_summary_counts_and_text():
     )
     assert (summary.rewrites, summary.todos) == (1, 1)
     assert summary.text(WRITE) == (
-        "4 files scanned: 1 file changed, 1 unchanged, 2 failed; 1 call site migrated; 1 TODO left."
+        "4 files scanned: 1 file changed, 1 unchanged, 2 failed; 1 call site migrated (1 rewrite in all); 1 TODO left."
     )
     assert summary.text(CHECK) == (
-        "4 files scanned: 1 file would change, 1 unchanged, 2 failed; 1 call site to migrate; 1 TODO left."
+        "4 files scanned: 1 file would change, 1 unchanged, 2 failed; 1 call site to migrate (1 rewrite in all); 1 TODO left."
     )
 
 
@@ -211,6 +211,7 @@ def test_json_is_one_document_with_files_findings_and_summary():
         "unchanged": 1,
         "failed": 2,
         "rewrites": 1,
+        "call_sites": 1,
         "todos": 1,
         "exit_code": 2,
     }

@@ -39,6 +39,11 @@ DIFF = "diff"
 # --------------------------------------------------------------- summary
 
 
+# Findings that stand for one OpenAI call rewritten (v0 chat, v1 chat, embeddings);
+# the other rewrites (messages, parameters, response reads) are counted as rewrites.
+CALL_SITE_CODES = frozenset({"MI100", "MI210", "MI230"})
+
+
 @dataclass
 class Summary:
     scanned: int = 0
@@ -46,6 +51,7 @@ class Summary:
     unchanged: int = 0
     failed: int = 0
     rewrites: int = 0
+    call_sites: int = 0
     todos: int = 0
     interrupted: bool = False
 
@@ -59,6 +65,7 @@ class Summary:
             self.unchanged += 1
         if outcome.status != FAILED:
             self.rewrites += sum(1 for f in outcome.findings if f.kind == REWRITE)
+            self.call_sites += sum(1 for f in outcome.findings if f.kind == REWRITE and f.code in CALL_SITE_CODES)
             self.todos += sum(1 for f in outcome.findings if f.kind == TODO)
 
     def exit_code(self, mode: str) -> int:
@@ -77,6 +84,7 @@ class Summary:
             "unchanged": self.unchanged,
             "failed": self.failed,
             "rewrites": self.rewrites,
+            "call_sites": self.call_sites,
             "todos": self.todos,
             "exit_code": self.exit_code(mode),
         }
@@ -88,8 +96,9 @@ class Summary:
             f"{self.unchanged} unchanged",
             f"{self.failed} failed",
         ]
-        sites = _count(self.rewrites, "call site")
+        sites = _count(self.call_sites, "call site")
         sites += " to migrate" if pending else " migrated"
+        sites += f" ({_count(self.rewrites, 'rewrite')} in all)"
         line = (
             f"{_count(self.scanned, 'file')} scanned: {', '.join(parts)}; "
             f"{sites}; {_count(self.todos, 'TODO')} left."

@@ -33,7 +33,8 @@ NAME = "v0_chat"
 DOC_EXAMPLE = "azure_v0_engine"
 WHEN_TODO = (
     "When the call passes `**kwargs` or positional arguments; when the module config is set to different "
-    "values, inside a condition, or from a function's local value; when the model comes from a variable "
+    "values, inside a condition, or from a function's local value outside the one class whose methods make "
+    "every call (then the clients live on `self`, built where the config was set); when the model comes from a variable "
     "(deployment style: the call is migrated, the TODO asks for a client per deployment); when "
     "`openai.ChatCompletion.create` is used as a value or the openai module is stored in a variable; "
     "for `api_type=\"azure_ad\"` (the token becomes DefaultAzureCredential()); for config with no "
@@ -92,6 +93,8 @@ class Plan:
     consumed_config: Set[cst.SimpleStatementLine] = field(default_factory=set)
     renamed_config: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
     splats: Dict[int, tuple] = field(default_factory=dict)  # id(SplatDict) -> (table lookup, keep_model)
+    self_method: Optional[cst.FunctionDef] = None  # clients live on `self`, built in this method
+    client_site: Optional[cst.SimpleStatementLine] = None  # the config line they replace
     config_notes: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +113,18 @@ def _suppressed(node: cst.CSTNode, parents, code: str = CODE) -> bool:
             return True
         current = parents.get(current)
     return False
+
+
+def _first_param(function: cst.FunctionDef) -> Optional[str]:
+    params = function.params.params
+    return params[0].name.value if params else None
+
+
+def _enclosing_function(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]:
+    current = parents.get(node)
+    while current is not None and not isinstance(current, cst.FunctionDef):
+        current = parents.get(current)
+    return current
 
 
 def _slug(value: str) -> str:
@@ -136,6 +151,9 @@ class Planner:
         self.taken = set(facts.module_names)
         self.ambiguous = facts.config_ambiguous()
         self.api_type = facts.api_type()
+        self.self_method = self._config_method() if self.ambiguous else None
+        if self.self_method is not None:
+            self.ambiguous = None
         self.config_values = {a: facts.config_value(a) for a in BLOCKING_CONFIG}
         # rename non-simple module-level config values into variables the accessor can read
         self.config_code: Dict[str, str] = {}
@@ -145,12 +163,46 @@ class Planner:
                     continue
                 if assign.simple:
                     self.config_code[attr] = _code(assign.value)
+                elif self.self_method is not None:
+                    self.config_code[attr] = _code(assign.value)  # evaluated where it was, in the method
                 elif assign.at_module_level:
                     var = _fresh("_" + attr, self.taken)
                     self.plan.renamed_config[assign.statement] = var
                     self.config_code[attr] = var
                 else:
                     self.ambiguous = f"openai.{attr} is computed inside a function"
+
+    def _config_method(self) -> Optional[cst.FunctionDef]:
+        """The method (`__init__`, `setup`) that sets the config from its own values, when every call
+        is made from the same class through `self`: the client then lives on `self`."""
+        method = None
+        for attr in BLOCKING_CONFIG:
+            values = self.facts.config.get(attr, [])
+            codes = {_code(v.value) for v in values}
+            if len(codes) > 1:
+                return None
+            for value in values:
+                if value.portable:
+                    continue
+                if not value.unconditional:
+                    return None
+                block = self.parents.get(value.statement)
+                function = self.parents.get(block)
+                if not isinstance(function, cst.FunctionDef) or (method is not None and function is not method):
+                    return None
+                method = function
+        if method is None or _first_param(method) != "self":
+            return None
+        cls = self.parents.get(self.parents.get(method))
+        if not isinstance(cls, cst.ClassDef):
+            return None
+        for call in self.facts.chat_calls.values():
+            function = _enclosing_function(call.node, self.parents)
+            if function is None or _first_param(function) != "self":
+                return None
+            if self.parents.get(self.parents.get(function)) is not cls:
+                return None
+        return method
 
     # -- endpoint and credential pieces ------------------------------------
     def _azure(self, call: ChatCall, api_type: Optional[str]) -> bool:
@@ -216,7 +268,13 @@ class Planner:
             if call.deployment is None:
                 cp.todo = "no model, engine or deployment_id on this call: the Azure deployment is unknown"
                 return
-            if cp.inline:
+            if cp.inline or self.self_method is not None:
+                if call.deployment_literal is None and self.self_method is not None:
+                    cp.todo = (
+                        f"the deployment comes from `{_code(call.deployment)}` and the client is built in "
+                        f"{self.self_method.name.value}(): create one client per deployment there"
+                    )
+                    return
                 if call.deployment_literal is None:
                     endpoint = f"{prefix} + {_code(call.deployment)}"
                 elif base is not None:
@@ -310,6 +368,16 @@ class Planner:
         if spec in self.plan.accessors:
             return
         base = ("_async_" if spec.is_async else "_") + spec.api + "_client"
+        if self.self_method is not None:
+            if deployment:
+                base = f"{base}_{_slug(deployment).lower()}"
+            names = {n for n in self.plan.accessors.values()}
+            name, i = f"self.{base}", 2
+            while name in names:
+                name, i = f"self.{base}_{i}", i + 1
+            self.plan.accessors[spec] = name
+            self.plan.self_method = self.self_method
+            return
         if deployment and not spec.parameterized and "_" + _slug(deployment).upper() in spec.endpoint:
             base = f"{base}_{_slug(deployment).lower()}"
         name = _fresh(base, self.taken)
@@ -335,6 +403,15 @@ class Planner:
             for assign in self.facts.config.get(attr, []):
                 if assign.statement not in self.plan.renamed_config:
                     self.plan.consumed_config.add(assign.statement)
+        if self.self_method is not None:
+            in_method = [
+                a.statement
+                for values in self.facts.config.values()
+                for a in values
+                if self.parents.get(self.parents.get(a.statement)) is self.self_method
+            ]
+            if in_method:
+                self.plan.client_site = in_method[-1]
 
 
 def client_call_code(spec: ClientSpec, indent: str = "") -> str:
@@ -414,6 +491,8 @@ class V0ChatRule:
         self._imports(spec)
         if cp.inline:
             client = cst.parse_expression(client_call_code(spec))
+        elif self.plan.self_method is not None:
+            client = cst.parse_expression(self.plan.accessors[spec])
         else:
             name = self.plan.accessors[spec]
             arg = cp.accessor_arg if spec.parameterized else ""
@@ -445,7 +524,7 @@ class V0ChatRule:
         need = self.ctx.need_import
         if "os." in spec.endpoint or "os." in spec.credential:
             need("os")
-        if spec in self.plan.accessors:
+        if spec in self.plan.accessors and self.plan.self_method is None:
             if spec.is_async:
                 need("asyncio")
                 need("weakref")
@@ -478,6 +557,18 @@ class V0ChatRule:
     # -- module config ------------------------------------------------------
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         self._unmapped_config_notes(original)
+        if original is self.plan.client_site:
+            used = self._used_specs()
+            new = [
+                cst.parse_statement(f"{name} = {_multiline(client_call_code(spec))}\n")
+                for spec, name in self.plan.accessors.items()
+                if spec in used
+            ]
+            for spec in used:
+                need_client_imports(self.ctx, spec)
+            if new:
+                new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
+                return cst.FlattenSentinel(new)
         if original in self.plan.consumed_config:
             keep = [s for s, o in zip(updated.body, original.body) if not self._is_config(o)]
             if not keep:
@@ -509,13 +600,15 @@ class V0ChatRule:
         return any(a.small is small for values in facts.config.values() for a in values)
 
     # -- the accessors ------------------------------------------------------
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        used = {
-            spec
-            for cp in self.plan.calls.values()
-            if cp.todo is None and not cp.inline and cp.spec is not None
-            for spec in [cp.spec]
+    def _used_specs(self) -> set:
+        return {
+            cp.spec for cp in self.plan.calls.values() if cp.todo is None and not cp.inline and cp.spec is not None
         }
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        used = self._used_specs()
+        if self.plan.self_method is not None:
+            return updated
         defs = [src for spec, name in self.plan.accessors.items() if spec in used for src in accessor_source(spec, name)]
         if not defs:
             return updated
@@ -558,3 +651,36 @@ def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
         if index == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
             return isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
     return False
+
+
+def _multiline(code: str) -> str:
+    """`Cls(a, b)` -> one keyword per line, the way the migration guide writes clients."""
+    head, _, rest = code.partition("(")
+    args = _split_top_level(rest[:-1])
+    if len(args) <= 1:
+        return code
+    return head + "(\n" + "".join(f"    {a.strip()},\n" for a in args) + ")"
+
+
+def _split_top_level(text: str) -> List[str]:
+    parts, depth, current, quote = [], 0, [], None
+    for ch in text:
+        if quote:
+            current.append(ch)
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if "".join(current).strip():
+        parts.append("".join(current))
+    return parts

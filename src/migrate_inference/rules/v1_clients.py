@@ -28,7 +28,13 @@ from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
-from migrate_inference.rules.v0_chat import AOAI_SCOPE, CLIENT_CLASSES, ClientSpec, client_call_code, need_client_imports
+from migrate_inference.rules.v0_chat import (
+    CLIENT_CLASSES,
+    ClientSpec,
+    _multiline,
+    client_call_code,
+    need_client_imports,
+)
 
 CODE = "MI200"
 NAME = "v1_clients"
@@ -565,36 +571,3 @@ class V1ClientsRule:
         anchor = bp.binding.ctor or bp.binding.param
         for note in bp.notes:
             self.ctx.todo(CODE, anchor, note)
-
-
-def _multiline(code: str) -> str:
-    """`Cls(a, b)` -> one keyword per line, the way the migration guide writes clients."""
-    head, _, rest = code.partition("(")
-    args = _split_top_level(rest[:-1])
-    if len(args) <= 1:
-        return code
-    return head + "(\n" + "".join(f"    {a.strip()},\n" for a in args) + ")"
-
-
-def _split_top_level(text: str) -> List[str]:
-    parts, depth, current, quote = [], 0, [], None
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    if "".join(current).strip():
-        parts.append("".join(current))
-    return parts

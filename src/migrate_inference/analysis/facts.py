@@ -85,6 +85,7 @@ class Facts:
     chat_refs: List[cst.CSTNode] = field(default_factory=list)  # create used as a value
     module_aliases: List[cst.CSTNode] = field(default_factory=list)  # `x = openai`
     json_calls: Set[cst.Call] = field(default_factory=set)  # json.dumps/json.dump
+    str_names: Set[cst.Name] = field(default_factory=set)  # uses of parameters annotated `str`
     out_of_scope: Dict[cst.Call, str] = field(default_factory=dict)
     config: Dict[str, List[ConfigAssign]] = field(default_factory=dict)
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
@@ -289,6 +290,14 @@ class _Collector(cst.CSTVisitor):
     # -- every bound name, to avoid collisions ---------------------------------
     def visit_Name(self, node: cst.Name) -> None:
         self.facts.module_names.add(node.value)
+        scope = self.get_metadata(ScopeProvider, node, None)
+        refs = referents(scope, node)
+        if refs and len(refs) == 1:
+            param = getattr(next(iter(refs)), "node", None)
+            if isinstance(param, cst.Param) and param.annotation is not None:
+                annotation = param.annotation.annotation
+                if isinstance(annotation, cst.Name) and annotation.value == "str":
+                    self.facts.str_names.add(node)  # a parameter annotated `str`
 
 
 def collect(wrapper: cst.MetadataWrapper) -> Facts:

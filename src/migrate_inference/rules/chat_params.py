@@ -135,7 +135,8 @@ def map_arguments(
                 )
             emit(arg)
         elif action == mapping.LIST:
-            if _is_str(arg.value):
+            source = original.args[index].value if len(original.args) == len(call.args) else None
+            if _is_str(arg.value) or source in getattr(ctx.facts, "str_names", ()):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             emit(arg)
         elif action == mapping.STOP:

@@ -1,7 +1,7 @@
 """`**kwargs` dicts built in the same function: their keys can be mapped like keywords.
 
 A call `create(**params)` is rewritable when `params` is bound exactly once, in the
-same scope, to a dict literal with literal keys, is
+same scope, to a dict literal with literal keys (or `dict(k=v, ...)`), is
 changed afterwards only by `params["key"] = value`, and is used for nothing but
 `**params` in OpenAI calls the tool migrates.  Then the table applies to its keys:
 `n`/`user`/... move into a nested `"model_extras"` dict, `request_timeout` is
@@ -24,7 +24,7 @@ from migrate_inference.analysis.names import referents, string_value
 @dataclass(eq=False)
 class SplatDict:
     name: str
-    literal: cst.CSTNode  # the Dict literal
+    literal: cst.CSTNode  # the Dict literal, or the dict(...) call
     values: Dict[str, Optional[cst.BaseExpression]]  # key -> value (None: set later by a subscript)
     subscripts: List[cst.Subscript] = field(default_factory=list)  # `params["key"]` assignment targets
     calls: List[cst.Call] = field(default_factory=list)
@@ -35,6 +35,13 @@ class SplatDict:
 
 
 def _dict_items(node: cst.BaseExpression) -> Optional[Dict[str, cst.BaseExpression]]:
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        keywords: Dict[str, cst.BaseExpression] = {}
+        for arg in node.args:
+            if arg.keyword is None or arg.star:
+                return None
+            keywords[arg.keyword.value] = arg.value
+        return keywords
     if isinstance(node, cst.Dict):
         items: Dict[str, cst.BaseExpression] = {}
         for element in node.elements:

@@ -153,6 +153,36 @@ class SplatsRule:
         self.ctx.rewrite(CODE, original, f"** dict `{splat.name}` mapped by the table")
         return updated.with_changes(elements=_layout(kept, list(updated.elements)))
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`dict(k=v, ...)`: the same mapping as a literal, written back as keywords."""
+        splat, how = self._plan(original)
+        if how is None:
+            return updated
+        lookup, keep_model = how
+        eq = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+        kept: List[cst.Arg] = []
+        extras: List[cst.DictElement] = []
+        for arg in updated.args:
+            key = arg.keyword.value if arg.keyword is not None else ""
+            place = self._new_key(key, lookup, keep_model)
+            if place is None:
+                continue
+            value = self._value(key, arg.value)
+            if place.startswith("model_extras."):
+                extras.append(cst.DictElement(cst.SimpleString(f'"{key}"'), value))
+            else:
+                kept.append(arg.with_changes(keyword=cst.Name(place), value=value))
+        late = self._late(splat, lookup, keep_model)
+        if extras or any(place and place.startswith("model_extras.") for place in late):
+            kept.append(cst.Arg(cst.Dict(extras), keyword=cst.Name("model_extras"), equal=eq))
+        if kept:
+            middle = next((a.comma for a in updated.args[:-1] if isinstance(a.comma, cst.Comma)), cst.Comma(
+                whitespace_after=cst.SimpleWhitespace(" ")))
+            last = updated.args[-1].comma if updated.args else cst.MaybeSentinel.DEFAULT
+            kept = [a.with_changes(comma=middle) for a in kept[:-1]] + [kept[-1].with_changes(comma=last)]
+        self.ctx.rewrite(CODE, original, f"** dict `{splat.name}` mapped by the table")
+        return updated.with_changes(args=kept)
+
     def _late(self, splat: SplatDict, lookup: Lookup, keep_model: bool):
         return [self._new_key(k, lookup, keep_model) for k, v in splat.values.items() if v is None]
 

@@ -92,8 +92,10 @@ POOL_THRESHOLD = 8
 # worker always has the next one queued while the main process waits for the
 # oldest (outcomes are yielded in discovery order).
 IN_FLIGHT_PER_JOB = 4
-# Outcomes the main process may hold back behind an unfinished candidate
-# before it stops reading ahead and waits: bounds memory, not speed.
+# Finished candidates (their outcomes may hold a diff or the new bytes) and
+# outcomes in all that may wait behind the oldest unfinished candidate before
+# the main process stops reading ahead: these bound memory, not speed.
+WAITING_CANDIDATES_PER_JOB = 16
 MAX_WAITING = 2048
 
 TEMP_SUFFIX = ".migrate-inference.tmp"
@@ -577,6 +579,7 @@ class _Pool:
         self.running: Set[Any] = set()  # submitted, not finished
         self.futures = 0  # futures in self.waiting
         self.in_flight = jobs * IN_FLIGHT_PER_JOB
+        self.max_futures = jobs * WAITING_CANDIDATES_PER_JOB
 
     def _new_executor(self) -> Any:
         from concurrent.futures import ProcessPoolExecutor
@@ -599,7 +602,7 @@ class _Pool:
                     self.waiting.append((item, outcome))
                 # Read ahead while the oldest candidate runs, within bounds.
                 full = (
-                    len(self.waiting) > MAX_WAITING or self.futures > 4 * self.in_flight
+                    len(self.waiting) >= MAX_WAITING or self.futures >= self.max_futures
                 )
                 yield from self._ready(block=full)
             while self.waiting:
@@ -631,7 +634,7 @@ class _Pool:
 
         self.running = {f for f in self.running if not f.done()}
         if len(self.running) >= self.in_flight:
-            done, self.running = wait(self.running, return_when=FIRST_COMPLETED)
+            _, self.running = wait(self.running, return_when=FIRST_COMPLETED)
 
     def _submit(self, item: Discovered) -> Any:
         from concurrent.futures.process import BrokenProcessPool

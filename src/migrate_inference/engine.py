@@ -12,11 +12,10 @@ back unchanged with an ``error`` finding that says why.
 from __future__ import annotations
 
 import ast
+import re
 from typing import List, Optional, Set
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference.analysis.facts import collect
@@ -72,7 +71,15 @@ def migrate_source(source: str, config: Optional[Config] = None, filename: str =
     return Result(original=source, code=_format_like(source, code), findings=findings)
 
 
+# An import of the openai package anywhere (also after `;`). Everything the rules act on
+# resolves to such an import, so a module without one needs no name resolution at all
+# (files that only mention OpenAI in a comment or a string are most candidates).
+OPENAI_IMPORT = re.compile(r"(?:^|;)[ \t]*(?:from[ \t]+openai\b|import[ \t]+[^\n#;]*\bopenai\b)", re.MULTILINE)
+
+
 def _migrate_module(module: cst.Module, config: Config):
+    if not OPENAI_IMPORT.search(module.code):
+        return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
     facts.v1 = collect_v1(wrapper)
@@ -126,32 +133,73 @@ def _migrate_module(module: cst.Module, config: Config):
 
 
 def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> cst.Module:
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
     context = CodemodContext()
     for need in ctx.imports:
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
     module = AddImportsVisitor(context).transform_module(module)
-    context = CodemodContext()
-    newly_unused = _unused_imports(module.code) - _unused_imports(original.code)
-    for stmt in original.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                _request_removal(context, small, newly_unused)
-    for nested in _nested_openai_imports(original):  # `import openai` inside a function
-        _request_removal(context, nested, set())
-    return RemoveImportsVisitor(context).transform_module(module)
+    unused = _unused_imports(module.code)
+    removable = {name for name in unused if _is_openai(name)} | (unused - _unused_imports(original.code))
+    if not removable:
+        return module
+    return module.visit(_RemoveImports(removable))
 
 
-def _nested_openai_imports(module: cst.Module) -> List[cst.CSTNode]:
-    found: List[cst.CSTNode] = []
+def _is_openai(shown: str) -> bool:
+    """`openai`, `openai.error`, `openai.OpenAI`, `openai as oa`, `openai.OpenAI as X` (pyflakes' spelling)."""
+    return shown == "openai" or shown.startswith(("openai.", "openai "))
 
-    class Imports(cst.CSTVisitor):
-        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-            for stmt in node.body:
-                if isinstance(stmt, cst.SimpleStatementLine):
-                    found.extend(s for s in stmt.body if isinstance(s, (cst.Import, cst.ImportFrom)))
 
-    module.visit(Imports())
-    return found
+class _RemoveImports(cst.CSTTransformer):
+    """Drops the import aliases pyflakes reports unused that the rewrite made unused: every
+    openai import nothing references any more, and imports only the removed code used
+    (`import httpx` once `http_client=httpx.Client(...)` is gone); never one that was unused
+    before.  Works on nested imports too, and keeps blocks valid."""
+
+    def __init__(self, removable: Set[str]) -> None:
+        super().__init__()
+        self.removable = removable
+
+    def _shown(self, alias: cst.ImportAlias, module: Optional[str]) -> str:
+        name = _dotted(alias.name)
+        full = f"{module}.{name}" if module else name
+        return f"{full} as {alias.asname.name.value}" if alias.asname else full  # type: ignore[union-attr]
+
+    def _keep(self, node, module: Optional[str]):
+        names = [a for a in node.names if self._shown(a, module) not in self.removable]
+        if len(names) == len(node.names):
+            return node
+        if not names:
+            return None
+        last = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return node.with_changes(names=[*names[:-1], last])
+
+    def leave_SimpleStatementLine(self, original, updated):
+        body = []
+        for small in updated.body:
+            if isinstance(small, cst.Import):
+                small = self._keep(small, None)
+            elif (
+                isinstance(small, cst.ImportFrom)
+                and small.module is not None
+                and not small.relative
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                small = self._keep(small, _dotted(small.module))
+            if small is not None:
+                body.append(small)
+        if not body:
+            return cst.RemoveFromParent()
+        if len(body) != len(updated.body):
+            body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=body)
+
+    def leave_IndentedBlock(self, original, updated):
+        if not updated.body:
+            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return updated
 
 
 def _unused_imports(source: str) -> Set[str]:
@@ -163,29 +211,6 @@ def _unused_imports(source: str) -> Set[str]:
     except SyntaxError:
         return set()
     return {m.message_args[0] for m in found.messages if isinstance(m, messages.UnusedImport)}
-
-
-def _request_removal(context: CodemodContext, small: cst.CSTNode, newly_unused: Set[str]) -> None:
-    """Remove openai imports nothing uses any more, and imports the rewrite left unused
-    (`import httpx` once `http_client=httpx.Client(...)` is gone); never one that was
-    already unused before."""
-    if isinstance(small, cst.Import):
-        for alias in small.names:
-            name = _dotted(alias.name)
-            shown = f"{name} as {alias.asname.name.value}" if alias.asname else name  # type: ignore[union-attr]
-            if name == "openai" or name.startswith("openai.") or shown in newly_unused:
-                asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
-                RemoveImportsVisitor.remove_unused_import(context, name, asname=asname)
-    elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
-        module = _dotted(small.module)
-        if isinstance(small.names, cst.ImportStar):
-            return
-        ours = module == "openai" or module.startswith("openai.")
-        for alias in small.names:
-            asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
-            shown = f"{module}.{_dotted(alias.name)}" if asname is None else f"{module}.{_dotted(alias.name)} as {asname}"
-            if ours or shown in newly_unused:
-                RemoveImportsVisitor.remove_unused_import(context, module, _dotted(alias.name), asname)
 
 
 def _dotted(node: cst.BaseExpression) -> str:

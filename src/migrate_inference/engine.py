@@ -139,12 +139,59 @@ def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> 
     context = CodemodContext()
     for need in ctx.imports:
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
-    module = AddImportsVisitor(context).transform_module(module)
+    module = _add_imports(module, context)
     unused = _unused_imports(module.code)
     removable = {name for name in unused if _is_openai(name)} | (unused - _unused_imports(original.code))
     if not removable:
         return module
     return module.visit(_RemoveImports(removable))
+
+
+def _add_imports(module: cst.Module, context) -> cst.Module:
+    """LibCST's AddImportsVisitor, run on the module's leading docstring and import block only.
+
+    It places new imports after that block and merges them into the imports there, so the
+    rest of the module does not change what it writes; visiting only the block saves a pass
+    over the whole tree.  When a needed name is imported further down at module level, the
+    whole module is used, so an existing import is never duplicated."""
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    body = list(module.body)
+    end = 0
+    if body and _is_docstring(body[0]):
+        end = 1
+    while end < len(body) and _is_import_line(body[end]):
+        end += 1
+    later = {
+        _dotted(alias.name) if isinstance(small, cst.Import) else _dotted(small.module)  # type: ignore[arg-type]
+        for stmt in body[end:]
+        if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body
+        if isinstance(small, (cst.Import, cst.ImportFrom)) and (isinstance(small, cst.Import) or small.module)
+        for alias in (small.names if isinstance(small, cst.Import) else [None])
+    }
+    needed = {item.module for item in AddImportsVisitor._get_imports_from_context(context)}
+    if needed & later or end == len(body):
+        return AddImportsVisitor(context).transform_module(module)
+    head = AddImportsVisitor(context).transform_module(module.with_changes(body=body[:end], footer=[]))
+    return module.with_changes(header=head.header, body=[*head.body, *body[end:]])
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
+    )
 
 
 def _is_openai(shown: str) -> bool:

@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference.analysis.facts import collect
+from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
 from migrate_inference.analysis.messages import MessageDicts
 from migrate_inference.analysis.request_literals import RequestLiterals
@@ -147,6 +148,10 @@ def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> 
     return module.visit(_RemoveImports(removable))
 
 
+def _name(node: cst.BaseExpression) -> str:
+    return dotted(node) or ""
+
+
 def _add_imports(module: cst.Module, context) -> cst.Module:
     """LibCST's AddImportsVisitor, run on the module's leading docstring and import block only.
 
@@ -163,7 +168,7 @@ def _add_imports(module: cst.Module, context) -> cst.Module:
     while end < len(body) and _is_import_line(body[end]):
         end += 1
     later = {
-        _dotted(alias.name) if isinstance(small, cst.Import) else _dotted(small.module)  # type: ignore[arg-type]
+        _name(alias.name) if isinstance(small, cst.Import) else _name(small.module)  # type: ignore[arg-type]
         for stmt in body[end:]
         if isinstance(stmt, cst.SimpleStatementLine)
         for small in stmt.body
@@ -210,7 +215,7 @@ class _RemoveImports(cst.CSTTransformer):
         self.removable = removable
 
     def _shown(self, alias: cst.ImportAlias, module: Optional[str]) -> str:
-        name = _dotted(alias.name)
+        name = _name(alias.name)
         full = f"{module}.{name}" if module else name
         return f"{full} as {alias.asname.name.value}" if alias.asname else full  # type: ignore[union-attr]
 
@@ -234,7 +239,7 @@ class _RemoveImports(cst.CSTTransformer):
                 and not small.relative
                 and not isinstance(small.names, cst.ImportStar)
             ):
-                small = self._keep(small, _dotted(small.module))
+                small = self._keep(small, _name(small.module))
             if small is not None:
                 body.append(small)
         if not body:
@@ -258,14 +263,6 @@ def _unused_imports(source: str) -> Set[str]:
     except SyntaxError:
         return set()
     return {m.message_args[0] for m in found.messages if isinstance(m, messages.UnusedImport)}
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def undefined_names(source: str) -> Set[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Set
+import re
+from typing import Dict, Iterable, Optional, Set
 
 import libcst as cst
 from libcst.metadata import GlobalScope, QualifiedNameSource, Scope
@@ -43,3 +44,31 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
 
 def is_global(scope: Optional[Scope]) -> bool:
     return isinstance(scope, GlobalScope)
+
+
+def literal_keys(node: cst.Dict) -> Optional[Dict[str, cst.BaseExpression]]:
+    """{"key": value} for a dict with only literal string keys, else None."""
+    keys: Dict[str, cst.BaseExpression] = {}
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        key = string_value(element.key)
+        if key is None or key in keys:
+            return None
+        keys[key] = element.value
+    return keys
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """The source text of a node."""
+    return cst.Module([]).code_for_node(node)
+
+
+def py_string(value: str) -> str:
+    """A double-quoted Python string literal for `value`."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def slug(value: str) -> str:
+    """`gpt-3.5-turbo` -> `gpt_3_5_turbo`: a deployment name as part of an identifier."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", value).strip("_")

@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List, Optional, Set
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
-from migrate_inference.analysis.names import referents, string_value
+from migrate_inference.analysis.names import literal_keys, referents, string_value
 
 TOOL = "tool"
 NAMED_CHOICE = "named_choice"
@@ -25,19 +25,6 @@ IMAGE_PART = "image_part"
 
 PRESETS = {"auto": "AUTO", "none": "NONE", "required": "REQUIRED"}
 FUNCTION_KEYS = {"name", "description", "parameters"}
-
-
-def literal_keys(node: cst.Dict) -> Optional[Dict[str, cst.BaseExpression]]:
-    """{"key": value} for a dict with only literal string keys, else None."""
-    keys: Dict[str, cst.BaseExpression] = {}
-    for element in node.elements:
-        if not isinstance(element, cst.DictElement):
-            return None
-        key = string_value(element.key)
-        if key is None or key in keys:
-            return None
-        keys[key] = element.value
-    return keys
 
 
 def tool_shape(node: cst.BaseExpression) -> bool:

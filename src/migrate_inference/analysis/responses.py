@@ -9,7 +9,7 @@ rewrite each access to the form the Azure models support.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, List, Optional
 
 import libcst as cst
 from libcst.metadata import ScopeProvider

@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Set
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
-from migrate_inference.analysis.names import referents, string_value
+from migrate_inference.analysis.names import literal_keys, referents, string_value
 
 
 @dataclass(eq=False)
@@ -43,15 +43,7 @@ def _dict_items(node: cst.BaseExpression) -> Optional[Dict[str, cst.BaseExpressi
             keywords[arg.keyword.value] = arg.value
         return keywords
     if isinstance(node, cst.Dict):
-        items: Dict[str, cst.BaseExpression] = {}
-        for element in node.elements:
-            if not isinstance(element, cst.DictElement):
-                return None
-            key = string_value(element.key)
-            if key is None or key in items:
-                return None
-            items[key] = element.value
-        return items
+        return literal_keys(node)
     return None
 
 

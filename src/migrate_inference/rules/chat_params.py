@@ -6,7 +6,7 @@ The table is `mapping.CHAT`; this module only applies it to one call's keywords.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import libcst as cst
 

@@ -69,7 +69,7 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
 from migrate_inference.findings import TODO
-from migrate_inference.analysis.names import referents
+from migrate_inference.analysis.names import dotted, referents
 from migrate_inference.rules.base import TODO_PREFIX, RuleContext, _has_ignore
 
 CODE = "MI340"
@@ -716,11 +716,7 @@ def _starred(node: Optional[cst.BaseExpression]) -> bool:
 
 
 def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+    return dotted(node) or ""
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:

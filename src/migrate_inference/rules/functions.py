@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Set
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
-from migrate_inference.analysis.names import referents, string_value
+from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.request_literals import literal_keys
 from migrate_inference.rules.base import RuleContext
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate_inference.analysis.names import string_value
 from migrate_inference.rules.base import RuleContext
 
 CODE = "MI120"

@@ -20,7 +20,6 @@ from migrate_inference.analysis.responses import (
     SCHEMA,
     CREATED,
     RAW,
-    EMBEDDINGS_RESULT,
     MAPPING_METHODS,
     OPENAI_ONLY_FIELDS,
     PYDANTIC_ATTRIBUTES,

@@ -14,7 +14,6 @@ first call still counts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -22,6 +21,9 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from migrate_inference.analysis.facts import AAD_API_TYPES, AZURE_API_TYPES, BLOCKING_CONFIG, ChatCall, Facts
+from migrate_inference.analysis.names import code_of as _code
+from migrate_inference.analysis.names import py_string as _literal
+from migrate_inference.analysis.names import slug as _slug
 from migrate_inference.analysis.names import string_value
 from migrate_inference.config import MODELS, Config
 from migrate_inference.mapping import MODULE_CONFIG
@@ -43,12 +45,8 @@ WHEN_TODO = (
 AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
-def _literal(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 CLIENT_CLASSES = {
@@ -127,8 +125,6 @@ def _enclosing_function(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]
     return current
 
 
-def _slug(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "_", value).strip("_")
 
 
 def _fresh(name: str, taken: Set[str]) -> str:

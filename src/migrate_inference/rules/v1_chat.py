@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.rules import chat_params, embeddings
 from migrate_inference.rules.base import RuleContext
 from migrate_inference.rules.v0_chat import METHODS
@@ -30,8 +31,6 @@ WHEN_TODO = (
 )
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
 class V1ChatRule:

@@ -16,14 +16,16 @@ Azure clients are added next to it (`client_chat = ...`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import GlobalScope, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
+from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import imported_names, referents, string_value
+from migrate_inference.analysis.names import py_string as _literal
+from migrate_inference.analysis.names import slug
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
@@ -61,16 +63,14 @@ CTOR_TODO = {
 CTOR_CONSUMED = {"api_key", "azure_endpoint", "azure_deployment", "api_version", "base_url", "azure_ad_token_provider"}
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
-def _literal(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _slug(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "_", value).strip("_").lower()
+
+
+def _lower_slug(value: str) -> str:
+    return slug(value).lower()
 
 
 @dataclass
@@ -297,7 +297,7 @@ class V1Planner:
             if literal is None:
                 cp.todo = (
                     "the deployment comes from `model=` held in a variable: create one client per deployment "
-                    f"(endpoint .../openai/deployments/<name>) and pick it here"
+                    "(endpoint .../openai/deployments/<name>) and pick it here"
                 )
                 return None
             return (api, literal)
@@ -349,7 +349,7 @@ class V1Planner:
             elif api == "embeddings" and "chat" in apis:
                 parts.append("embeddings")
             if lit is not None and len(same_api) > 1:
-                parts.append(_slug(lit.lstrip("\0")))
+                parts.append(_lower_slug(lit.lstrip("\0")))
             target = binding.target
             if parts and binding.kind not in ("inline", "param"):
                 target = f"{target}_{'_'.join(parts)}"
@@ -408,7 +408,7 @@ class V1Planner:
                     f"from {env}"
                 )
             if literal is not None and several:
-                env = f"{env}_{_slug(literal).upper()}"
+                env = f"{env}_{_lower_slug(literal).upper()}"
             endpoint = f'os.environ["{env}"]'
         credential, scopes, cred_notes, cred_extra = self._credential(binding, api)
         notes.extend(cred_notes)

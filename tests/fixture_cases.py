@@ -35,11 +35,17 @@ class Case:
 
 def cases() -> List[Case]:
     found = []
-    for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in SKIP_DIRS):
+    for rule_dir in sorted(
+        p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in SKIP_DIRS
+    ):
         for path in sorted(rule_dir.glob("*.before.py")):
-            found.append(Case(rule_dir.name, path.name[: -len(".before.py")], path, "rewrite"))
+            found.append(
+                Case(rule_dir.name, path.name[: -len(".before.py")], path, "rewrite")
+            )
         for path in sorted(rule_dir.glob("*.noop.py")):
-            found.append(Case(rule_dir.name, path.name[: -len(".noop.py")], path, "noop"))
+            found.append(
+                Case(rule_dir.name, path.name[: -len(".noop.py")], path, "noop")
+            )
     return found
 
 
@@ -51,7 +57,7 @@ def options(source: str):
     if not first.startswith(prefix):
         return Config()
     values = {}
-    for item in first[len(prefix):].split(","):
+    for item in first[len(prefix) :].split(","):
         key, _, value = item.strip().partition("=")
         values[key.strip()] = value.strip()
     return Config(**values)
@@ -72,4 +78,8 @@ if __name__ == "__main__":
         source = read(case.path)
         result = migrate_source(source, options(source), str(case.path))
         case.after.write_bytes(result.code.encode("utf-8"))
-        print("wrote", case.after.relative_to(ROOT), "(error: %s)" % result.error if result.error else "")
+        print(
+            "wrote",
+            case.after.relative_to(ROOT),
+            "(error: %s)" % result.error if result.error else "",
+        )

@@ -57,7 +57,7 @@ V0_LINES: List[Tuple[str, bool]] = [
     ("    retries = 3  # Größe   ", KEEP),
     ("", TOUCH),
     ("", TOUCH),
-    ("if __name__ == \"__main__\":", KEEP),
+    ('if __name__ == "__main__":', KEEP),
     ("    print(helper([1, 2, 3]), GREETING)", KEEP),
     ('    print(ask("¿Qué tal?"))', KEEP),
     ("    print(Settings.retries)  ", KEEP),
@@ -100,7 +100,9 @@ def split_lines(text: str) -> List[str]:
     return _LINE.findall(text)
 
 
-def build(lines: List[Tuple[str, bool]], endings: List[str], final_newline: bool) -> Tuple[str, List[str]]:
+def build(
+    lines: List[Tuple[str, bool]], endings: List[str], final_newline: bool
+) -> Tuple[str, List[str]]:
     """The source text and the untouched lines (each with its ending)."""
     rendered = []
     for index, (text, _) in enumerate(lines):
@@ -147,11 +149,15 @@ def test_untouched_lines_are_byte_identical(sample: str, variant: str) -> None:
     result = migrate_source(source, Config(), "fidelity.py")
 
     assert result.error is None, result.error
-    assert result.changed, "the engine did not rewrite the call, so this check would prove nothing"
+    assert (
+        result.changed
+    ), "the engine did not rewrite the call, so this check would prove nothing"
     compile(result.code, "<migrated>", "exec")
     assert_kept_in_order(kept, result.code)
     if not final_newline:
-        assert result.code.endswith(kept[-1]), "the last line (no newline) should stay last, still without a newline"
+        assert result.code.endswith(
+            kept[-1]
+        ), "the last line (no newline) should stay last, still without a newline"
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\n"])
@@ -161,9 +167,13 @@ def test_written_lines_follow_the_file_newline(sample: str, newline: str) -> Non
     lines = V0_LINES if sample == "v0" else V1_LINES
     source, _ = build(lines, [newline], True)
     result = migrate_source(source, Config(), "fidelity.py")
-    assert result.changed, "the engine did not rewrite the call, so this check would prove nothing"
+    assert (
+        result.changed
+    ), "the engine did not rewrite the call, so this check would prove nothing"
     endings = {m.group(0) for m in re.finditer(r"\r\n|\r|\n", result.code)}
-    assert endings == {newline}, f"line endings in output: {sorted(endings)!r}\n--- output ---\n{result.code!r}"
+    assert endings == {
+        newline
+    }, f"line endings in output: {sorted(endings)!r}\n--- output ---\n{result.code!r}"
 
 
 def test_split_lines_keeps_endings_and_ignores_unicode_separators() -> None:

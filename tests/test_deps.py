@@ -32,7 +32,10 @@ AI = "azure-ai-inference>=1.0.0b9"
 
 def migrate(text, filename="requirements.txt", needs_async=False, needs_identity=False):
     return migrate_dependency_file(
-        textwrap.dedent(text), filename, needs_async=needs_async, needs_identity=needs_identity
+        textwrap.dedent(text),
+        filename,
+        needs_async=needs_async,
+        needs_identity=needs_identity,
     )
 
 
@@ -47,8 +50,14 @@ def migrate(text, filename="requirements.txt", needs_async=False, needs_identity
         ("openai>=0.28.1,<1.0.0", f"{AI}\nazure-core"),
         ("OpenAI[datalib] ~= 0.27", f"{AI}\nazure-core"),
         ("openai>=1  # the LLM client", f"{AI}  # the LLM client\nazure-core"),
-        ("openai>=1; python_version >= '3.8'", f"{AI}; python_version >= '3.8'\nazure-core; python_version >= '3.8'"),
-        ("openai ; sys_platform != 'win32'  # x", f"{AI} ; sys_platform != 'win32'  # x\nazure-core ; sys_platform != 'win32'"),
+        (
+            "openai>=1; python_version >= '3.8'",
+            f"{AI}; python_version >= '3.8'\nazure-core; python_version >= '3.8'",
+        ),
+        (
+            "openai ; sys_platform != 'win32'  # x",
+            f"{AI} ; sys_platform != 'win32'  # x\nazure-core ; sys_platform != 'win32'",
+        ),
         ("    openai", f"    {AI}\n    azure-core"),
     ],
 )
@@ -79,7 +88,9 @@ def test_no_openai_requirement_no_change(text):
 
 
 def test_already_listed_packages_are_not_added_again():
-    result = migrate("azure-ai-inference==1.0.0b9\nopenai>=1\nAzure_Core>=1.30\n", needs_async=True)
+    result = migrate(
+        "azure-ai-inference==1.0.0b9\nopenai>=1\nAzure_Core>=1.30\n", needs_async=True
+    )
     assert result.code == "azure-ai-inference==1.0.0b9\naiohttp\nAzure_Core>=1.30\n"
 
 
@@ -113,7 +124,9 @@ def test_hash_pinned_file_is_left_with_a_todo():
 
 
 def test_requirements_in_a_requirements_folder():
-    result = migrate_dependency_file("openai\n", "requirements/base.in", needs_async=False, needs_identity=False)
+    result = migrate_dependency_file(
+        "openai\n", "requirements/base.in", needs_async=False, needs_identity=False
+    )
     assert result.code == f"{AI}\nazure-core\n"
 
 
@@ -191,8 +204,8 @@ def test_pep621_arrays_keep_their_layout_and_quotes():
         "    'openai>=1.0',  # llm\n",
         f"    '{AI}',  # llm\n    'azure-core',\n",
     ).replace(
-        "llm = [\"openai[datalib]>=0.27; python_version>'3.8'\", \"tiktoken\"]",
-        f"llm = [\"{AI}; python_version>'3.8'\", \"azure-core; python_version>'3.8'\", \"tiktoken\"]",
+        'llm = ["openai[datalib]>=0.27; python_version>\'3.8\'", "tiktoken"]',
+        f'llm = ["{AI}; python_version>\'3.8\'", "azure-core; python_version>\'3.8\'", "tiktoken"]',
     ).replace(
         'dev = ["pytest", "openai"]',
         f'dev = ["pytest", "{AI}", "azure-core"]',
@@ -204,7 +217,10 @@ def test_pep621_arrays_keep_their_layout_and_quotes():
 def test_pep621_does_not_duplicate_azure_ai_inference():
     text = '[project]\ndependencies = ["azure-ai-inference>=1.0.0b9", "openai"]\n'
     result = migrate(text, "pyproject.toml")
-    assert result.code == '[project]\ndependencies = ["azure-ai-inference>=1.0.0b9", "azure-core"]\n'
+    assert (
+        result.code
+        == '[project]\ndependencies = ["azure-ai-inference>=1.0.0b9", "azure-core"]\n'
+    )
 
 
 POETRY = """\
@@ -268,13 +284,16 @@ def test_invalid_toml_is_an_error_not_an_exception():
 
 def test_runner_shaped_adapters_take_identity_from_config():
     entra = Config(credential="entra")
-    assert migrate_requirements("openai\n", entra, "requirements.txt").code == f"{AI}\nazure-core\nazure-identity\n"
-    assert migrate_pyproject('[project]\ndependencies = ["openai"]\n', None, "pyproject.toml").code == (
-        f'[project]\ndependencies = ["{AI}", "azure-core"]\n'
+    assert (
+        migrate_requirements("openai\n", entra, "requirements.txt").code
+        == f"{AI}\nazure-core\nazure-identity\n"
     )
-    assert migrate_setup_cfg("[options]\ninstall_requires = openai\n", Config(), "setup.cfg").code == (
-        f"[options]\ninstall_requires = {AI}\n    azure-core\n"
-    )
+    assert migrate_pyproject(
+        '[project]\ndependencies = ["openai"]\n', None, "pyproject.toml"
+    ).code == (f'[project]\ndependencies = ["{AI}", "azure-core"]\n')
+    assert migrate_setup_cfg(
+        "[options]\ninstall_requires = openai\n", Config(), "setup.cfg"
+    ).code == (f"[options]\ninstall_requires = {AI}\n    azure-core\n")
 
 
 @pytest.mark.parametrize(
@@ -320,8 +339,19 @@ def test_code_uses_openai(code, uses):
 
 
 def nb(*sources):
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s} for s in sources]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": s,
+        }
+        for s in sources
+    ]
+    return json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    )
 
 
 def ok(code):
@@ -331,32 +361,53 @@ def ok(code):
 def test_tree_still_uses_openai_reads_python_and_notebooks():
     migrated = {
         "app.py": ok("from azure.ai.inference import ChatCompletionsClient\n"),
-        "nb.ipynb": ok(nb("%pip install openai\n", "from azure.ai.inference.aio import ChatCompletionsClient\n")),
+        "nb.ipynb": ok(
+            nb(
+                "%pip install openai\n",
+                "from azure.ai.inference.aio import ChatCompletionsClient\n",
+            )
+        ),
         "requirements.txt": ok("openai\n"),
     }
     assert not tree_still_uses_openai(migrated)
-    assert tree_still_uses_openai(list(migrated.items()) + [("left.py", ok("import openai\n"))])
+    assert tree_still_uses_openai(
+        list(migrated.items()) + [("left.py", ok("import openai\n"))]
+    )
     assert tree_still_uses_openai({"n.ipynb": ok(nb("import openai\n"))})
     failed = Result("import openai\n", "import openai\n", error="syntax error")
     assert tree_still_uses_openai({"bad.py": failed})
 
 
 def test_dependency_plan():
-    assert dependency_plan([CodeFacts(uses_azure_inference=True)]) == DependencyPlan(False, False)
-    assert dependency_plan([CodeFacts(uses_azure_inference=True, uses_async=True)], Config(credential="entra")) == (
-        DependencyPlan(True, True)
+    assert dependency_plan([CodeFacts(uses_azure_inference=True)]) == DependencyPlan(
+        False, False
     )
-    assert dependency_plan([CodeFacts(uses_azure_inference=True), CodeFacts(uses_openai=True)]) is None
-    assert dependency_plan([CodeFacts()]) is None, "nothing migrated: leave the dependency files alone"
+    assert dependency_plan(
+        [CodeFacts(uses_azure_inference=True, uses_async=True)],
+        Config(credential="entra"),
+    ) == (DependencyPlan(True, True))
+    assert (
+        dependency_plan(
+            [CodeFacts(uses_azure_inference=True), CodeFacts(uses_openai=True)]
+        )
+        is None
+    )
+    assert (
+        dependency_plan([CodeFacts()]) is None
+    ), "nothing migrated: leave the dependency files alone"
     assert dependency_plan([]) is None
 
 
 def test_dependency_plan_for_results_and_code_facts():
     results = {
-        "a.py": ok("from azure.ai.inference.aio import ChatCompletionsClient\nfrom azure.identity import X\n"),
+        "a.py": ok(
+            "from azure.ai.inference.aio import ChatCompletionsClient\nfrom azure.identity import X\n"
+        ),
         "b.py": ok("print('hello')\n"),
     }
-    assert dependency_plan_for_results(results) == DependencyPlan(needs_async=True, needs_identity=True)
+    assert dependency_plan_for_results(results) == DependencyPlan(
+        needs_async=True, needs_identity=True
+    )
     assert code_facts("import openai\n", "x.py") == CodeFacts(uses_openai=True)
     assert code_facts("openai\n", "requirements.txt") == CodeFacts()
 
@@ -365,10 +416,22 @@ def test_dependency_plan_for_results_and_code_facts():
     "command, expected",
     [
         ("pip install openai", 'pip install "azure-ai-inference>=1.0.0b9" azure-core'),
-        ("pip3 install -U openai==1.2 && echo ok", 'pip3 install -U "azure-ai-inference>=1.0.0b9" azure-core && echo ok'),
-        ("python -m pip install openai tiktoken > /dev/null", 'python -m pip install "azure-ai-inference>=1.0.0b9" azure-core tiktoken > /dev/null'),
-        ("pip install --index-url openai openai", 'pip install --index-url openai "azure-ai-inference>=1.0.0b9" azure-core'),
-        ("pip install openai azure-core openai", 'pip install "azure-ai-inference>=1.0.0b9" azure-core'),
+        (
+            "pip3 install -U openai==1.2 && echo ok",
+            'pip3 install -U "azure-ai-inference>=1.0.0b9" azure-core && echo ok',
+        ),
+        (
+            "python -m pip install openai tiktoken > /dev/null",
+            'python -m pip install "azure-ai-inference>=1.0.0b9" azure-core tiktoken > /dev/null',
+        ),
+        (
+            "pip install --index-url openai openai",
+            'pip install --index-url openai "azure-ai-inference>=1.0.0b9" azure-core',
+        ),
+        (
+            "pip install openai azure-core openai",
+            'pip install "azure-ai-inference>=1.0.0b9" azure-core',
+        ),
         ("pip uninstall openai", None),
         ("pip download openai", None),
         ("echo openai", None),
@@ -380,9 +443,17 @@ def test_rewrite_pip_command(command, expected):
 
 
 def test_select_and_ignore_can_turn_the_dependency_rewrite_off():
-    for config in (Config(ignore=frozenset({"MI800"})), Config(select=frozenset({"MI1"}))):
-        assert migrate_requirements("openai\n", config, "requirements.txt").code == "openai\n"
-        assert migrate_pyproject('[project]\ndependencies = ["openai"]\n', config).code == (
-            '[project]\ndependencies = ["openai"]\n'
+    for config in (
+        Config(ignore=frozenset({"MI800"})),
+        Config(select=frozenset({"MI1"})),
+    ):
+        assert (
+            migrate_requirements("openai\n", config, "requirements.txt").code
+            == "openai\n"
         )
-    assert migrate_setup_cfg("[options]\ninstall_requires = openai\n", Config(select=frozenset({"MI8"}))).changed
+        assert migrate_pyproject(
+            '[project]\ndependencies = ["openai"]\n', config
+        ).code == ('[project]\ndependencies = ["openai"]\n')
+    assert migrate_setup_cfg(
+        "[options]\ninstall_requires = openai\n", Config(select=frozenset({"MI8"}))
+    ).changed

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("rel", sorted(docgen.GENERATED))
 def test_generated_docs_are_current(rel):
     committed = (ROOT / rel).read_text(encoding="utf-8")
-    assert committed == docgen.GENERATED[rel](), f"run: python -m migrate_inference.docgen ({rel} is stale)"
+    assert (
+        committed == docgen.GENERATED[rel]()
+    ), f"run: python -m migrate_inference.docgen ({rel} is stale)"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
@@ -28,7 +30,9 @@ def test_rule_name_links_module_code_fixtures_and_docs(rule):
     folder = ROOT / "fixtures" / rule.name
     assert list(folder.glob("*.before.py")), f"{rule.name} has no rewrite fixtures"
     assert list(folder.glob("*.noop.py")), f"{rule.name} has no leave-alone fixtures"
-    assert f"## {rule.name}\n" in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert f"## {rule.name}\n" in (ROOT / "docs" / "rules.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_codes_are_unique():

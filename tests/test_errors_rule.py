@@ -23,7 +23,22 @@ from migrate_inference.engine import migrate_source
 
 exceptions = pytest.importorskip("azure.core.exceptions")
 
-SCENARIOS = [400, 401, 403, 404, 409, 415, 422, 429, 500, 502, 503, "timeout", "connect", "other"]
+SCENARIOS = [
+    400,
+    401,
+    403,
+    404,
+    409,
+    415,
+    422,
+    429,
+    500,
+    502,
+    503,
+    "timeout",
+    "connect",
+    "other",
+]
 
 
 # -- the stand-in openai package -------------------------------------------------------
@@ -158,9 +173,13 @@ def _migrate(source: str) -> str:
     result = migrate_source(source, Config())
     assert result.error is None, result.error
     assert result.code != source
-    assert "openai" not in result.code.replace("# TODO(migrate-inference)", ""), result.code
+    assert "openai" not in result.code.replace(
+        "# TODO(migrate-inference)", ""
+    ), result.code
     ast.parse(result.code)
-    assert migrate_source(result.code, Config()).code == result.code, "a second run must change nothing"
+    assert (
+        migrate_source(result.code, Config()).code == result.code
+    ), "a second run must change nothing"
     return result.code
 
 
@@ -183,7 +202,9 @@ def _outcome(fn: Callable, error: BaseException):
         return ("raised", "same" if escaped is error else type(escaped).__name__)
 
 
-def _same_behaviour(source: str, monkeypatch, make_original, scenarios=SCENARIOS, name="handle"):
+def _same_behaviour(
+    source: str, monkeypatch, make_original, scenarios=SCENARIOS, name="handle"
+):
     migrated = _migrate(source)
     openai = _fake_openai()
     original_fn = _load(source, monkeypatch, openai)[name]
@@ -263,8 +284,12 @@ def test_v0_siblings_reordered_most_specific_first(monkeypatch):
     # every status, so 400/403/404/415 (InvalidRequestError, PermissionError) now reach the
     # APIError clause instead of escaping (documented widening).
     scenarios = [s for s in SCENARIOS if s not in (400, 403, 404, 415)]
-    migrated = _same_behaviour(V0_API_ERROR_FIRST, monkeypatch, _v0_error, scenarios=scenarios)
-    assert migrated.index("except ClientAuthenticationError:") < migrated.index("except (HttpResponseError")
+    migrated = _same_behaviour(
+        V0_API_ERROR_FIRST, monkeypatch, _v0_error, scenarios=scenarios
+    )
+    assert migrated.index("except ClientAuthenticationError:") < migrated.index(
+        "except (HttpResponseError"
+    )
 
 
 V0_GUARD = """
@@ -300,13 +325,17 @@ def handle(call):
 def test_mixed_tuple_after_status_clause(monkeypatch):
     migrated = _same_behaviour(V0_MIXED_TUPLE, monkeypatch, _v0_error)
     assert (
-        "isinstance(e, KeyError) or (isinstance(e, HttpResponseError) and e.status_code == 403)" in migrated
+        "isinstance(e, KeyError) or (isinstance(e, HttpResponseError) and e.status_code == 403)"
+        in migrated
     )
 
 
 def test_single_status_clause_reraises_other_statuses(monkeypatch):
     migrated = _same_behaviour(
-        V0_GUARD, monkeypatch, _v0_error, scenarios=[s for s in SCENARIOS if s != "timeout"]
+        V0_GUARD,
+        monkeypatch,
+        _v0_error,
+        scenarios=[s for s in SCENARIOS if s != "timeout"],
     )
     assert "if e.status_code != 429:\n            raise" in migrated
     assert "{e.status_code} {bool(e.message)}" in migrated
@@ -317,9 +346,18 @@ def test_v0_timeout_and_connection_clauses(monkeypatch):
     # connection errors, so a timeout reaches the first clause that names either
     migrated = _migrate(V0_GUARD)
     fn = _load(migrated, monkeypatch)["handle"]
-    assert _outcome(fn, exceptions.ServiceResponseTimeoutError("t")) == ("returned", "timeout")
-    assert _outcome(fn, exceptions.ServiceRequestTimeoutError("t")) == ("returned", "timeout")
-    assert _outcome(fn, exceptions.ServiceResponseError("r")) == ("returned", "no connection")
+    assert _outcome(fn, exceptions.ServiceResponseTimeoutError("t")) == (
+        "returned",
+        "timeout",
+    )
+    assert _outcome(fn, exceptions.ServiceRequestTimeoutError("t")) == (
+        "returned",
+        "timeout",
+    )
+    assert _outcome(fn, exceptions.ServiceResponseError("r")) == (
+        "returned",
+        "no connection",
+    )
 
 
 V1_CHAIN = """
@@ -562,7 +600,9 @@ def check(n):
     assert 'raise openai.error.RateLimitError("slow down")' in result.code
     assert 'raise ClientAuthenticationError("no key")' in result.code
     assert "import openai" in result.code  # still referenced
-    assert any("raises openai.error.RateLimitError" in f.message for f in result.findings)
+    assert any(
+        "raises openai.error.RateLimitError" in f.message for f in result.findings
+    )
 
 
 def test_unmapped_class_keeps_its_import():
@@ -580,9 +620,14 @@ def verify(sig):
 """
     result = migrate_source(source, Config())
     assert "except openai.error.SignatureVerificationError:" in result.code
-    assert "except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):" in result.code
+    assert (
+        "except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):"
+        in result.code
+    )
     assert "import openai" in result.code
-    assert any("no azure.core.exceptions counterpart" in f.message for f in result.findings)
+    assert any(
+        "no azure.core.exceptions counterpart" in f.message for f in result.findings
+    )
 
 
 def test_suppressed_statement_is_untouched():
@@ -653,14 +698,20 @@ def handle(call):
         return e.code, e.body
 """
     result = migrate_source(source, Config())
-    messages = [f.message for f in result.findings if f.code == "MI340" and f.kind == "todo"]
+    messages = [
+        f.message for f in result.findings if f.code == "MI340" and f.kind == "todo"
+    ]
     assert any("e.error.code" in m for m in messages)
     assert any("e.response.json()" in m for m in messages)
 
 
 # -- the reviewed fixtures run ------------------------------------------------------------------
 FIXTURES = sorted(
-    (__import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "errors").glob("*.after.py")
+    (
+        __import__("pathlib").Path(__file__).resolve().parent.parent
+        / "fixtures"
+        / "errors"
+    ).glob("*.after.py")
 )
 
 
@@ -675,7 +726,9 @@ def test_migrated_fixture_imports(path, monkeypatch):
         monkeypatch.setitem(sys.modules, "openai.error", sys.modules["openai"].error)
     pytest.importorskip("azure.ai.inference")
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    monkeypatch.setenv("AZURE_OPENAI_CHAT_ENDPOINT", "https://example.invalid/openai/deployments/gpt-4")
+    monkeypatch.setenv(
+        "AZURE_OPENAI_CHAT_ENDPOINT", "https://example.invalid/openai/deployments/gpt-4"
+    )
     _load(source, monkeypatch)
 
 
@@ -739,7 +792,9 @@ def ask(question):
     assert "giveup=lambda e: e.status_code != 429" in code
     assert "except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):" in code
     assert "except HttpResponseError as e:" in code
-    assert any('e.response.headers.get("x-request-id")' in f.message for f in result.findings)
+    assert any(
+        'e.response.headers.get("x-request-id")' in f.message for f in result.findings
+    )
 
 
 def test_except_star_with_a_status_class_is_left_with_a_todo():
@@ -811,7 +866,9 @@ def test_hand_rolled_retry_decorator_is_specialized(monkeypatch):
 
 
 def test_hand_rolled_retry_given_a_variable_is_left_with_a_todo():
-    source = HAND_ROLLED.replace("@retry_on(ValueError, attempts=2)", "@retry_on(SOME_ERRORS, attempts=2)")
+    source = HAND_ROLLED.replace(
+        "@retry_on(ValueError, attempts=2)", "@retry_on(SOME_ERRORS, attempts=2)"
+    )
     result = migrate_source("SOME_ERRORS = (ValueError,)\n" + source, Config())
     assert "@retry_on(openai.error.ServiceUnavailableError)" in result.code
     assert "except exception_type:" in result.code

@@ -13,7 +13,9 @@ from migrate_inference.findings import ERROR
 CASES = cases()
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "rewrite"], ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.kind == "rewrite"], ids=lambda c: c.id
+)
 def test_rewrite(case):
     source = read(case.path)
     assert case.after.exists(), f"{case.id} has no reviewed .after.py"
@@ -22,13 +24,17 @@ def test_rewrite(case):
     result = migrate_source(source, config, str(case.path))
     assert result.error is None, result.error
     assert result.code == expected
-    assert result.code != source, "a .before fixture must change; use .noop.py for leave-alone cases"
+    assert (
+        result.code != source
+    ), "a .before fixture must change; use .noop.py for leave-alone cases"
     ast.parse(result.code)
     again = migrate_source(result.code, config, str(case.after))
     assert again.code == result.code, "a second run must change nothing"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "noop"], ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.kind == "noop"], ids=lambda c: c.id
+)
 def test_leave_alone(case):
     source = read(case.path)
     result = migrate_source(source, options(source), str(case.path))

@@ -7,7 +7,7 @@ import black
 from migrate_inference.config import Config
 from migrate_inference.engine import migrate_source
 
-BLACK_CLEAN = '''import os
+BLACK_CLEAN = """import os
 
 import openai
 
@@ -22,9 +22,9 @@ def ask(question):
         user="someone-with-a-rather-long-identifier",
     )
     return response["choices"][0]["message"]["content"]
-'''
+"""
 
-NOT_BLACK = '''import os
+NOT_BLACK = """import os
 import openai
 openai.api_key=os.getenv('OPENAI_API_KEY')
 CONFIG = { 'a':1,
@@ -32,7 +32,7 @@ CONFIG = { 'a':1,
 def ask(question):
     response = openai.ChatCompletion.create(model='gpt-3.5-turbo', messages=[{'role':'user','content':question}])
     return response['choices'][0]['message']['content']
-'''
+"""
 
 
 def test_black_clean_input_gives_black_clean_output():

@@ -18,12 +18,20 @@ def _keyword_only(params, name):
     return name in params and params[name].kind is inspect.Parameter.KEYWORD_ONLY
 
 
-@pytest.mark.parametrize("row", [r for r in mapping.CHAT.values() if r.action in FIRST_CLASS], ids=lambda r: r.param)
+@pytest.mark.parametrize(
+    "row",
+    [r for r in mapping.CHAT.values() if r.action in FIRST_CLASS],
+    ids=lambda r: r.param,
+)
 def test_first_class_chat_rows_are_keywords_of_complete(row):
     assert _keyword_only(COMPLETE, row.target)
 
 
-@pytest.mark.parametrize("row", [r for r in mapping.CHAT.values() if r.action == mapping.EXTRAS], ids=lambda r: r.param)
+@pytest.mark.parametrize(
+    "row",
+    [r for r in mapping.CHAT.values() if r.action == mapping.EXTRAS],
+    ids=lambda r: r.param,
+)
 def test_extras_rows_are_not_keywords_of_complete(row):
     # Passing one of these as a keyword reaches requests.Session.request and raises TypeError.
     assert row.param not in COMPLETE
@@ -37,8 +45,15 @@ def test_model_and_model_extras_are_keywords():
 
 @pytest.mark.parametrize(
     "row",
-    [r for r in [*mapping.CHAT.values(), *mapping.CHAT_V1_OVERRIDES.values(), *mapping.EMBEDDINGS.values()]
-     if r.action in (mapping.RENAME, mapping.PIPELINE)],
+    [
+        r
+        for r in [
+            *mapping.CHAT.values(),
+            *mapping.CHAT_V1_OVERRIDES.values(),
+            *mapping.EMBEDDINGS.values(),
+        ]
+        if r.action in (mapping.RENAME, mapping.PIPELINE)
+    ],
     ids=lambda r: r.param,
 )
 def test_pipeline_targets_are_consumed_by_azure_core(row):
@@ -72,7 +87,12 @@ def test_pipeline_keywords_really_work_per_call():
             raise RuntimeError("stop here")
 
     transport = Transport()
-    client = ChatCompletionsClient("https://example.invalid", AzureKeyCredential("k"), transport=transport, retry_total=0)
+    client = ChatCompletionsClient(
+        "https://example.invalid",
+        AzureKeyCredential("k"),
+        transport=transport,
+        retry_total=0,
+    )
     with pytest.raises(RuntimeError, match="stop here"):
         client.complete(
             messages=[{"role": "user", "content": "hi"}],
@@ -89,7 +109,11 @@ def test_pipeline_keywords_really_work_per_call():
     assert request.headers["extra-parameters"] == "pass-through"
 
 
-@pytest.mark.parametrize("row", [r for r in mapping.EMBEDDINGS.values() if r.action in FIRST_CLASS], ids=lambda r: r.param)
+@pytest.mark.parametrize(
+    "row",
+    [r for r in mapping.EMBEDDINGS.values() if r.action in FIRST_CLASS],
+    ids=lambda r: r.param,
+)
 def test_first_class_embedding_rows_are_keywords_of_embed(row):
     assert _keyword_only(EMBED, row.target)
 

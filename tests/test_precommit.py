@@ -37,7 +37,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
-    pytest.mark.skipif(find_spec("pre_commit") is None, reason="pre-commit is not installed (pip install -e '.[test]')"),
+    pytest.mark.skipif(
+        find_spec("pre_commit") is None,
+        reason="pre-commit is not installed (pip install -e '.[test]')",
+    ),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
 ]
 
@@ -78,40 +81,65 @@ class _PatchEngine(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, _PatchEngine())
 '''
 
-APP = textwrap.dedent(
-    """\
+APP = textwrap.dedent("""\
     import openai
 
     def ask(question):
         return openai.ChatCompletion.create(model="gpt-4", messages=[{"role": "user", "content": question}])
-    """
-)
+    """)
 CLEAN = "def add(a, b):\n    return a + b\n"
 README = "Uses openai.ChatCompletion.create(...) today.\n"
 
 
 def notebook_text() -> str:
     cells = [
-        {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": ["%pip install openai\n"]},
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "metadata": {},
+            "outputs": [],
+            "source": ["%pip install openai\n"],
+        },
         {
             "cell_type": "code",
             "execution_count": 2,
             "metadata": {},
             "outputs": [{"name": "stdout", "output_type": "stream", "text": ["ok\n"]}],
-            "source": ["import openai\n", "r = openai.ChatCompletion.create(model=\"m\", messages=[])"],
+            "source": [
+                "import openai\n",
+                'r = openai.ChatCompletion.create(model="m", messages=[])',
+            ],
         },
     ]
-    nb = {"cells": cells, "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args]
-    return subprocess.run(command, cwd=cwd, env=_clean_env(), capture_output=True, text=True, check=False)
+    command = [
+        "git",
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.com",
+        "-c",
+        "commit.gpgsign=false",
+        *args,
+    ]
+    return subprocess.run(
+        command, cwd=cwd, env=_clean_env(), capture_output=True, text=True, check=False
+    )
 
 
 def _clean_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))
+    }
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     return env
 
@@ -119,7 +147,9 @@ def _clean_env() -> Dict[str, str]:
 @pytest.fixture(scope="module")
 def hook_rev() -> str:
     if git(ROOT, "rev-parse", "--show-toplevel").returncode != 0:
-        pytest.skip("this checkout is not a git repository, so pre-commit cannot clone it")
+        pytest.skip(
+            "this checkout is not a git repository, so pre-commit cannot clone it"
+        )
     if git(ROOT, "cat-file", "-e", "HEAD:.pre-commit-hooks.yaml").returncode != 0:
         pytest.fail(".pre-commit-hooks.yaml is not committed at HEAD")
     return git(ROOT, "rev-parse", "HEAD").stdout.strip()
@@ -173,15 +203,40 @@ class Project:
         )
 
     def commit(self, message: str) -> subprocess.CompletedProcess:
-        command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false",
-                   "commit", "-q", "-m", message]
-        return subprocess.run(command, cwd=self.path, env=self.env(), capture_output=True, text=True, timeout=300, check=False)
+        command = [
+            "git",
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ]
+        return subprocess.run(
+            command,
+            cwd=self.path,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     def read(self, name: str) -> str:
         return (self.path / name).read_text()
 
 
-def make_project(tmp_path: Path, home: Path, rev: str, hook_ids: List[str], fake_engine: Optional[Path]) -> Project:
+def make_project(
+    tmp_path: Path,
+    home: Path,
+    rev: str,
+    hook_ids: List[str],
+    fake_engine: Optional[Path],
+) -> Project:
     path = tmp_path / "project"
     path.mkdir()
     assert git(path, "init", "-q").returncode == 0
@@ -200,53 +255,84 @@ def make_project(tmp_path: Path, home: Path, rev: str, hook_ids: List[str], fake
 def explain(run: subprocess.CompletedProcess, project: Project) -> str:
     log = project.home / "pre-commit.log"
     extra = log.read_text()[-4000:] if log.exists() else ""
-    return f"exit {run.returncode}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}\n{extra}"
+    return (
+        f"exit {run.returncode}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}\n{extra}"
+    )
 
 
-def test_rewrite_hook_rewrites_files_and_fails(tmp_path, pre_commit_home, hook_rev, fake_engine_dir):
-    project = make_project(tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine_dir)
+def test_rewrite_hook_rewrites_files_and_fails(
+    tmp_path, pre_commit_home, hook_rev, fake_engine_dir
+):
+    project = make_project(
+        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine_dir
+    )
     run = project.pre_commit("run", "--all-files")
     assert run.returncode == 1, explain(run, project)
-    assert "migrate-inference" in run.stdout and "Failed" in run.stdout, explain(run, project)
+    assert "migrate-inference" in run.stdout and "Failed" in run.stdout, explain(
+        run, project
+    )
     assert "files were modified by this hook" in run.stdout, explain(run, project)
 
-    assert project.read("app.py") == APP.replace("import openai", "import azure.ai.inference").replace(
-        "openai.ChatCompletion.create(", "azure.ai.inference.complete("
-    )
+    assert project.read("app.py") == APP.replace(
+        "import openai", "import azure.ai.inference"
+    ).replace("openai.ChatCompletion.create(", "azure.ai.inference.complete(")
     notebook = json.loads(project.read("chat.ipynb"))
-    assert notebook["cells"][0]["source"] == ['%pip install "azure-ai-inference>=1.0.0b9"\n']
+    assert notebook["cells"][0]["source"] == [
+        '%pip install "azure-ai-inference>=1.0.0b9"\n'
+    ]
     assert notebook["cells"][1]["source"] == [
         "import azure.ai.inference\n",
         'r = azure.ai.inference.complete(model="m", messages=[])',
     ]
-    assert notebook["cells"][1]["outputs"] == json.loads(notebook_text())["cells"][1]["outputs"]
+    assert (
+        notebook["cells"][1]["outputs"]
+        == json.loads(notebook_text())["cells"][1]["outputs"]
+    )
     assert project.read("clean.py") == CLEAN
-    assert project.read("README.md") == README, "not a python or jupyter file: the hook never sees it"
+    assert (
+        project.read("README.md") == README
+    ), "not a python or jupyter file: the hook never sees it"
 
     again = project.pre_commit("run", "--all-files")
     assert again.returncode == 0, explain(again, project)
     assert "Passed" in again.stdout
 
 
-def test_check_hook_reports_and_never_writes(tmp_path, pre_commit_home, hook_rev, fake_engine_dir):
-    project = make_project(tmp_path, pre_commit_home, hook_rev, ["migrate-inference-check"], fake_engine_dir)
+def test_check_hook_reports_and_never_writes(
+    tmp_path, pre_commit_home, hook_rev, fake_engine_dir
+):
+    project = make_project(
+        tmp_path,
+        pre_commit_home,
+        hook_rev,
+        ["migrate-inference-check"],
+        fake_engine_dir,
+    )
     run = project.pre_commit("run", "--all-files")
     assert run.returncode == 1, explain(run, project)
-    assert "Failed" in run.stdout and "files were modified" not in run.stdout, explain(run, project)
+    assert "Failed" in run.stdout and "files were modified" not in run.stdout, explain(
+        run, project
+    )
     assert "app.py" in run.stdout and "chat.ipynb" in run.stdout, explain(run, project)
     assert project.read("app.py") == APP
     assert project.read("chat.ipynb") == notebook_text()
 
 
-def test_git_commit_is_stopped_until_the_rewrite_is_staged(tmp_path, pre_commit_home, hook_rev, fake_engine_dir):
-    project = make_project(tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine_dir)
+def test_git_commit_is_stopped_until_the_rewrite_is_staged(
+    tmp_path, pre_commit_home, hook_rev, fake_engine_dir
+):
+    project = make_project(
+        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine_dir
+    )
     installed = project.pre_commit("install")
     assert installed.returncode == 0, explain(installed, project)
 
     first = project.commit("add OpenAI code")
     assert first.returncode != 0, explain(first, project)
     assert "import azure.ai.inference" in project.read("app.py")
-    assert git(project.path, "rev-parse", "--verify", "-q", "HEAD").returncode != 0, "nothing was committed"
+    assert (
+        git(project.path, "rev-parse", "--verify", "-q", "HEAD").returncode != 0
+    ), "nothing was committed"
 
     assert git(project.path, "add", "-A").returncode == 0
     second = project.commit("add migrated code")
@@ -260,8 +346,12 @@ def test_real_engine_through_the_hook(tmp_path, pre_commit_home, hook_rev):
     from migrate_inference.engine import migrate_source
 
     if not migrate_source(APP, Config(), "app.py").changed:
-        pytest.skip("the engine in this checkout does not migrate openai.ChatCompletion.create yet")
-    project = make_project(tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine=None)
+        pytest.skip(
+            "the engine in this checkout does not migrate openai.ChatCompletion.create yet"
+        )
+    project = make_project(
+        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine=None
+    )
     run = project.pre_commit("run", "--files", "app.py")
     assert run.returncode == 1, explain(run, project)
     assert "files were modified by this hook" in run.stdout, explain(run, project)

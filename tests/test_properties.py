@@ -84,7 +84,11 @@ PARAMETER_VALUES = {
     "presence_penalty": ["0.5", "-0.5"],
     "frequency_penalty": ["0.3"],
     "tools": [TOOLS_LITERAL, "tools"],
-    "tool_choice": ['"auto"', '"none"', '{"type": "function", "function": {"name": "lookup"}}'],
+    "tool_choice": [
+        '"auto"',
+        '"none"',
+        '{"type": "function", "function": {"name": "lookup"}}',
+    ],
     "response_format": ['{"type": "json_object"}', '{"type": "text"}'],
     "functions": [FUNCTIONS_LITERAL, "functions"],
 }
@@ -118,10 +122,10 @@ CONTEXTS = {
     "return": "def ask():\n    return {call}\n",
     "argument": "results = []\nresults.append({call})\n",
     "fstring": "print(f'answer: {{{call}}}')\n",
-    "subscript_chain": "text = {call}[\"choices\"][0][\"message\"][\"content\"]\n",
+    "subscript_chain": 'text = {call}["choices"][0]["message"]["content"]\n',
     "attribute_chain": "text = ({call}).choices[0].message.content\n",
     "loop": "for chunk in {call}:\n    print(chunk)\n",
-    "dict_value": "payload = {{\"answer\": {call}, \"source\": \"llm\"}}\n",
+    "dict_value": 'payload = {{"answer": {call}, "source": "llm"}}\n',
     "conditional": "def ask(flag):\n    if flag:\n        return {call}\n    return None\n",
     "async": "async def ask():\n    response = {acall}\n    return response\n",
     "method": (
@@ -137,12 +141,16 @@ CONTEXTS = {
 
 @st.composite
 def parameter_subset(draw) -> List[str]:
-    names = draw(st.lists(st.sampled_from(sorted(PARAMETER_VALUES)), unique=True, max_size=8))
+    names = draw(
+        st.lists(st.sampled_from(sorted(PARAMETER_VALUES)), unique=True, max_size=8)
+    )
     names = draw(st.permutations(names))
     return [f"{name}={draw(st.sampled_from(PARAMETER_VALUES[name]))}" for name in names]
 
 
-def render_call(receiver: str, keywords: List[str], multiline: bool, indent: str) -> str:
+def render_call(
+    receiver: str, keywords: List[str], multiline: bool, indent: str
+) -> str:
     if not multiline:
         return f"{receiver}({', '.join(keywords)})"
     inner = indent + "    "
@@ -171,7 +179,14 @@ def openai_module(draw) -> str:
                 f'{alias}.api_version = "2023-05-15"',
                 f'{alias}.api_key = os.getenv("AZURE_OPENAI_API_KEY", "")',
             ]
-            keywords.insert(0, draw(st.sampled_from(['engine="gpt-35-turbo"', 'deployment_id="gpt-35-turbo"'])))
+            keywords.insert(
+                0,
+                draw(
+                    st.sampled_from(
+                        ['engine="gpt-35-turbo"', 'deployment_id="gpt-35-turbo"']
+                    )
+                ),
+            )
         else:
             lines.append(f'{alias}.api_key = os.getenv("OPENAI_API_KEY")')
             keywords.insert(0, 'model="gpt-3.5-turbo"')
@@ -185,7 +200,9 @@ def openai_module(draw) -> str:
             if draw(st.booleans()):
                 auth = 'api_key=os.getenv("AZURE_OPENAI_API_KEY", "")'
             else:  # Entra ID, the other common way (compiled only: azure-identity need not be installed)
-                lines.append("from azure.identity import DefaultAzureCredential, get_bearer_token_provider")
+                lines.append(
+                    "from azure.identity import DefaultAzureCredential, get_bearer_token_provider"
+                )
                 lines.append(
                     "token_provider = get_bearer_token_provider("
                     'DefaultAzureCredential(), "https://cognitiveservices.azure.com/.default")'
@@ -195,7 +212,9 @@ def openai_module(draw) -> str:
             keywords.insert(0, 'model="gpt-4o"')
         else:
             cls, acls = "OpenAI", "AsyncOpenAI"
-            args = draw(st.sampled_from(["", 'api_key=os.environ.get("OPENAI_API_KEY")']))
+            args = draw(
+                st.sampled_from(["", 'api_key=os.environ.get("OPENAI_API_KEY")'])
+            )
             keywords.insert(0, 'model="gpt-4o-mini"')
         wanted = acls if context == "async" else cls
         if constructor == "direct":
@@ -213,9 +232,13 @@ def openai_module(draw) -> str:
         async_receiver = sync_receiver
 
     multiline = context != "fstring" and draw(st.booleans())
-    indent = {"function": "    ", "return": "    ", "async": "    ", "method": "        ", "conditional": "        "}.get(
-        context, ""
-    )
+    indent = {
+        "function": "    ",
+        "return": "    ",
+        "async": "    ",
+        "method": "        ",
+        "conditional": "        ",
+    }.get(context, "")
     call = render_call(sync_receiver, keywords, multiline, indent)
     acall = "await " + render_call(async_receiver, keywords, multiline, indent)
     body = CONTEXTS[context].format(call=call, acall=acall, client_setup=client_setup)
@@ -226,9 +249,17 @@ def _dict_literals(tree: ast.AST) -> dict:
     """name -> keys of every `name = {...}` with literal string keys in the module."""
     found: dict = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if isinstance(node.value, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.value.keys):
-                found.setdefault(node.targets[0].id, []).append([k.value for k in node.value.keys])
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            if isinstance(node.value, ast.Dict) and all(
+                isinstance(k, ast.Constant) for k in node.value.keys
+            ):
+                found.setdefault(node.targets[0].id, []).append(
+                    [k.value for k in node.value.keys]
+                )
     return found
 
 
@@ -242,18 +273,30 @@ def complete_call_problems(code: str) -> List[str]:
         if node.func.attr != "complete":
             continue
         if node.args:
-            problems.append(f"line {node.lineno}: .complete() called with positional arguments")
+            problems.append(
+                f"line {node.lineno}: .complete() called with positional arguments"
+            )
         for keyword in node.keywords:
             if keyword.arg is None:
                 # a ** dict is fine only when it is a literal whose every key complete() accepts
                 name = keyword.value.id if isinstance(keyword.value, ast.Name) else None
                 bindings = literals.get(name, [])
-                if len(bindings) != 1 or any(k not in ALLOWED_COMPLETE_KEYWORDS for k in bindings[0]):
-                    problems.append(f"line {node.lineno}: .complete(**...) with keys the SDK may reject")
+                if len(bindings) != 1 or any(
+                    k not in ALLOWED_COMPLETE_KEYWORDS for k in bindings[0]
+                ):
+                    problems.append(
+                        f"line {node.lineno}: .complete(**...) with keys the SDK may reject"
+                    )
             elif keyword.arg not in ALLOWED_COMPLETE_KEYWORDS:
-                problems.append(f"line {node.lineno}: .complete({keyword.arg}=...) is not accepted by the SDK")
-            elif keyword.arg == "response_format" and isinstance(keyword.value, ast.Dict):
-                problems.append(f"line {node.lineno}: .complete(response_format={{...}}) raises ValueError")
+                problems.append(
+                    f"line {node.lineno}: .complete({keyword.arg}=...) is not accepted by the SDK"
+                )
+            elif keyword.arg == "response_format" and isinstance(
+                keyword.value, ast.Dict
+            ):
+                problems.append(
+                    f"line {node.lineno}: .complete(response_format={{...}}) raises ValueError"
+                )
     return problems
 
 
@@ -276,13 +319,19 @@ def test_generated_call_sites_migrate_safely(source: str) -> None:
         libcst.parse_module(out)
         compile(out, "<migrated>", "exec")
     except (libcst.ParserSyntaxError, SyntaxError) as exc:
-        pytest.fail(f"output does not parse: {exc}\n--- input ---\n{source}\n--- output ---\n{out}")
+        pytest.fail(
+            f"output does not parse: {exc}\n--- input ---\n{source}\n--- output ---\n{out}"
+        )
 
     again = migrate_source(out, config, "generated.py").code
-    assert again == out, f"not idempotent\n--- input ---\n{source}\n--- first ---\n{out}\n--- second ---\n{again}"
+    assert (
+        again == out
+    ), f"not idempotent\n--- input ---\n{source}\n--- first ---\n{out}\n--- second ---\n{again}"
 
     problems = complete_call_problems(out)
-    assert not problems, "\n".join(problems) + f"\n--- input ---\n{source}\n--- output ---\n{out}"
+    assert not problems, (
+        "\n".join(problems) + f"\n--- input ---\n{source}\n--- output ---\n{out}"
+    )
 
 
 def test_complete_call_checker_flags_bad_keywords() -> None:

@@ -283,7 +283,9 @@ def test_sarif_structure_rules_and_results():
     out, _, _ = render("sarif")
     run = check_sarif(json.loads(out))
     ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
-    assert ids == [rule.code for rule in RULES] + list(DEPENDENCY_CODES) + list(ERROR_CODES)
+    assert ids == [rule.code for rule in RULES] + list(DEPENDENCY_CODES) + list(
+        ERROR_CODES
+    )
     results = [
         (
             r["ruleId"],

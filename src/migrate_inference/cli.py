@@ -78,7 +78,9 @@ def _usable_cores() -> int:
     help="Environment variable that holds the chat endpoint URL.",
 )
 @click.option(
-    "--key-env", metavar="NAME", help="Environment variable that holds the chat API key."
+    "--key-env",
+    metavar="NAME",
+    help="Environment variable that holds the chat API key.",
 )
 @click.option(
     "--embeddings-endpoint-env",

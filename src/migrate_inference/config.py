@@ -29,7 +29,9 @@ class Config:
 
     endpoint_style: str = DEPLOYMENT
     credential: str = "key"  # "key" or "entra"
-    api_version: Optional[str] = None  # None: DEFAULT_API_VERSION for deployment endpoints
+    api_version: Optional[str] = (
+        None  # None: DEFAULT_API_VERSION for deployment endpoints
+    )
     endpoint_env: Optional[str] = None
     key_env: Optional[str] = None
     embeddings_endpoint_env: Optional[str] = None
@@ -47,12 +49,18 @@ class Config:
 
     def endpoint_env_for(self, api: str) -> str:
         if api == "embeddings":
-            return self.embeddings_endpoint_env or DEFAULT_EMBEDDINGS_ENV[self.endpoint_style][0]
+            return (
+                self.embeddings_endpoint_env
+                or DEFAULT_EMBEDDINGS_ENV[self.endpoint_style][0]
+            )
         return self.chat_endpoint_env
 
     def key_env_for(self, api: str) -> str:
         if api == "embeddings":
-            return self.embeddings_key_env or DEFAULT_EMBEDDINGS_ENV[self.endpoint_style][1]
+            return (
+                self.embeddings_key_env
+                or DEFAULT_EMBEDDINGS_ENV[self.endpoint_style][1]
+            )
         return self.chat_key_env
 
     @property

@@ -30,7 +30,18 @@ import os
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, REWRITE, TODO, Finding, Result
@@ -64,7 +75,11 @@ def replacement_requirements(needs_async: bool, needs_identity: bool) -> List[st
 
 def notebook_requirements(needs_async: bool, needs_identity: bool) -> List[str]:
     """What a notebook's ``pip install`` installs instead of ``openai`` (azure-core comes with azure-ai-inference)."""
-    return [r for r in replacement_requirements(needs_async, needs_identity) if r != "azure-core"]
+    return [
+        r
+        for r in replacement_requirements(needs_async, needs_identity)
+        if r != "azure-core"
+    ]
 
 
 def _canonical(name: str) -> str:
@@ -154,7 +169,9 @@ def code_facts(text: str, filename: str) -> CodeFacts:
     )
 
 
-def dependency_plan(facts: Iterable[CodeFacts], config: Optional[Config] = None) -> Optional[DependencyPlan]:
+def dependency_plan(
+    facts: Iterable[CodeFacts], config: Optional[Config] = None
+) -> Optional[DependencyPlan]:
     """What to write into dependency files, or None when they must keep ``openai``.
 
     None when any file still uses ``openai``, and also when no file uses
@@ -162,7 +179,9 @@ def dependency_plan(facts: Iterable[CodeFacts], config: Optional[Config] = None)
     ``openai`` may serve code outside the paths looked at).
     """
     facts = list(facts)
-    if any(f.uses_openai for f in facts) or not any(f.uses_azure_inference for f in facts):
+    if any(f.uses_openai for f in facts) or not any(
+        f.uses_azure_inference for f in facts
+    ):
         return None
     entra = config is not None and config.credential == "entra"
     return DependencyPlan(
@@ -179,16 +198,22 @@ def tree_still_uses_openai(results: ResultsArg) -> bool:
     return any(code_facts(text, path).uses_openai for path, text in _texts(results))
 
 
-def dependency_plan_for_results(results: ResultsArg, config: Optional[Config] = None) -> Optional[DependencyPlan]:
+def dependency_plan_for_results(
+    results: ResultsArg, config: Optional[Config] = None
+) -> Optional[DependencyPlan]:
     """``dependency_plan`` straight from ``{path: Result}`` (or pairs): the one call for a caller that keeps results."""
-    return dependency_plan((code_facts(text, path) for path, text in _texts(results)), config)
+    return dependency_plan(
+        (code_facts(text, path) for path, text in _texts(results)), config
+    )
 
 
 def _texts(results: ResultsArg) -> Iterable[Tuple[str, str]]:
     pairs = results.items() if isinstance(results, Mapping) else results
     for path, result in pairs:
         # A file that could not be migrated still holds its original code.
-        yield os.fspath(path), result.original if result.error is not None else result.code
+        yield os.fspath(path), (
+            result.original if result.error is not None else result.code
+        )
 
 
 # -------------------------------------------------------------- entry points
@@ -202,7 +227,9 @@ def kind_of_dependency_file(filename: str) -> Optional[str]:
     if name == "setup.cfg":
         return SETUP_CFG
     if name.endswith((".txt", ".in")):
-        if name.startswith("requirements") or name.endswith(("-requirements.txt", "_requirements.txt")):
+        if name.startswith("requirements") or name.endswith(
+            ("-requirements.txt", "_requirements.txt")
+        ):
             return REQUIREMENTS
         if os.path.basename(os.path.dirname(filename)) == "requirements":
             return REQUIREMENTS
@@ -213,7 +240,9 @@ def is_dependency_file(filename: str) -> bool:
     return kind_of_dependency_file(filename) is not None
 
 
-def migrate_dependency_file(text: str, filename: str, *, needs_async: bool, needs_identity: bool) -> Result:
+def migrate_dependency_file(
+    text: str, filename: str, *, needs_async: bool, needs_identity: bool
+) -> Result:
     """Rewrite the ``openai`` requirement in one dependency file; never raises.
 
     Call only when no OpenAI usage remains in the tree (see ``dependency_plan``).
@@ -232,13 +261,19 @@ def migrate_dependency_file(text: str, filename: str, *, needs_async: bool, need
         return Result(text, text, [Finding(READ_ERROR, ERROR, message)], error=message)
     except Exception as exc:  # a bug here must cost one file, not the run
         message = f"{filename}: internal error while rewriting dependencies: {type(exc).__name__}: {exc}"
-        return Result(text, text, [Finding(INTERNAL_ERROR, ERROR, message)], error=message)
+        return Result(
+            text, text, [Finding(INTERNAL_ERROR, ERROR, message)], error=message
+        )
     raise AssertionError(kind)
 
 
 def migrate_requirements(
-    text: str, config: Optional[Config] = None, filename: str = "requirements.txt", *,
-    needs_async: bool = False, needs_identity: Optional[bool] = None,
+    text: str,
+    config: Optional[Config] = None,
+    filename: str = "requirements.txt",
+    *,
+    needs_async: bool = False,
+    needs_identity: Optional[bool] = None,
 ) -> Result:
     """``migrate_dependency_file`` in the engine's (text, config, filename) shape.
 
@@ -248,29 +283,46 @@ def migrate_requirements(
     if not _enabled(config):
         return Result(text, text)
     return migrate_dependency_file(
-        text, filename, needs_async=needs_async, needs_identity=_identity(config, needs_identity)
+        text,
+        filename,
+        needs_async=needs_async,
+        needs_identity=_identity(config, needs_identity),
     )
 
 
 def migrate_pyproject(
-    text: str, config: Optional[Config] = None, filename: str = "pyproject.toml", *,
-    needs_async: bool = False, needs_identity: Optional[bool] = None,
+    text: str,
+    config: Optional[Config] = None,
+    filename: str = "pyproject.toml",
+    *,
+    needs_async: bool = False,
+    needs_identity: Optional[bool] = None,
 ) -> Result:
     if not _enabled(config):
         return Result(text, text)
     return migrate_dependency_file(
-        text, filename, needs_async=needs_async, needs_identity=_identity(config, needs_identity)
+        text,
+        filename,
+        needs_async=needs_async,
+        needs_identity=_identity(config, needs_identity),
     )
 
 
 def migrate_setup_cfg(
-    text: str, config: Optional[Config] = None, filename: str = "setup.cfg", *,
-    needs_async: bool = False, needs_identity: Optional[bool] = None,
+    text: str,
+    config: Optional[Config] = None,
+    filename: str = "setup.cfg",
+    *,
+    needs_async: bool = False,
+    needs_identity: Optional[bool] = None,
 ) -> Result:
     if not _enabled(config):
         return Result(text, text)
     return migrate_dependency_file(
-        text, filename, needs_async=needs_async, needs_identity=_identity(config, needs_identity)
+        text,
+        filename,
+        needs_async=needs_async,
+        needs_identity=_identity(config, needs_identity),
     )
 
 
@@ -290,11 +342,15 @@ class _LeaveFile(Exception):
 
 def _rewrite_finding(line: int, added: Sequence[str]) -> Finding:
     what = ", ".join(added) if added else f"nothing (already lists {AZURE_INFERENCE})"
-    return Finding(DEPENDENCY_REWRITE, REWRITE, f"openai requirement replaced with {what}", line)
+    return Finding(
+        DEPENDENCY_REWRITE, REWRITE, f"openai requirement replaced with {what}", line
+    )
 
 
 def _todo(line: int, why: str) -> Finding:
-    return Finding(DEPENDENCY_TODO, TODO, f"openai requirement left as it is: {why}", line)
+    return Finding(
+        DEPENDENCY_TODO, TODO, f"openai requirement left as it is: {why}", line
+    )
 
 
 # ------------------------------------------------------- line-based formats
@@ -327,7 +383,11 @@ def _ending(replaced: _Line, k: int, count: int, default: str) -> str:
 
 def _dominant_ending(lines: List[_Line]) -> str:
     ended = [line for line in lines if line.ending]
-    return "\r\n" if sum(1 for line in ended if line.ending == "\r\n") * 2 > len(ended) else "\n"
+    return (
+        "\r\n"
+        if sum(1 for line in ended if line.ending == "\r\n") * 2 > len(ended)
+        else "\n"
+    )
 
 
 _REQ_COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -338,7 +398,10 @@ def _split_comment(content: str) -> Tuple[str, str]:
     match = _REQ_COMMENT.search(content)
     if match is None:
         return content.rstrip(), content[len(content.rstrip()) :]
-    return content[: match.start()].rstrip(), content[len(content[: match.start()].rstrip()) :]
+    return (
+        content[: match.start()].rstrip(),
+        content[len(content[: match.start()].rstrip()) :],
+    )
 
 
 class _Emitter:
@@ -389,7 +452,12 @@ def _migrate_requirements(text: str, filename: str, wanted: List[str]) -> Result
             why = "the file pins hashes (pip-compile output?); regenerate it from its source"
             findings.append(_todo(start + 1, why))
         elif i - start > 1 or spec != requirement:
-            findings.append(_todo(start + 1, "a requirement spread over several lines or with per-requirement options"))
+            findings.append(
+                _todo(
+                    start + 1,
+                    "a requirement spread over several lines or with per-requirement options",
+                )
+            )
         else:
             targets.append(start)
     if hashed or not targets:
@@ -406,7 +474,12 @@ def _migrate_requirements(text: str, filename: str, wanted: List[str]) -> Result
         new = emitter.lines_for(_marker_suffix(requirement))
         findings.append(_rewrite_finding(index + 1, new))
         for k, entry in enumerate(new):
-            out.append(_Line(indent + entry + (comment if k == 0 else ""), _ending(line, k, len(new), ending)))
+            out.append(
+                _Line(
+                    indent + entry + (comment if k == 0 else ""),
+                    _ending(line, k, len(new), ending),
+                )
+            )
     return Result(text, _join_lines(out), findings)
 
 
@@ -436,7 +509,9 @@ def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
         if match is None:
             continue
         name = match.group(1).strip().lower()
-        if (section == "options" and name == "install_requires") or section == "options.extras_require":
+        if (
+            section == "options" and name == "install_requires"
+        ) or section == "options.extras_require":
             key = f"{section}:{name}"
             if match.group(2).strip():
                 values.append((index, match.start(2), key))
@@ -448,7 +523,9 @@ def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
         name = _requirement_name(requirement)
         if name is None:
             if re.search(r"(?<![\w-])openai(?![\w-])", requirement):
-                findings.append(_todo(index + 1, "the value is not one requirement per line"))
+                findings.append(
+                    _todo(index + 1, "the value is not one requirement per line")
+                )
             continue
         if name == "openai":
             targets[index] = (column, key)
@@ -456,7 +533,9 @@ def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
             by_key.setdefault(key, set()).add(name)
     if not targets:
         return Result(text, text, findings)
-    emitters = {key: _Emitter(wanted, by_key.get(key, set())) for _, key in targets.values()}
+    emitters = {
+        key: _Emitter(wanted, by_key.get(key, set())) for _, key in targets.values()
+    }
     ending = _dominant_ending(lines)
     out: List[_Line] = []
     for index, line in enumerate(lines):
@@ -471,11 +550,21 @@ def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
         on_key_line = bool(head.strip())
         indent = _continuation_indent(lines, index) if on_key_line else head
         if not new and on_key_line:
-            out.append(_Line(head.rstrip() if head.rstrip().endswith(("=", ":")) else head, line.ending))
+            out.append(
+                _Line(
+                    head.rstrip() if head.rstrip().endswith(("=", ":")) else head,
+                    line.ending,
+                )
+            )
             continue
         for k, entry in enumerate(new):
             prefix = head if k == 0 else indent
-            out.append(_Line(prefix + entry + (comment if k == 0 else ""), _ending(line, k, len(new), ending)))
+            out.append(
+                _Line(
+                    prefix + entry + (comment if k == 0 else ""),
+                    _ending(line, k, len(new), ending),
+                )
+            )
     return Result(text, _join_lines(out), findings)
 
 
@@ -556,7 +645,11 @@ def _rewrite_array(array: Any, wanted: List[str], locator: _Locator) -> List[Fin
         if entry is None or _requirement_name(entry) != "openai":
             position += 1
             continue
-        raw = array[position].as_string() if hasattr(array[position], "as_string") else repr(entry)
+        raw = (
+            array[position].as_string()
+            if hasattr(array[position], "as_string")
+            else repr(entry)
+        )
         literal = raw.startswith("'")
         new = emitter.lines_for(_marker_suffix(entry))
         findings.append(_rewrite_finding(locator.line_of(raw), new))
@@ -573,14 +666,20 @@ def _rewrite_array(array: Any, wanted: List[str], locator: _Locator) -> List[Fin
     return findings
 
 
-_POETRY_TABLE = re.compile(r"^tool\.poetry\.(dependencies|dev-dependencies|group\.[^.]+\.dependencies)$")
+_POETRY_TABLE = re.compile(
+    r"^tool\.poetry\.(dependencies|dev-dependencies|group\.[^.]+\.dependencies)$"
+)
 _TOML_HEADER = re.compile(r"^\s*\[(?!\[)\s*([^\]]+?)\s*\]\s*(?:#.*)?$")
-_POETRY_OPENAI = re.compile(r"""^(?P<indent>\s*)(?P<key>openai|"openai"|'openai')(?P<eq>\s*=\s*)(?P<value>.*)$""")
+_POETRY_OPENAI = re.compile(
+    r"""^(?P<indent>\s*)(?P<key>openai|"openai"|'openai')(?P<eq>\s*=\s*)(?P<value>.*)$"""
+)
 _POETRY_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_.-]+))\s*=""")
 _CARRIED_KEYS = ("optional", "python", "markers")
 
 
-def _rewrite_poetry(text: str, wanted: List[str], locator: _Locator) -> Tuple[str, List[Finding]]:
+def _rewrite_poetry(
+    text: str, wanted: List[str], locator: _Locator
+) -> Tuple[str, List[Finding]]:
     import tomlkit
 
     lines = _split_lines(text)
@@ -591,20 +690,35 @@ def _rewrite_poetry(text: str, wanted: List[str], locator: _Locator) -> Tuple[st
     for index, line in enumerate(lines):
         header = _TOML_HEADER.match(line.text)
         if header:
-            section = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "").replace("'", "")
-            if section.endswith(".openai") and _POETRY_TABLE.match(section[: -len(".openai")]):
-                findings.append(_todo(locator.line_of(line.text), f"the [{section}] table form; edit it by hand"))
+            section = (
+                re.sub(r"\s*\.\s*", ".", header.group(1))
+                .replace('"', "")
+                .replace("'", "")
+            )
+            if section.endswith(".openai") and _POETRY_TABLE.match(
+                section[: -len(".openai")]
+            ):
+                findings.append(
+                    _todo(
+                        locator.line_of(line.text),
+                        f"the [{section}] table form; edit it by hand",
+                    )
+                )
             continue
         if not _POETRY_TABLE.match(section):
             continue
         key = _POETRY_KEY.match(line.text)
         if key:
-            keys_by_section.setdefault(section, set()).add(_canonical(next(g for g in key.groups() if g)))
+            keys_by_section.setdefault(section, set()).add(
+                _canonical(next(g for g in key.groups() if g))
+            )
         if _POETRY_OPENAI.match(line.text):
             targets.append((index, section))
     if not targets:
         return text, findings
-    emitters = {s: _Emitter(wanted, keys_by_section[s] - {"openai"}) for _, s in targets}
+    emitters = {
+        s: _Emitter(wanted, keys_by_section[s] - {"openai"}) for _, s in targets
+    }
     optional_names: List[str] = []
     replacements: Dict[int, List[str]] = {}
     for index, section in targets:
@@ -613,9 +727,16 @@ def _rewrite_poetry(text: str, wanted: List[str], locator: _Locator) -> Tuple[st
         try:
             value = tomlkit.parse("v = " + match.group("value"))["v"]
         except Exception:
-            findings.append(_todo(locator.line_of(lines[index].text), "a value spread over several lines"))
+            findings.append(
+                _todo(
+                    locator.line_of(lines[index].text),
+                    "a value spread over several lines",
+                )
+            )
             continue
-        carried = {k: value[k] for k in _CARRIED_KEYS if isinstance(value, dict) and k in value}
+        carried = {
+            k: value[k] for k in _CARRIED_KEYS if isinstance(value, dict) and k in value
+        }
         comment = _toml_trailing_comment(match.group("value"))
         new = emitters[section].lines_for("")
         if carried.get("optional"):
@@ -696,13 +817,26 @@ def _check_poetry(text: str, sections: List[str]) -> None:
         table: Any = document
         for part in _dotted(section):
             table = table.get(part, {}) if isinstance(table, dict) else {}
-        if "openai" in table or not any(_canonical(k) == AZURE_INFERENCE for k in table):
-            raise AssertionError(f"the rewritten [{section}] table does not hold {AZURE_INFERENCE} alone")
+        if "openai" in table or not any(
+            _canonical(k) == AZURE_INFERENCE for k in table
+        ):
+            raise AssertionError(
+                f"the rewritten [{section}] table does not hold {AZURE_INFERENCE} alone"
+            )
 
 
 def _dotted(section: str) -> List[str]:
-    return section.split(".") if not section.startswith("tool.poetry.group.") else [
-        "tool", "poetry", "group", section[len("tool.poetry.group.") : -len(".dependencies")], "dependencies"]
+    return (
+        section.split(".")
+        if not section.startswith("tool.poetry.group.")
+        else [
+            "tool",
+            "poetry",
+            "group",
+            section[len("tool.poetry.group.") : -len(".dependencies")],
+            "dependencies",
+        ]
+    )
 
 
 # ------------------------------------------------------------ pip commands
@@ -751,7 +885,9 @@ def rewrite_pip_command(command: str, requirements: List[str]) -> Optional[str]:
         return None
     quote = "'" if words[openai_words[0]][0].startswith("'") else '"'
     fresh = [r for r in requirements if (_requirement_name(r) or r) not in present]
-    rendered = " ".join(r if _SAFE_WORD.match(r) else f"{quote}{r}{quote}" for r in fresh)
+    rendered = " ".join(
+        r if _SAFE_WORD.match(r) else f"{quote}{r}{quote}" for r in fresh
+    )
     out = command
     for k in reversed(openai_words):
         _, start, end = words[k]

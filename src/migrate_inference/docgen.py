@@ -79,10 +79,16 @@ def rules_markdown() -> str:
 
 
 def _table(rows: Dict[str, mapping.Row], title: str) -> List[str]:
-    out = [f"## {title}\n", "| OpenAI | action | azure-ai-inference | SDK | note |", "| --- | --- | --- | --- | --- |"]
+    out = [
+        f"## {title}\n",
+        "| OpenAI | action | azure-ai-inference | SDK | note |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in rows.values():
         target = f"`{row.target}`" if row.target else ""
-        out.append(f"| `{row.param}` | {row.action} | {target} | {row.api} | {row.note} |")
+        out.append(
+            f"| `{row.param}` | {row.action} | {target} | {row.api} | {row.note} |"
+        )
     out.append("")
     return out
 
@@ -102,7 +108,9 @@ def mapping_markdown() -> str:
     out += _table(mapping.CHAT, "Chat: `complete()`")
     out += _table(mapping.CHAT_V1_OVERRIDES, "Chat: where v1 differs from v0")
     out += _table(mapping.EMBEDDINGS, "Embeddings: `embed()`")
-    out += _table(mapping.MODULE_CONFIG, "v0 module configuration (`openai.<name> = ...`)")
+    out += _table(
+        mapping.MODULE_CONFIG, "v0 module configuration (`openai.<name> = ...`)"
+    )
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -42,14 +42,18 @@ from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
 QUICK_MARKERS = ("openai", "OpenAI")
 
 
-def migrate_source(source: str, config: Optional[Config] = None, filename: str = "<string>") -> Result:
+def migrate_source(
+    source: str, config: Optional[Config] = None, filename: str = "<string>"
+) -> Result:
     config = config or Config()
     if not any(marker in source for marker in QUICK_MARKERS):
         return Result(original=source, code=source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return error_result(source, "MI001", f"syntax error at line {exc.raw_line}: {exc.message}")
+        return error_result(
+            source, "MI001", f"syntax error at line {exc.raw_line}: {exc.message}"
+        )
     except Exception as exc:  # LibCST can raise other errors on odd input
         return error_result(source, "MI001", f"could not parse: {exc}")
     try:
@@ -57,7 +61,11 @@ def migrate_source(source: str, config: Optional[Config] = None, filename: str =
     except RecursionError:
         return error_result(source, "MI004", "the file is nested too deeply to migrate")
     except Exception as exc:  # never lose a file to a bug: leave it as it was
-        return error_result(source, "MI004", f"internal error ({type(exc).__name__}: {exc}); file left unchanged")
+        return error_result(
+            source,
+            "MI004",
+            f"internal error ({type(exc).__name__}: {exc}); file left unchanged",
+        )
     findings = [f for f in findings if config.rule_enabled(f.code)]
     if code == source:
         return Result(original=source, code=source, findings=findings)
@@ -75,7 +83,9 @@ def migrate_source(source: str, config: Optional[Config] = None, filename: str =
 # An import of the openai package anywhere (also after `;`). Everything the rules act on
 # resolves to such an import, so a module without one needs no name resolution at all
 # (files that only mention OpenAI in a comment or a string are most candidates).
-OPENAI_IMPORT = re.compile(r"(?:^|;)[ \t]*(?:from[ \t]+openai\b|import[ \t]+[^\n#;]*\bopenai\b)", re.MULTILINE)
+OPENAI_IMPORT = re.compile(
+    r"(?:^|;)[ \t]*(?:from[ \t]+openai\b|import[ \t]+[^\n#;]*\bopenai\b)", re.MULTILINE
+)
 
 
 def _migrate_module(module: cst.Module, config: Config):
@@ -103,15 +113,31 @@ def _migrate_module(module: cst.Module, config: Config):
     plan = planner.run()
     v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
-    roots.update({call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated})
+    roots.update(
+        {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
+    )
     migrated = list(roots)
-    facts.messages = MessageDicts(wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]]).found
+    facts.messages = MessageDicts(
+        wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]]
+    ).found
     facts.responses = ResponseTypes(wrapper, roots)
-    streams = {c: plan.calls[c].call.stream for c in plan.migrated if plan.calls[c].call.api == "chat"}
-    streams.update({c: v1_plan.calls[c].call.stream for c in v1_plan.migrated if v1_plan.calls[c].call.kind == "chat"})
+    streams = {
+        c: plan.calls[c].call.stream
+        for c in plan.migrated
+        if plan.calls[c].call.api == "chat"
+    }
+    streams.update(
+        {
+            c: v1_plan.calls[c].call.stream
+            for c in v1_plan.migrated
+            if v1_plan.calls[c].call.kind == "chat"
+        }
+    )
     facts.functions = FunctionsPlan(wrapper, streams, facts.responses)
     facts.request_literals = RequestLiterals(
-        wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]], facts.messages
+        wrapper,
+        [c for c, root in roots.items() if root == ROOTS["chat"]],
+        facts.messages,
     ).found
     ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
     rules: List[object] = [
@@ -133,7 +159,9 @@ def _migrate_module(module: cst.Module, config: Config):
     return new_module.code, ctx.findings
 
 
-def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> cst.Module:
+def _fix_imports(
+    module: cst.Module, ctx: RuleContext, original: cst.Module
+) -> cst.Module:
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
@@ -142,7 +170,9 @@ def _fix_imports(module: cst.Module, ctx: RuleContext, original: cst.Module) -> 
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
     module = _add_imports(module, context)
     unused = _unused_imports(module.code)
-    removable = {name for name in unused if _is_openai(name)} | (unused - _unused_imports(original.code))
+    removable = {name for name in unused if _is_openai(name)} | (
+        unused - _unused_imports(original.code)
+    )
     if not removable:
         return module
     return module.visit(_RemoveImports(removable))
@@ -172,13 +202,18 @@ def _add_imports(module: cst.Module, context) -> cst.Module:
         for stmt in body[end:]
         if isinstance(stmt, cst.SimpleStatementLine)
         for small in stmt.body
-        if isinstance(small, (cst.Import, cst.ImportFrom)) and (isinstance(small, cst.Import) or small.module)
+        if isinstance(small, (cst.Import, cst.ImportFrom))
+        and (isinstance(small, cst.Import) or small.module)
         for alias in (small.names if isinstance(small, cst.Import) else [None])
     }
-    needed = {item.module for item in AddImportsVisitor._get_imports_from_context(context)}
+    needed = {
+        item.module for item in AddImportsVisitor._get_imports_from_context(context)
+    }
     if needed & later or end == len(body):
         return AddImportsVisitor(context).transform_module(module)
-    head = AddImportsVisitor(context).transform_module(module.with_changes(body=body[:end], footer=[]))
+    head = AddImportsVisitor(context).transform_module(
+        module.with_changes(body=body[:end], footer=[])
+    )
     return module.with_changes(header=head.header, body=[*head.body, *body[end:]])
 
 
@@ -262,7 +297,11 @@ def _unused_imports(source: str) -> Set[str]:
         found = checker.Checker(ast.parse(source), filename="<module>")
     except SyntaxError:
         return set()
-    return {m.message_args[0] for m in found.messages if isinstance(m, messages.UnusedImport)}
+    return {
+        m.message_args[0]
+        for m in found.messages
+        if isinstance(m, messages.UnusedImport)
+    }
 
 
 def undefined_names(source: str) -> Set[str]:
@@ -313,4 +352,9 @@ def _format_like(original: str, migrated: str) -> str:
 
 
 def error_result(source: str, code: str, message: str) -> Result:
-    return Result(original=source, code=source, findings=[Finding(code, ERROR, message)], error=message)
+    return Result(
+        original=source,
+        code=source,
+        findings=[Finding(code, ERROR, message)],
+        error=message,
+    )

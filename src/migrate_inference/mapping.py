@@ -15,7 +15,9 @@ from typing import Dict, Optional
 # Actions
 KEEP = "keep"  # first-class keyword of complete()/embed(): passed through as it is
 STOP = "stop"  # first-class, but a bare string becomes a one-item list
-LIST = "list"  # first-class, and a bare string becomes a one-item list (embeddings input)
+LIST = (
+    "list"  # first-class, and a bare string becomes a one-item list (embeddings input)
+)
 RESPONSE_FORMAT = "response_format"  # first-class after rewriting the OpenAI dict form
 MODEL = "model"  # names the model: into the endpoint (deployment style) or model= (models style)
 DEPLOYMENT = "deployment"  # Azure v0 engine=/deployment_id=: always names a deployment
@@ -42,10 +44,17 @@ def _rows(*rows: Row) -> Dict[str, Row]:
 
 
 _FIRST_CLASS_NOTE = "first-class keyword of complete()"
-_EXTRAS_NOTE = "not a keyword of complete() (passing it raises TypeError): sent in model_extras"
+_EXTRAS_NOTE = (
+    "not a keyword of complete() (passing it raises TypeError): sent in model_extras"
+)
 
 CHAT: Dict[str, Row] = _rows(
-    Row("messages", KEEP, "messages", "always written as a keyword (a positional list would be sent as the body)"),
+    Row(
+        "messages",
+        KEEP,
+        "messages",
+        "always written as a keyword (a positional list would be sent as the body)",
+    ),
     Row("temperature", KEEP, "temperature", _FIRST_CLASS_NOTE),
     Row("top_p", KEEP, "top_p", _FIRST_CLASS_NOTE),
     Row("presence_penalty", KEEP, "presence_penalty", _FIRST_CLASS_NOTE),
@@ -53,8 +62,18 @@ CHAT: Dict[str, Row] = _rows(
     Row("max_tokens", KEEP, "max_tokens", _FIRST_CLASS_NOTE),
     Row("seed", KEEP, "seed", _FIRST_CLASS_NOTE),
     Row("stream", KEEP, "stream", _FIRST_CLASS_NOTE),
-    Row("tools", KEEP, "tools", "first-class; OpenAI-style dicts are accepted as they are"),
-    Row("tool_choice", KEEP, "tool_choice", "first-class; strings and dicts are accepted as they are"),
+    Row(
+        "tools",
+        KEEP,
+        "tools",
+        "first-class; OpenAI-style dicts are accepted as they are",
+    ),
+    Row(
+        "tool_choice",
+        KEEP,
+        "tool_choice",
+        "first-class; strings and dicts are accepted as they are",
+    ),
     Row("stop", STOP, "stop", "first-class; a string becomes a one-item list"),
     Row(
         "response_format",
@@ -63,9 +82,26 @@ CHAT: Dict[str, Row] = _rows(
         'first-class; {"type": "json_object"} becomes "json_object", {"type": "text"} becomes "text"; '
         "other forms get a TODO (dicts raise ValueError in the SDK)",
     ),
-    Row("model", MODEL, "model", "deployment style: into the endpoint; models style: model="),
-    Row("engine", DEPLOYMENT, "model", "Azure deployment: into the endpoint (models style: model=)", api="v0"),
-    Row("deployment_id", DEPLOYMENT, "model", "Azure deployment: into the endpoint (models style: model=)", api="v0"),
+    Row(
+        "model",
+        MODEL,
+        "model",
+        "deployment style: into the endpoint; models style: model=",
+    ),
+    Row(
+        "engine",
+        DEPLOYMENT,
+        "model",
+        "Azure deployment: into the endpoint (models style: model=)",
+        api="v0",
+    ),
+    Row(
+        "deployment_id",
+        DEPLOYMENT,
+        "model",
+        "Azure deployment: into the endpoint (models style: model=)",
+        api="v0",
+    ),
     Row("n", EXTRAS, None, _EXTRAS_NOTE),
     Row("logit_bias", EXTRAS, None, _EXTRAS_NOTE),
     Row("user", EXTRAS, None, _EXTRAS_NOTE),
@@ -75,7 +111,8 @@ CHAT: Dict[str, Row] = _rows(
         "max_completion_tokens",
         EXTRAS,
         None,
-        _EXTRAS_NOTE + "; not turned into max_tokens (reasoning models reject max_tokens)",
+        _EXTRAS_NOTE
+        + "; not turned into max_tokens (reasoning models reject max_tokens)",
         api="v1",
     ),
     Row("stream_options", EXTRAS, None, _EXTRAS_NOTE, api="v1"),
@@ -103,8 +140,20 @@ CHAT: Dict[str, Row] = _rows(
         None,
         "legacy function calling: sent in model_extras, with a TODO to convert to tool_choice=",
     ),
-    Row("extra_body", MERGE_EXTRAS, None, "its keys are merged into model_extras", api="v1"),
-    Row("request_timeout", RENAME, "read_timeout", "the HTTP timeout is azure-core's read_timeout", api="v0"),
+    Row(
+        "extra_body",
+        MERGE_EXTRAS,
+        None,
+        "its keys are merged into model_extras",
+        api="v1",
+    ),
+    Row(
+        "request_timeout",
+        RENAME,
+        "read_timeout",
+        "the HTTP timeout is azure-core's read_timeout",
+        api="v0",
+    ),
     Row(
         "timeout",
         DROP,
@@ -115,10 +164,24 @@ CHAT: Dict[str, Row] = _rows(
     Row("headers", PIPELINE, "headers", "azure-core sends extra headers", api="v0"),
     Row("extra_headers", RENAME, "headers", "azure-core sends extra headers", api="v1"),
     Row("extra_query", RENAME, "params", "azure-core adds query parameters", api="v1"),
-    Row("request_id", PIPELINE, "request_id", "sent as x-ms-client-request-id", api="v0"),
-    Row("api_key", CLIENT, "credential", "builds the client's AzureKeyCredential", api="v0"),
+    Row(
+        "request_id", PIPELINE, "request_id", "sent as x-ms-client-request-id", api="v0"
+    ),
+    Row(
+        "api_key",
+        CLIENT,
+        "credential",
+        "builds the client's AzureKeyCredential",
+        api="v0",
+    ),
     Row("api_base", CLIENT, "endpoint", "builds the client's endpoint", api="v0"),
-    Row("api_type", CLIENT, None, "decides whether api_base is an Azure resource", api="v0"),
+    Row(
+        "api_type",
+        CLIENT,
+        None,
+        "decides whether api_base is an Azure resource",
+        api="v0",
+    ),
     Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
     Row(
         "organization",
@@ -131,48 +194,150 @@ CHAT: Dict[str, Row] = _rows(
 
 # v1's per-call timeout is an HTTP timeout, unlike v0's.
 CHAT_V1_OVERRIDES: Dict[str, Row] = _rows(
-    Row("timeout", RENAME, "read_timeout", "the HTTP timeout is azure-core's read_timeout", api="v1"),
+    Row(
+        "timeout",
+        RENAME,
+        "read_timeout",
+        "the HTTP timeout is azure-core's read_timeout",
+        api="v1",
+    ),
 )
 
 EMBEDDINGS: Dict[str, Row] = _rows(
     Row("input", LIST, "input", "a literal string becomes a one-item list"),
     Row("dimensions", KEEP, "dimensions", "first-class keyword of embed()"),
-    Row("encoding_format", KEEP, "encoding_format", "first-class; base64 is no longer decoded for you (TODO)"),
-    Row("model", MODEL, "model", "deployment style: into the endpoint; models style: model="),
-    Row("engine", DEPLOYMENT, "model", "deployment: into the endpoint (models style: model=)", api="v0"),
-    Row("deployment_id", DEPLOYMENT, "model", "deployment: into the endpoint (models style: model=)", api="v0"),
+    Row(
+        "encoding_format",
+        KEEP,
+        "encoding_format",
+        "first-class; base64 is no longer decoded for you (TODO)",
+    ),
+    Row(
+        "model",
+        MODEL,
+        "model",
+        "deployment style: into the endpoint; models style: model=",
+    ),
+    Row(
+        "engine",
+        DEPLOYMENT,
+        "model",
+        "deployment: into the endpoint (models style: model=)",
+        api="v0",
+    ),
+    Row(
+        "deployment_id",
+        DEPLOYMENT,
+        "model",
+        "deployment: into the endpoint (models style: model=)",
+        api="v0",
+    ),
     Row("user", EXTRAS, None, "not a keyword of embed(): sent in model_extras"),
-    Row("extra_body", MERGE_EXTRAS, None, "its keys are merged into model_extras", api="v1"),
+    Row(
+        "extra_body",
+        MERGE_EXTRAS,
+        None,
+        "its keys are merged into model_extras",
+        api="v1",
+    ),
     Row("extra_headers", RENAME, "headers", "azure-core sends extra headers", api="v1"),
     Row("extra_query", RENAME, "params", "azure-core adds query parameters", api="v1"),
-    Row("request_timeout", RENAME, "read_timeout", "the HTTP timeout is azure-core's read_timeout", api="v0"),
+    Row(
+        "request_timeout",
+        RENAME,
+        "read_timeout",
+        "the HTTP timeout is azure-core's read_timeout",
+        api="v0",
+    ),
     Row("timeout", DROP, None, "v0 polling budget: dropped", api="v0"),
-    Row("api_key", CLIENT, "credential", "builds the client's AzureKeyCredential", api="v0"),
+    Row(
+        "api_key",
+        CLIENT,
+        "credential",
+        "builds the client's AzureKeyCredential",
+        api="v0",
+    ),
     Row("api_base", CLIENT, "endpoint", "builds the client's endpoint", api="v0"),
-    Row("api_type", CLIENT, None, "decides whether api_base is an Azure resource", api="v0"),
+    Row(
+        "api_type",
+        CLIENT,
+        None,
+        "decides whether api_base is an Azure resource",
+        api="v0",
+    ),
     Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
 )
 
 # Module-level v0 configuration (`openai.<attr> = value`).
 MODULE_CONFIG: Dict[str, Row] = _rows(
-    Row("api_key", CLIENT, "credential", "AzureKeyCredential(<value>); the expression is kept", api="v0"),
-    Row("api_base", CLIENT, "endpoint", "the Azure resource for api_type azure; otherwise replaced by the endpoint variable", api="v0"),
+    Row(
+        "api_key",
+        CLIENT,
+        "credential",
+        "AzureKeyCredential(<value>); the expression is kept",
+        api="v0",
+    ),
+    Row(
+        "api_base",
+        CLIENT,
+        "endpoint",
+        "the Azure resource for api_type azure; otherwise replaced by the endpoint variable",
+        api="v0",
+    ),
     Row("base_url", CLIENT, "endpoint", "v1 module client: like api_base", api="v1"),
-    Row("api_type", CLIENT, None, '"azure"/"azure_ad" mark api_base as an Azure OpenAI resource', api="v0"),
+    Row(
+        "api_type",
+        CLIENT,
+        None,
+        '"azure"/"azure_ad" mark api_base as an Azure OpenAI resource',
+        api="v0",
+    ),
     Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
-    Row("organization", TODO, None, "no equivalent in azure-ai-inference; send an OpenAI-Organization header only if the endpoint needs it", api="v0"),
+    Row(
+        "organization",
+        TODO,
+        None,
+        "no equivalent in azure-ai-inference; send an OpenAI-Organization header only if the endpoint needs it",
+        api="v0",
+    ),
     Row("proxy", TODO, None, 'use proxies={"https": ...} on the client', api="v0"),
     Row("app_info", TODO, None, "use user_agent= on the client", api="v0"),
     Row("log", TODO, None, "use logging_enable=True and Python logging", api="v0"),
     Row("debug", TODO, None, "use logging_enable=True and Python logging", api="v0"),
-    Row("requestssession", TODO, None, "use transport=RequestsTransport(session=...)", api="v0"),
-    Row("aiosession", TODO, None, "use transport=AioHttpTransport(session=...)", api="v0"),
-    Row("api_key_path", TODO, None, "read the key file yourself and pass the key", api="v0"),
+    Row(
+        "requestssession",
+        TODO,
+        None,
+        "use transport=RequestsTransport(session=...)",
+        api="v0",
+    ),
+    Row(
+        "aiosession",
+        TODO,
+        None,
+        "use transport=AioHttpTransport(session=...)",
+        api="v0",
+    ),
+    Row(
+        "api_key_path",
+        TODO,
+        None,
+        "read the key file yourself and pass the key",
+        api="v0",
+    ),
 )
 
 # Keywords of complete()/embed() that azure-core's pipeline consumes (not in the signature).
 PIPELINE_KEYWORDS = frozenset(
-    {"headers", "read_timeout", "connection_timeout", "request_id", "retry_total", "params", "raw_response_hook"}
+    {
+        "headers",
+        "read_timeout",
+        "connection_timeout",
+        "request_id",
+        "retry_total",
+        "params",
+        "raw_response_hook",
+    }
 )
 
 

@@ -58,7 +58,9 @@ INTERNAL_ERROR = "MI004"
 SYNTAX_ERROR = "MI001"
 
 # Cell magics whose body is ordinary Python run in the notebook's namespace.
-PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
+PYTHON_BODY_CELL_MAGICS = frozenset(
+    {"time", "timeit", "capture", "prun", "debug", "memit", "mprun"}
+)
 # Cell magics whose body is a shell script: their pip lines are rewritten too.
 SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system", "!"})
 
@@ -82,7 +84,9 @@ _PIP_LINE = re.compile(r"^(?P<lead>[ \t]*(?:!|%)?[ \t]*)(?P<cmd>.*)$", re.DOTALL
 # ------------------------------------------------------------------ entry
 
 
-def migrate_notebook(text: str, config: Optional[Config] = None, filename: str = "<notebook>") -> Result:
+def migrate_notebook(
+    text: str, config: Optional[Config] = None, filename: str = "<notebook>"
+) -> Result:
     """Migrate a notebook's code cells; never raises on bad input."""
     config = config or Config()
     try:
@@ -120,7 +124,12 @@ class _NotebookError(Exception):
 
 
 def _error(text: str, code: str, message: str) -> Result:
-    return Result(original=text, code=text, findings=[Finding(code, ERROR, message)], error=message)
+    return Result(
+        original=text,
+        code=text,
+        findings=[Finding(code, ERROR, message)],
+        error=message,
+    )
 
 
 def _migrate(text: str, config: Config, filename: str) -> Result:
@@ -130,21 +139,51 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
     layout = _Layout.scan(text)
     cells = notebook["cells"]
     token = _unique_token([_source_text(c) for c in cells if isinstance(c, dict)])
-    masked = [_mask(i, _source_text(cell), token) for i, cell in enumerate(cells) if cell.get("cell_type") == "code"]
+    masked = [
+        _mask(i, _source_text(cell), token)
+        for i, cell in enumerate(cells)
+        if cell.get("cell_type") == "code"
+    ]
     findings: List[Finding] = []
     for cell in masked:
         if cell.kind == _BROKEN and code_uses_openai(cell.original):
-            findings.append(_cell_finding(layout, cell, cell.broken_line, Finding(
-                SYNTAX_ERROR, TODO, f"not valid Python ({cell.broken_reason}); cell left unchanged")))
+            findings.append(
+                _cell_finding(
+                    layout,
+                    cell,
+                    cell.broken_line,
+                    Finding(
+                        SYNTAX_ERROR,
+                        TODO,
+                        f"not valid Python ({cell.broken_reason}); cell left unchanged",
+                    ),
+                )
+            )
     python_cells = [c for c in masked if c.kind == _PYTHON]
-    new_masked, engine_findings, error = _run_engine(python_cells, config, filename, token, layout)
+    new_masked, engine_findings, error = _run_engine(
+        python_cells, config, filename, token, layout
+    )
     findings.extend(engine_findings)
 
     changed = any(new_masked[c.index] != c.masked for c in python_cells)
     if changed and _loses_openai_import(masked, new_masked):
-        return Result(original=text, code=text, findings=[f for f in findings if f.kind != REWRITE] + [Finding(
-            "MI003", TODO, "cells that still use openai would lose their `import openai`; notebook left unchanged")])
-    if changed and config.rule_enabled(DEPENDENCY_REWRITE) and not _still_uses_openai(masked, new_masked):
+        return Result(
+            original=text,
+            code=text,
+            findings=[f for f in findings if f.kind != REWRITE]
+            + [
+                Finding(
+                    "MI003",
+                    TODO,
+                    "cells that still use openai would lose their `import openai`; notebook left unchanged",
+                )
+            ],
+        )
+    if (
+        changed
+        and config.rule_enabled(DEPENDENCY_REWRITE)
+        and not _still_uses_openai(masked, new_masked)
+    ):
         findings.extend(_rewrite_pip_lines(masked, layout, config, new_masked))
 
     new_sources: Dict[int, str] = {}
@@ -153,10 +192,18 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
             restored = _unmask(new_masked.get(cell.index, cell.masked), cell, token)
             if restored is None:
                 message = "an IPython line could not be put back after migration; cell left unchanged"
-                findings.append(_cell_finding(layout, cell, 1, Finding(INTERNAL_ERROR, TODO, message)))
+                findings.append(
+                    _cell_finding(
+                        layout, cell, 1, Finding(INTERNAL_ERROR, TODO, message)
+                    )
+                )
                 continue
         elif cell.kind == _SHELL:
-            restored = cell.shell_rewritten if cell.shell_rewritten is not None else cell.original
+            restored = (
+                cell.shell_rewritten
+                if cell.shell_rewritten is not None
+                else cell.original
+            )
         else:
             continue
         if restored != cell.original and cell.index in layout.spans:
@@ -183,20 +230,22 @@ def _load(text: str) -> Dict[str, Any]:
             raise _NotebookError(
                 "nbformat 3 notebooks are not supported; convert with `jupyter nbconvert --to notebook`"
             )
-        raise _NotebookError("not a valid notebook: no \"cells\" list")
+        raise _NotebookError('not a valid notebook: no "cells" list')
     cells = notebook["cells"]
     if not isinstance(cells, list):
-        raise _NotebookError("not a valid notebook: \"cells\" is not a list")
+        raise _NotebookError('not a valid notebook: "cells" is not a list')
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
-            raise _NotebookError(f"not a valid notebook: cell {number} is not a JSON object")
+            raise _NotebookError(
+                f"not a valid notebook: cell {number} is not a JSON object"
+            )
         if cell.get("cell_type") == "code":
             source = cell.get("source", "")
             if not isinstance(source, str) and not (
                 isinstance(source, list) and all(isinstance(s, str) for s in source)
             ):
                 raise _NotebookError(
-                    f"not a valid notebook: cell {number} \"source\" is neither a string nor a list of strings"
+                    f'not a valid notebook: cell {number} "source" is neither a string nor a list of strings'
                 )
     return notebook
 
@@ -208,7 +257,12 @@ def _is_python_notebook(notebook: Dict[str, Any]) -> bool:
     for key, inner in (("kernelspec", "language"), ("language_info", "name")):
         section = metadata.get(key)
         if isinstance(section, dict) and isinstance(section.get(inner), str):
-            return section[inner].lower() in ("python", "python3", "ipython", "ipython3")
+            return section[inner].lower() in (
+                "python",
+                "python3",
+                "ipython",
+                "ipython3",
+            )
     return True
 
 
@@ -239,14 +293,22 @@ class _MaskedCell:
     original: str
     kind: str = _PYTHON
     masked: str = ""
-    magics: List[str] = field(default_factory=list)  # original text of each masked line (joined continuation lines)
-    magic_lines: List[int] = field(default_factory=list)  # the line (1-based) in the cell where each magic starts
-    origin: List[int] = field(default_factory=list)  # masked line k (0-based) -> line in the original cell (1-based)
+    magics: List[str] = field(
+        default_factory=list
+    )  # original text of each masked line (joined continuation lines)
+    magic_lines: List[int] = field(
+        default_factory=list
+    )  # the line (1-based) in the cell where each magic starts
+    origin: List[int] = field(
+        default_factory=list
+    )  # masked line k (0-based) -> line in the original cell (1-based)
     magic_name: str = ""  # the cell magic, for cells that start with one
     broken_reason: str = ""
     broken_line: int = 1
     shell_rewritten: Optional[str] = None
-    wrappers: List[str] = field(default_factory=list)  # the async def lines put around top-level await
+    wrappers: List[str] = field(
+        default_factory=list
+    )  # the async def lines put around top-level await
 
 
 def _mask(index: int, source: str, token: str) -> _MaskedCell:
@@ -295,7 +357,9 @@ def _parse_problem(code: str) -> Optional[Tuple[str, int]]:
     try:
         libcst.parse_module(code)
     except libcst.ParserSyntaxError as exc:
-        return exc.message.splitlines()[0] if exc.message else "syntax error", exc.raw_line
+        return (
+            exc.message.splitlines()[0] if exc.message else "syntax error"
+        ), exc.raw_line
     except Exception as exc:  # libcst may raise other errors on odd input
         return f"{type(exc).__name__}: {exc}", 1
     return None
@@ -319,7 +383,11 @@ def _unmask(code: str, cell: _MaskedCell, token: str) -> Optional[str]:
         original = cell.magics[number]
         old_indent = original[: len(original) - len(original.lstrip())]
         new_indent = match.group(1)
-        lines[k] = original if new_indent == old_indent else new_indent + original[len(old_indent):]
+        lines[k] = (
+            original
+            if new_indent == old_indent
+            else new_indent + original[len(old_indent) :]
+        )
     if sorted(seen) != list(range(len(cell.magics))):
         return None
     return "\n".join(lines)
@@ -329,7 +397,11 @@ def _unmask(code: str, cell: _MaskedCell, token: str) -> Optional[str]:
 
 
 def _run_engine(
-    cells: List[_MaskedCell], config: Config, filename: str, token: str, layout: "_Layout"
+    cells: List[_MaskedCell],
+    config: Config,
+    filename: str,
+    token: str,
+    layout: "_Layout",
 ) -> Tuple[Dict[int, str], List[Finding], Optional[str]]:
     """New masked text per cell index, findings, and an error when nothing could be migrated.
 
@@ -358,14 +430,30 @@ def _run_engine(
         if joined is not None:
             pieces, findings = joined
             aside = [c for c in cells if c.index in excluded]
-            more, more_findings, _ = _run_per_cell(aside, config, filename, token, layout, solo, others_migrated=True)
+            more, more_findings, _ = _run_per_cell(
+                aside, config, filename, token, layout, solo, others_migrated=True
+            )
             pieces.update(more)
             findings.extend(more_findings)
             for cell in aside:
-                if pieces[cell.index] == cell.masked and code_uses_openai(cell.masked) and cell.index in awaiting:
-                    findings.append(_cell_finding(layout, cell, 1, Finding(
-                        "MI003", TODO, "top-level await: this cell could not be migrated together with the "
-                        "notebook's other cells; cell left unchanged")))
+                if (
+                    pieces[cell.index] == cell.masked
+                    and code_uses_openai(cell.masked)
+                    and cell.index in awaiting
+                ):
+                    findings.append(
+                        _cell_finding(
+                            layout,
+                            cell,
+                            1,
+                            Finding(
+                                "MI003",
+                                TODO,
+                                "top-level await: this cell could not be migrated together with the "
+                                "notebook's other cells; cell left unchanged",
+                            ),
+                        )
+                    )
             return pieces, findings, None
     return _run_per_cell(cells, config, filename, token, layout, solo)
 
@@ -405,17 +493,23 @@ _WRAP_INDENT = "    "
 def _wrap_await(cell: _MaskedCell, token: str) -> _MaskedCell:
     """Each top-level statement that only IPython compiles (``await``, ``async for``/``with``) as the
     body of its own ``async def``, with ``global`` for the names it binds, so the rest of the cell
-    stays at module level and the compiler accepts the module; lines still map to the cell."""
+    stays at module level and the compiler accepts the module; lines still map to the cell.
+    """
     import libcst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     wrapper = MetadataWrapper(libcst.parse_module(cell.masked))
     positions = wrapper.resolve(PositionProvider)
-    spans: Dict[int, Tuple[int, List[str]]] = {}  # first line (0-based) -> (last line, names bound)
+    spans: Dict[int, Tuple[int, List[str]]] = (
+        {}
+    )  # first line (0-based) -> (last line, names bound)
     for statement in wrapper.module.body:
         if _has_top_level_await(wrapper.module.code_for_node(statement)):
             position = positions[statement]
-            spans[position.start.line - 1] = (position.end.line - 1, _bound_names(statement))
+            spans[position.start.line - 1] = (
+                position.end.line - 1,
+                _bound_names(statement),
+            )
     lines = cell.masked.split("\n")
     out: List[str] = []
     origin: List[int] = []
@@ -509,8 +603,12 @@ def _unwrap_await(code: str, token: str, cell: _MaskedCell) -> Optional[str]:
             if lines[i : i + len(head)] == head:
                 seen += 1
                 i += len(head)
-                while i < len(lines) and (not lines[i].strip() or lines[i].startswith(_WRAP_INDENT)):
-                    out.append(lines[i][len(_WRAP_INDENT) :] if lines[i].strip() else lines[i])
+                while i < len(lines) and (
+                    not lines[i].strip() or lines[i].startswith(_WRAP_INDENT)
+                ):
+                    out.append(
+                        lines[i][len(_WRAP_INDENT) :] if lines[i].strip() else lines[i]
+                    )
                     i += 1
                 continue
         if token in lines[i] and " def " in f" {lines[i]}":
@@ -532,7 +630,13 @@ def _has_top_level_await(code: str) -> bool:
     except Exception:
         return False
     try:
-        compile(code, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        compile(
+            code,
+            "<cell>",
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
         return True
     except Exception:
         return False
@@ -551,7 +655,9 @@ def _run_per_cell(
     findings: List[Finding] = []
     errors: List[Finding] = []
     for cell in cells:
-        result = (solo or {}).get(cell.index) or _call_engine(cell.masked, config, filename)
+        result = (solo or {}).get(cell.index) or _call_engine(
+            cell.masked, config, filename
+        )
         origin = [(cell.index, line) for line in cell.origin]
         mapped = [_map_finding(layout, cells, origin, f) for f in result.findings]
         if result.error is not None:
@@ -561,24 +667,48 @@ def _run_per_cell(
             continue
         if _unmask(result.code, cell, token) is None:
             pieces[cell.index] = cell.masked
-            findings.append(_cell_finding(layout, cell, 1, Finding(
-                INTERNAL_ERROR, TODO, "an IPython line was lost in migration; cell left unchanged")))
+            findings.append(
+                _cell_finding(
+                    layout,
+                    cell,
+                    1,
+                    Finding(
+                        INTERNAL_ERROR,
+                        TODO,
+                        "an IPython line was lost in migration; cell left unchanged",
+                    ),
+                )
+            )
             continue
         pieces[cell.index] = result.code
         findings.extend(mapped)
-    if errors and not others_migrated and all(pieces[c.index] == c.masked for c in cells):
+    if (
+        errors
+        and not others_migrated
+        and all(pieces[c.index] == c.masked for c in cells)
+    ):
         return pieces, findings + errors, errors[0].message
     # Some cells migrated: a cell the engine could not handle is left for a person.
-    findings.extend(replace(f, kind=TODO, message=f"{f.message}; cell left unchanged") for f in errors)
+    findings.extend(
+        replace(f, kind=TODO, message=f"{f.message}; cell left unchanged")
+        for f in errors
+    )
     return pieces, findings, None
 
 
 def _call_engine(code: str, config: Config, filename: str) -> Result:
     try:
         return engine.migrate_source(code, config, filename)
-    except Exception as exc:  # the engine should never raise; if it does, this notebook must not crash the run
+    except (
+        Exception
+    ) as exc:  # the engine should never raise; if it does, this notebook must not crash the run
         message = f"internal error: {type(exc).__name__}: {exc}"
-        return Result(original=code, code=code, findings=[Finding(INTERNAL_ERROR, ERROR, message)], error=message)
+        return Result(
+            original=code,
+            code=code,
+            findings=[Finding(INTERNAL_ERROR, ERROR, message)],
+            error=message,
+        )
 
 
 def _marker(token: str, index: int, import_style: bool) -> str:
@@ -597,9 +727,15 @@ def _join(cells: List[_MaskedCell], token: str) -> Tuple[str, List[Tuple[int, in
     origin: List[Tuple[int, int]] = []
     for n, cell in enumerate(cells):
         if n:
-            parts.append(_marker(token, cell.index, _starts_with_import(cell.masked)) + "\n")
+            parts.append(
+                _marker(token, cell.index, _starts_with_import(cell.masked)) + "\n"
+            )
             origin.append((cell.index, 1))
-        text = cell.masked if cell.masked.endswith("\n") or not cell.masked else cell.masked + "\n"
+        text = (
+            cell.masked
+            if cell.masked.endswith("\n") or not cell.masked
+            else cell.masked + "\n"
+        )
         parts.append(text)
         origin.extend((cell.index, line) for line in cell.origin[: text.count("\n")])
     return "".join(parts), origin
@@ -615,7 +751,9 @@ def _starts_with_import(code: str) -> bool:
 
 def _split(code: str, cells: List[_MaskedCell], token: str) -> Optional[Dict[int, str]]:
     """Cut the engine's output back into cells; None unless every marker is there once, in order."""
-    pattern = re.compile(rf"^(?:import {re.escape(token)}_c(\d+)|{re.escape(token)}_c(\d+) = \d+)[ \t]*$")
+    pattern = re.compile(
+        rf"^(?:import {re.escape(token)}_c(\d+)|{re.escape(token)}_c(\d+) = \d+)[ \t]*$"
+    )
     segments: List[List[str]] = [[]]
     found: List[int] = []
     lines = code.split("\n")
@@ -638,7 +776,7 @@ def _split(code: str, cells: List[_MaskedCell], token: str) -> Optional[Dict[int
 def _fit_ends(old: str, new: str) -> str:
     """Give a split-off cell the original's trailing newlines (the join and the engine may add blank lines there)."""
     old_core = old.rstrip("\n")
-    tail = old[len(old_core):]
+    tail = old[len(old_core) :]
     core = new.rstrip("\n")
     old_blank_tail = old_core.endswith("\n") and not old_core.split("\n")[-1].strip()
     while not old_blank_tail and "\n" in core and not core.split("\n")[-1].strip():
@@ -667,30 +805,49 @@ _FILE_CELL_MAGICS = frozenset({"writefile", "file"})
 
 def _other_code_uses_openai(cell: _MaskedCell) -> bool:
     """For a cell left out of the migration: does it still need openai (in this kernel or in a file it writes)?"""
-    if cell.kind == _BROKEN or (cell.kind == _OPAQUE and cell.magic_name in _FILE_CELL_MAGICS):
+    if cell.kind == _BROKEN or (
+        cell.kind == _OPAQUE and cell.magic_name in _FILE_CELL_MAGICS
+    ):
         return code_uses_openai(cell.original)
     return False
 
 
-_OPENAI_IMPORT = re.compile(r"^[ \t]*(?:import[ \t]+openai\b|from[ \t]+openai\b)", re.MULTILINE)
+_OPENAI_IMPORT = re.compile(
+    r"^[ \t]*(?:import[ \t]+openai\b|from[ \t]+openai\b)", re.MULTILINE
+)
 
 
 def _loses_openai_import(cells: List[_MaskedCell], new_masked: Dict[int, str]) -> bool:
     """True when some cell still uses openai but the migration removed every ``import openai``."""
-    def new_code(cell: _MaskedCell) -> str:
-        return new_masked.get(cell.index, cell.masked) if cell.kind == _PYTHON else cell.original
 
-    before = any(_OPENAI_IMPORT.search(c.masked if c.kind == _PYTHON else c.original) for c in cells)
+    def new_code(cell: _MaskedCell) -> str:
+        return (
+            new_masked.get(cell.index, cell.masked)
+            if cell.kind == _PYTHON
+            else cell.original
+        )
+
+    before = any(
+        _OPENAI_IMPORT.search(c.masked if c.kind == _PYTHON else c.original)
+        for c in cells
+    )
     after = any(_OPENAI_IMPORT.search(new_code(c)) for c in cells)
     still_used = any(
-        code_uses_openai(new_code(c)) if c.kind == _PYTHON else (c.kind == _BROKEN and code_uses_openai(c.original))
+        (
+            code_uses_openai(new_code(c))
+            if c.kind == _PYTHON
+            else (c.kind == _BROKEN and code_uses_openai(c.original))
+        )
         for c in cells
     )
     return before and still_used and not after
 
 
 def _rewrite_pip_lines(
-    cells: List[_MaskedCell], layout: "_Layout", config: Config, new_masked: Dict[int, str]
+    cells: List[_MaskedCell],
+    layout: "_Layout",
+    config: Config,
+    new_masked: Dict[int, str],
 ) -> List[Finding]:
     new_code = "\n".join(new_masked.values())
     requirements = notebook_requirements(
@@ -704,7 +861,11 @@ def _rewrite_pip_lines(
                 rewritten = _rewrite_pip_magic(magic, requirements)
                 if rewritten is not None:
                     cell.magics[number] = rewritten
-                    findings.append(_pip_finding(layout, cell, cell.magic_lines[number], requirements))
+                    findings.append(
+                        _pip_finding(
+                            layout, cell, cell.magic_lines[number], requirements
+                        )
+                    )
         elif cell.kind == _SHELL:
             lines = cell.original.split("\n")
             for k, line in enumerate(lines):
@@ -728,17 +889,28 @@ def _rewrite_pip_magic(magic: str, requirements: List[str]) -> Optional[str]:
     return match.group("lead") + command
 
 
-def _pip_finding(layout: "_Layout", cell: _MaskedCell, line: int, requirements: List[str]) -> Finding:
+def _pip_finding(
+    layout: "_Layout", cell: _MaskedCell, line: int, requirements: List[str]
+) -> Finding:
     wanted = ", ".join(requirements)
-    return _cell_finding(layout, cell, line, Finding(
-        DEPENDENCY_REWRITE, "rewrite", f"pip install: openai replaced with {wanted}"))
+    return _cell_finding(
+        layout,
+        cell,
+        line,
+        Finding(
+            DEPENDENCY_REWRITE, "rewrite", f"pip install: openai replaced with {wanted}"
+        ),
+    )
 
 
 # ------------------------------------------------------------ findings
 
 
 def _map_finding(
-    layout: "_Layout", cells: List[_MaskedCell], origin: List[Tuple[int, int]], finding: Finding
+    layout: "_Layout",
+    cells: List[_MaskedCell],
+    origin: List[Tuple[int, int]],
+    finding: Finding,
 ) -> Finding:
     if not origin:
         return finding
@@ -746,7 +918,9 @@ def _map_finding(
     return _located(layout, index, line, finding)
 
 
-def _cell_finding(layout: "_Layout", cell: _MaskedCell, line: int, finding: Finding) -> Finding:
+def _cell_finding(
+    layout: "_Layout", cell: _MaskedCell, line: int, finding: Finding
+) -> Finding:
     return _located(layout, cell.index, line, finding)
 
 
@@ -783,7 +957,9 @@ class _Layout:
         spans: Dict[int, _SourceSpan] = {}
         i = _skip_ws(text, 1 if text.startswith(_BOM) else 0)
         if text[i : i + 1] != "{":
-            raise _NotebookError("not a valid notebook: the top level is not a JSON object")
+            raise _NotebookError(
+                "not a valid notebook: the top level is not a JSON object"
+            )
         for key, start in _object_members(text, i):
             if key != "cells":
                 continue
@@ -871,7 +1047,9 @@ def _source_span(text: str, start: int) -> _SourceSpan:
 # ------------------------------------------------------------- splicing
 
 
-def _splice(text: str, notebook: Dict[str, Any], layout: _Layout, new_sources: Dict[int, str]) -> str:
+def _splice(
+    text: str, notebook: Dict[str, Any], layout: _Layout, new_sources: Dict[int, str]
+) -> str:
     """Replace the changed cells' source values in the original text; check the result."""
     if not new_sources:
         return text
@@ -889,10 +1067,14 @@ def _splice(text: str, notebook: Dict[str, Any], layout: _Layout, new_sources: D
     expected = json.loads(json.dumps(notebook))
     for index, source in new_sources.items():
         cell = expected["cells"][index]
-        cell["source"] = source if isinstance(cell.get("source"), str) else _source_lines(source)
+        cell["source"] = (
+            source if isinstance(cell.get("source"), str) else _source_lines(source)
+        )
     body = new_text[1:] if new_text.startswith(_BOM) else new_text
     if json.loads(body) != expected:
-        raise AssertionError("the rewritten notebook JSON does not match the migrated cells")
+        raise AssertionError(
+            "the rewritten notebook JSON does not match the migrated cells"
+        )
     return new_text
 
 
@@ -914,7 +1096,10 @@ class _JsonStyle:
 
     @classmethod
     def detect(cls, text: str) -> "_JsonStyle":
-        escaped = any(int(m.group(1), 16) >= 0x80 for m in re.finditer(r"(?<!\\)(?:\\\\)*\\u([0-9a-fA-F]{4})", text))
+        escaped = any(
+            int(m.group(1), 16) >= 0x80
+            for m in re.finditer(r"(?<!\\)(?:\\\\)*\\u([0-9a-fA-F]{4})", text)
+        )
         raw = any(ord(ch) > 0x7F for ch in text.lstrip(_BOM))
         ensure_ascii = escaped and not raw
         newline = text.find("\n")
@@ -938,7 +1123,9 @@ class _JsonStyle:
         for item_start, item_end in span.items:
             raw = text[item_start:item_end]
             reuse.setdefault(json.loads(raw), raw)
-        tokens = [reuse.get(line) or self.encode(line) for line in _source_lines(source)]
+        tokens = [
+            reuse.get(line) or self.encode(line) for line in _source_lines(source)
+        ]
         old_value = text[span.start : span.end]
         if not tokens:
             return "[]"
@@ -950,13 +1137,24 @@ class _JsonStyle:
             item_indent = text[text.rfind("\n", 0, first) + 1 : first]
             closing = span.end - 1
             line_start = text.rfind("\n", 0, closing) + 1
-            close_indent = text[line_start:closing] if not text[line_start:closing].strip() else key_indent
+            close_indent = (
+                text[line_start:closing]
+                if not text[line_start:closing].strip()
+                else key_indent
+            )
         elif "\n" in text[: span.start] or text.count("\n") > 1:
             item_indent, close_indent = key_indent + self.indent_unit, key_indent
         else:
             return "[" + self.compact_separator.join(tokens) + "]"
         nl = self.newline
-        return "[" + nl + ("," + nl).join(item_indent + t for t in tokens) + nl + close_indent + "]"
+        return (
+            "["
+            + nl
+            + ("," + nl).join(item_indent + t for t in tokens)
+            + nl
+            + close_indent
+            + "]"
+        )
 
 
 def _indent_of(text: str, line_start: int) -> str:

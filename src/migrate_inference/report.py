@@ -65,7 +65,11 @@ class Summary:
             self.unchanged += 1
         if outcome.status != FAILED:
             self.rewrites += sum(1 for f in outcome.findings if f.kind == REWRITE)
-            self.call_sites += sum(1 for f in outcome.findings if f.kind == REWRITE and f.code in CALL_SITE_CODES)
+            self.call_sites += sum(
+                1
+                for f in outcome.findings
+                if f.kind == REWRITE and f.code in CALL_SITE_CODES
+            )
             self.todos += sum(1 for f in outcome.findings if f.kind == TODO)
 
     def exit_code(self, mode: str) -> int:
@@ -353,7 +357,9 @@ class SarifReporter(Reporter):
         for rule in RULES:
             rules.append(_sarif_rule(rule.code, rule.name, rule.summary, "warning"))
         for code, summary in DEPENDENCY_CODES.items():
-            rules.append(_sarif_rule(code, "dependencies-" + code.lower(), summary, "warning"))
+            rules.append(
+                _sarif_rule(code, "dependencies-" + code.lower(), summary, "warning")
+            )
         for code, summary in ERROR_CODES.items():
             rules.append(_sarif_rule(code, "error-" + code.lower(), summary, "error"))
         self.rule_index = {rule["id"]: index for index, rule in enumerate(rules)}

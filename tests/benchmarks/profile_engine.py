@@ -90,10 +90,10 @@ def instrument() -> Callable:
     _wrap(engine, "_migrate_module", "rules: transform (rest of _migrate_module)")
     _wrap(engine, "_fix_imports", "imports: rest of _fix_imports")
     _wrap(engine, "_unused_imports", "imports: pyflakes unused")
+    import libcst.codemod.visitors as codemod_visitors  # the engine may import these lazily
+
     for name in ("AddImportsVisitor", "RemoveImportsVisitor"):
-        cls = getattr(engine, name, None)
-        if cls is not None:
-            _wrap(cls, "transform_module", f"imports: {name}")
+        _wrap(getattr(codemod_visitors, name), "transform_module", f"imports: {name}")
     _wrap(engine, "verify", "verify (rest)")
     _wrap(engine, "undefined_names", "verify: pyflakes undefined")
     _wrap(engine, "_format_like", "black (_format_like)")

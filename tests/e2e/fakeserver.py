@@ -218,7 +218,9 @@ class FakeServer:
         with self._lock:
             self.requests = []
 
-    def add_rule(self, when: Dict[str, Any], reply: Dict[str, Any], times: Optional[int] = None) -> None:
+    def add_rule(
+        self, when: Dict[str, Any], reply: Dict[str, Any], times: Optional[int] = None
+    ) -> None:
         """Answer requests matching `when` with `reply`.
 
         `when` keys (all must hold): ``kind`` ("chat"/"embeddings"),
@@ -251,27 +253,43 @@ class FakeServer:
     def handle(self, record: Recorded) -> Tuple[int, Dict[str, str], bytes]:
         """Status, headers and body bytes for one recorded request."""
         if record.method == "GET" or record.kind is None:
-            return _json_reply(404, {"error": {"code": "404", "message": "Resource not found"}})
+            return _json_reply(
+                404, {"error": {"code": "404", "message": "Resource not found"}}
+            )
         if not _has_credential(record.headers):
             return _json_reply(
                 401,
-                {"error": {"code": "401", "message": "Access denied due to missing or invalid key."}},
+                {
+                    "error": {
+                        "code": "401",
+                        "message": "Access denied due to missing or invalid key.",
+                    }
+                },
             )
         if not isinstance(record.body, dict):
             return _json_reply(
                 400,
-                {"error": {"code": "invalid_request_error", "message": "The request body must be a JSON object."}},
+                {
+                    "error": {
+                        "code": "invalid_request_error",
+                        "message": "The request body must be a JSON object.",
+                    }
+                },
             )
         reply = self._choose(record.kind, record.body)
         if "status" in reply:
-            status, headers, payload = _json_reply(reply["status"], {"error": reply.get("error", {})})
+            status, headers, payload = _json_reply(
+                reply["status"], {"error": reply.get("error", {})}
+            )
             headers.update(reply.get("headers", {}))
             return status, headers, payload
         if record.kind == "embeddings":
             return _json_reply(200, embeddings_response(record.body, record.deployment))
         if record.body.get("stream"):
-            return 200, {"Content-Type": "text/event-stream"}, sse_stream(
-                record.body, record.deployment, reply
+            return (
+                200,
+                {"Content-Type": "text/event-stream"},
+                sse_stream(record.body, record.deployment, reply),
             )
         return _json_reply(200, chat_response(record.body, record.deployment, reply))
 
@@ -292,7 +310,11 @@ def _has_credential(headers: Dict[str, str]) -> bool:
 
 
 def _json_reply(status: int, payload: Any) -> Tuple[int, Dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json"}, json.dumps(payload).encode("utf-8")
+    return (
+        status,
+        {"Content-Type": "application/json"},
+        json.dumps(payload).encode("utf-8"),
+    )
 
 
 # -- reply rendering -----------------------------------------------------------
@@ -338,7 +360,11 @@ def _tool_calls(reply: dict) -> List[dict]:
 def _usage(body: dict, completion_text: str) -> dict:
     prompt = prompt_tokens(body)
     completion = count_tokens(completion_text)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _choice_count(body: dict) -> int:
@@ -358,7 +384,12 @@ def chat_response(body: dict, deployment: Optional[str], reply: dict) -> dict:
             message["function_call"] = dict(reply["function_call"])
         texts.append(content or "")
         choices.append(
-            {"index": index, "message": message, "finish_reason": _finish_reason(reply), "logprobs": None}
+            {
+                "index": index,
+                "message": message,
+                "finish_reason": _finish_reason(reply),
+                "logprobs": None,
+            }
         )
     return {
         "id": "chatcmpl-fake",
@@ -402,10 +433,26 @@ def sse_stream(body: dict, deployment: Optional[str], reply: dict) -> bytes:
     for index in range(_choice_count(body)):
         content = _choice_content(reply, body, index)
         texts.append(content or "")
-        chunk([{"index": index, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
+        chunk(
+            [
+                {
+                    "index": index,
+                    "delta": {"role": "assistant", "content": ""},
+                    "finish_reason": None,
+                }
+            ]
+        )
         if content:
             for piece in _pieces(content):
-                chunk([{"index": index, "delta": {"content": piece}, "finish_reason": None}])
+                chunk(
+                    [
+                        {
+                            "index": index,
+                            "delta": {"content": piece},
+                            "finish_reason": None,
+                        }
+                    ]
+                )
         for position, call in enumerate(_tool_calls(reply)):
             first = {
                 "index": position,
@@ -413,15 +460,43 @@ def sse_stream(body: dict, deployment: Optional[str], reply: dict) -> bytes:
                 "type": "function",
                 "function": {"name": call["function"]["name"], "arguments": ""},
             }
-            chunk([{"index": index, "delta": {"tool_calls": [first]}, "finish_reason": None}])
+            chunk(
+                [
+                    {
+                        "index": index,
+                        "delta": {"tool_calls": [first]},
+                        "finish_reason": None,
+                    }
+                ]
+            )
             for fragment in _fragments(call["function"]["arguments"]):
-                delta = {"tool_calls": [{"index": position, "function": {"arguments": fragment}}]}
+                delta = {
+                    "tool_calls": [
+                        {"index": position, "function": {"arguments": fragment}}
+                    ]
+                }
                 chunk([{"index": index, "delta": delta, "finish_reason": None}])
         if "function_call" in reply:
             name = reply["function_call"]["name"]
-            chunk([{"index": index, "delta": {"function_call": {"name": name, "arguments": ""}}, "finish_reason": None}])
+            chunk(
+                [
+                    {
+                        "index": index,
+                        "delta": {"function_call": {"name": name, "arguments": ""}},
+                        "finish_reason": None,
+                    }
+                ]
+            )
             for fragment in _fragments(reply["function_call"]["arguments"]):
-                chunk([{"index": index, "delta": {"function_call": {"arguments": fragment}}, "finish_reason": None}])
+                chunk(
+                    [
+                        {
+                            "index": index,
+                            "delta": {"function_call": {"arguments": fragment}},
+                            "finish_reason": None,
+                        }
+                    ]
+                )
         chunk([{"index": index, "delta": {}, "finish_reason": _finish_reason(reply)}])
     options = body.get("stream_options")
     if isinstance(options, dict) and options.get("include_usage"):
@@ -434,7 +509,9 @@ def sse_stream(body: dict, deployment: Optional[str], reply: dict) -> bytes:
 def embeddings_response(body: dict, deployment: Optional[str]) -> dict:
     inputs = body.get("input")
     inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
-    dimensions = body.get("dimensions") if isinstance(body.get("dimensions"), int) else None
+    dimensions = (
+        body.get("dimensions") if isinstance(body.get("dimensions"), int) else None
+    )
     as_base64 = body.get("encoding_format") == "base64"
     data = []
     for index, text in enumerate(inputs):
@@ -498,7 +575,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             status, headers, payload = self.fake.handle(record)
         except Exception as exc:  # keep the server alive; report as a 599
-            status, headers, payload = _json_reply(599, {"error": {"message": f"fake server bug: {exc!r}"}})
+            status, headers, payload = _json_reply(
+                599, {"error": {"message": f"fake server bug: {exc!r}"}}
+            )
         record.status = status
         self.fake.record(record)
         self.send_response(status)

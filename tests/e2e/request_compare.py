@@ -76,7 +76,11 @@ class Request:
         deployment = data.get("deployment")
         kind = data["kind"]
         suffix = "chat/completions" if kind == "chat" else "embeddings"
-        path = f"/openai/deployments/{deployment}/{suffix}" if deployment else f"/v1/{suffix}"
+        path = (
+            f"/openai/deployments/{deployment}/{suffix}"
+            if deployment
+            else f"/v1/{suffix}"
+        )
         return cls(
             kind=kind,
             path=path,

@@ -78,7 +78,11 @@ class Case:
             name=name,
             folder=folder,
             scenario=json.loads((folder / "scenario.json").read_text(encoding="utf-8")),
-            expected=json.loads(expected_path.read_text(encoding="utf-8")) if expected_path.exists() else None,
+            expected=(
+                json.loads(expected_path.read_text(encoding="utf-8"))
+                if expected_path.exists()
+                else None
+            ),
         )
 
     @property
@@ -112,7 +116,11 @@ def slug(name: str) -> str:
 
 
 def environment(
-    server: FakeServer, case: Case, chat: str, embeddings: str, deployments: Sequence[Tuple[str, str]] = ()
+    server: FakeServer,
+    case: Case,
+    chat: str,
+    embeddings: str,
+    deployments: Sequence[Tuple[str, str]] = (),
 ) -> Dict[str, str]:
     """Both variable families: what the original reads and what the migration reads.
 
@@ -147,7 +155,9 @@ def environment(
     )
     for kind, model in deployments:
         family = "CHAT" if kind == "chat" else "EMBEDDINGS"
-        env[f"AZURE_OPENAI_{family}_ENDPOINT_{slug(model)}"] = f"{url}/openai/deployments/{model}"
+        env[f"AZURE_OPENAI_{family}_ENDPOINT_{slug(model)}"] = (
+            f"{url}/openai/deployments/{model}"
+        )
     for key, value in case.scenario.get("env", {}).items():
         if value is None:  # null in scenario.json: the variable is not set
             env.pop(key, None)
@@ -157,7 +167,12 @@ def environment(
 
 
 def run_program(
-    server: FakeServer, case: Case, source: str, workdir: Path, env: Dict[str, str], python: str = sys.executable
+    server: FakeServer,
+    case: Case,
+    source: str,
+    workdir: Path,
+    env: Dict[str, str],
+    python: str = sys.executable,
 ) -> Run:
     server.reset(case.scenario.get("rules", []))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -198,9 +213,13 @@ def original_run(server: FakeServer, case: Case, tmp_path: Path) -> Run:
             requests=[Request.from_expected(r) for r in case.expected["requests"]],
         )
     else:
-        env = environment(server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT)
+        env = environment(
+            server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT
+        )
         run = run_program(server, case, case.program, tmp_path / "original", env)
-        assert run.returncode == 0, f"the original program itself failed: {run.describe()}"
+        assert (
+            run.returncode == 0
+        ), f"the original program itself failed: {run.describe()}"
         assert run.requests, "the original program sent no request"
     _ORIGINALS[case.name] = run
     return run
@@ -210,7 +229,11 @@ def openai_imports(source: str) -> List[str]:
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            found += [f"import {a.name}" for a in node.names if a.name.split(".")[0] == "openai"]
+            found += [
+                f"import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] == "openai"
+            ]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module.split(".")[0] == "openai":
                 found.append(f"from {node.module} import ...")
@@ -245,15 +268,23 @@ def check_against_original(
             "migrated stdout",
         )
         problems.append("stdout differs:\n" + "".join(diff))
-    if migrated.returncode == 0 and migrated.stderr.strip() and not original.stderr.strip():
+    if (
+        migrated.returncode == 0
+        and migrated.stderr.strip()
+        and not original.stderr.strip()
+    ):
         # Not a failure (the brief is requests and stdout), but a user sees it:
         # reported in pytest's warnings summary.
-        warnings.warn(f"{case.name}: the migrated program writes to stderr:\n{migrated.stderr[-1500:]}")
+        warnings.warn(
+            f"{case.name}: the migrated program writes to stderr:\n{migrated.stderr[-1500:]}"
+        )
     return problems
 
 
 @pytest.mark.parametrize("name", case_names(), ids=lambda n: f"e2e/{n}")
-def test_migrated_program_behaves_like_original(name: str, server: FakeServer, tmp_path: Path) -> None:
+def test_migrated_program_behaves_like_original(
+    name: str, server: FakeServer, tmp_path: Path
+) -> None:
     case = Case.load(name)
     result = migrate_source(case.program, Config(), f"fixtures/e2e/{name}/program.py")
     problems = []
@@ -261,7 +292,9 @@ def test_migrated_program_behaves_like_original(name: str, server: FakeServer, t
         problems.append(f"engine error: {result.error}")
     problems += check_against_original(server, case, result.code, tmp_path)
     if problems:
-        findings = "\n".join(f"  {f.code} {f.kind} L{f.line}: {f.message}" for f in result.findings)
+        findings = "\n".join(
+            f"  {f.code} {f.kind} L{f.line}: {f.message}" for f in result.findings
+        )
         pytest.fail(
             "\n\n".join(problems)
             + f"\n\n--- engine findings ---\n{findings or '  (none)'}"
@@ -271,12 +304,16 @@ def test_migrated_program_behaves_like_original(name: str, server: FakeServer, t
 
 
 @pytest.mark.parametrize("name", case_names(), ids=lambda n: f"e2e-reference/{n}")
-def test_reference_migration_meets_expectations(name: str, server: FakeServer, tmp_path: Path) -> None:
+def test_reference_migration_meets_expectations(
+    name: str, server: FakeServer, tmp_path: Path
+) -> None:
     case = Case.load(name)
     reference = case.folder / "reference.py"
     if not reference.exists():
         pytest.fail(f"{reference} is missing")
-    problems = check_against_original(server, case, reference.read_text(encoding="utf-8"), tmp_path)
+    problems = check_against_original(
+        server, case, reference.read_text(encoding="utf-8"), tmp_path
+    )
     assert not problems, "\n\n".join(problems)
 
 
@@ -284,17 +321,26 @@ V0_PYTHON = os.environ.get("E2E_OPENAI_V0_PYTHON")
 
 
 @pytest.mark.skipif(
-    not V0_PYTHON, reason="set E2E_OPENAI_V0_PYTHON to a Python with openai<1 installed to check expected.json"
+    not V0_PYTHON,
+    reason="set E2E_OPENAI_V0_PYTHON to a Python with openai<1 installed to check expected.json",
 )
 @pytest.mark.parametrize(
-    "name", [n for n in case_names() if (FIXTURES / n / "expected.json").exists()], ids=lambda n: f"e2e-v0/{n}"
+    "name",
+    [n for n in case_names() if (FIXTURES / n / "expected.json").exists()],
+    ids=lambda n: f"e2e-v0/{n}",
 )
-def test_expected_json_describes_the_v0_original(name: str, server: FakeServer, tmp_path: Path) -> None:
+def test_expected_json_describes_the_v0_original(
+    name: str, server: FakeServer, tmp_path: Path
+) -> None:
     """expected.json is written by hand; with openai 0.28 at hand, hold it against the real thing."""
     case = Case.load(name)
     expected = [Request.from_expected(r) for r in case.expected["requests"]]
-    env = environment(server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT)
-    run = run_program(server, case, case.program, tmp_path / "v0", env, python=V0_PYTHON)
+    env = environment(
+        server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT
+    )
+    run = run_program(
+        server, case, case.program, tmp_path / "v0", env, python=V0_PYTHON
+    )
     assert run.returncode == 0, run.describe()
     problems = compare_requests(expected, run.requests, check_extras=False)
     assert not problems, "\n".join(problems)

@@ -46,7 +46,9 @@ def test_routes_and_recording(server: FakeServer) -> None:
         "/models/chat/completions?api-version=2024-05-01-preview",
         "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01",
     ):
-        status, _, payload = post(server, path, {"messages": [{"role": "user", "content": "hi"}]})
+        status, _, payload = post(
+            server, path, {"messages": [{"role": "user", "content": "hi"}]}
+        )
         assert status == 200, path
         assert json.loads(payload)["choices"][0]["message"]["content"] == "You said: hi"
     status, _, _ = post(server, "/openai/deployments/x/completions", {"prompt": "p"})
@@ -59,7 +61,9 @@ def test_routes_and_recording(server: FakeServer) -> None:
 def test_sse_is_lf_only_data_lines_ending_in_done(server: FakeServer) -> None:
     server.reset([{"when": {}, "reply": {"content": "a b c"}}])
     status, headers, payload = post(
-        server, "/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "stream": True}
+        server,
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": "x"}], "stream": True},
     )
     assert status == 200 and headers["Content-Type"] == "text/event-stream"
     text = payload.decode()
@@ -72,11 +76,22 @@ def test_sse_is_lf_only_data_lines_ending_in_done(server: FakeServer) -> None:
 
 
 def test_streamed_tool_calls_carry_index(server: FakeServer) -> None:
-    calls = [{"id": "c1", "name": "f", "arguments": '{"a": 1}'}, {"id": "c2", "name": "g", "arguments": "{}"}]
+    calls = [
+        {"id": "c1", "name": "f", "arguments": '{"a": 1}'},
+        {"id": "c2", "name": "g", "arguments": "{}"},
+    ]
     server.reset([{"when": {}, "reply": {"tool_calls": calls}}])
-    _, _, payload = post(server, "/v1/chat/completions", {"messages": [], "stream": True})
-    events = [json.loads(e[6:]) for e in payload.decode().split("\n\n") if e.startswith("data: {")]
-    parts = [tc for e in events for tc in e["choices"][0]["delta"].get("tool_calls", [])]
+    _, _, payload = post(
+        server, "/v1/chat/completions", {"messages": [], "stream": True}
+    )
+    events = [
+        json.loads(e[6:])
+        for e in payload.decode().split("\n\n")
+        if e.startswith("data: {")
+    ]
+    parts = [
+        tc for e in events for tc in e["choices"][0]["delta"].get("tool_calls", [])
+    ]
     assert {tc["index"] for tc in parts} == {0, 1}
     joined = "".join(tc["function"]["arguments"] for tc in parts if tc["index"] == 0)
     assert joined == '{"a": 1}'
@@ -85,11 +100,22 @@ def test_streamed_tool_calls_carry_index(server: FakeServer) -> None:
 
 def test_errors_rules_and_credentials(server: FakeServer) -> None:
     server.reset(
-        [{"when": {"last_user_contains": "slow down"}, "reply": {"status": 429, "error": {"message": "m", "code": "c"}}}]
+        [
+            {
+                "when": {"last_user_contains": "slow down"},
+                "reply": {"status": 429, "error": {"message": "m", "code": "c"}},
+            }
+        ]
     )
-    status, _, payload = post(server, "/v1/chat/completions", {"messages": [{"role": "user", "content": "Slow down!"}]})
+    status, _, payload = post(
+        server,
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": "Slow down!"}]},
+    )
     assert status == 429 and json.loads(payload)["error"]["code"] == "c"
-    status, _, _ = post(server, "/v1/chat/completions", {"messages": []}, headers={"api-key": ""})
+    status, _, _ = post(
+        server, "/v1/chat/completions", {"messages": []}, headers={"api-key": ""}
+    )
     assert status == 401
 
 
@@ -97,41 +123,69 @@ def test_embeddings_float_and_base64(server: FakeServer) -> None:
     server.reset()
     _, _, payload = post(server, "/v1/embeddings", {"input": "abc", "model": "m"})
     floats = json.loads(payload)["data"][0]["embedding"]
-    _, _, payload = post(server, "/v1/embeddings", {"input": ["abc"], "encoding_format": "base64"})
+    _, _, payload = post(
+        server, "/v1/embeddings", {"input": ["abc"], "encoding_format": "base64"}
+    )
     packed = base64.b64decode(json.loads(payload)["data"][0]["embedding"])
     assert list(struct.unpack(f"<{len(packed) // 4}f", packed)) == floats
 
 
-def _request(body, deployment=None, api_version=None, headers=None, kind="chat") -> Request:
+def _request(
+    body, deployment=None, api_version=None, headers=None, kind="chat"
+) -> Request:
     return Request(kind, "/p", deployment, api_version, body, headers or {})
 
 
 def test_compare_normalisations() -> None:
-    original = _request({"model": "m", "messages": [{"role": "user", "content": "x", "name": None}], "stop": "s"})
-    migrated = _request({"messages": [{"role": "user", "content": "x"}], "stop": ["s"], "stream": False}, "m")
+    original = _request(
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": "x", "name": None}],
+            "stop": "s",
+        }
+    )
+    migrated = _request(
+        {
+            "messages": [{"role": "user", "content": "x"}],
+            "stop": ["s"],
+            "stream": False,
+        },
+        "m",
+    )
     assert compare_requests([original, original], [migrated]) == []
-    other_model = _request({"messages": [{"role": "user", "content": "x"}], "stop": ["s"]}, "other")
+    other_model = _request(
+        {"messages": [{"role": "user", "content": "x"}], "stop": ["s"]}, "other"
+    )
     assert compare_requests([original], [other_model])
 
 
 def test_compare_embeddings_input_and_implicit_base64() -> None:
-    original = _request({"model": "e", "input": "t", "encoding_format": "base64"}, kind="embeddings")
+    original = _request(
+        {"model": "e", "input": "t", "encoding_format": "base64"}, kind="embeddings"
+    )
     migrated = _request({"input": ["t"]}, "e", kind="embeddings")
     assert compare_requests([original], [migrated]) == []
 
 
 def test_compare_api_version_only_when_original_has_one() -> None:
     original = _request({"messages": []}, "d", "2023-05-15")
-    assert compare_requests([original], [_request({"messages": []}, "d", "2023-05-15")]) == []
+    assert (
+        compare_requests([original], [_request({"messages": []}, "d", "2023-05-15")])
+        == []
+    )
     assert compare_requests([original], [_request({"messages": []}, "d", "2024-06-01")])
     plain = _request({"model": "d", "messages": []})
-    assert compare_requests([plain], [_request({"messages": []}, "d", "2024-06-01")]) == []
+    assert (
+        compare_requests([plain], [_request({"messages": []}, "d", "2024-06-01")]) == []
+    )
 
 
 def test_compare_requires_pass_through_header_for_extras() -> None:
     original = _request({"model": "m", "messages": [], "n": 2})
     without = _request({"messages": [], "n": 2}, "m")
-    with_header = _request({"messages": [], "n": 2}, "m", headers={"extra-parameters": "pass-through"})
+    with_header = _request(
+        {"messages": [], "n": 2}, "m", headers={"extra-parameters": "pass-through"}
+    )
     assert compare_requests([original], [with_header]) == []
     problems = compare_requests([original], [without])
     assert len(problems) == 1 and "pass-through" in problems[0]

@@ -16,7 +16,12 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from migrate_inference.analysis.names import imported_names, is_global, referents, string_value
+from migrate_inference.analysis.names import (
+    imported_names,
+    is_global,
+    referents,
+    string_value,
+)
 from migrate_inference.analysis.responses import ResponseTypes
 from migrate_inference.mapping import MODULE_CONFIG
 
@@ -85,13 +90,17 @@ class Facts:
     chat_refs: List[cst.CSTNode] = field(default_factory=list)  # create used as a value
     module_aliases: List[cst.CSTNode] = field(default_factory=list)  # `x = openai`
     json_calls: Set[cst.Call] = field(default_factory=set)  # json.dumps/json.dump
-    str_names: Set[cst.Name] = field(default_factory=set)  # uses of parameters annotated `str`
+    str_names: Set[cst.Name] = field(
+        default_factory=set
+    )  # uses of parameters annotated `str`
     out_of_scope: Dict[cst.Call, str] = field(default_factory=dict)
     config: Dict[str, List[ConfigAssign]] = field(default_factory=dict)
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
     module_names: Set[str] = field(default_factory=set)  # every name bound anywhere
     messages: Dict[cst.Dict, str] = field(default_factory=dict)  # dict -> message class
-    request_literals: Dict[cst.CSTNode, str] = field(default_factory=dict)  # tools, tool_choice, content parts
+    request_literals: Dict[cst.CSTNode, str] = field(
+        default_factory=dict
+    )  # tools, tool_choice, content parts
     responses: Optional[ResponseTypes] = None
     v1: Optional["object"] = None  # analysis.v1.V1Facts
     splats: Optional["object"] = None  # analysis.splats.SplatDicts
@@ -154,7 +163,9 @@ class _Collector(cst.CSTVisitor):
                 self.facts.out_of_scope[node] = name
                 return
 
-    def _chat_call(self, node: cst.Call, api: str, is_async: bool, generation: str) -> ChatCall:
+    def _chat_call(
+        self, node: cst.Call, api: str, is_async: bool, generation: str
+    ) -> ChatCall:
         kwargs: Dict[str, cst.Arg] = {}
         has_splat = has_positional = False
         for arg in node.args:
@@ -179,14 +190,20 @@ class _Collector(cst.CSTVisitor):
             has_splat=has_splat,
             has_positional=has_positional,
             deployment=deployment,
-            deployment_literal=string_value(deployment) if deployment is not None else None,
-            per_call_client=any(k in kwargs for k in ("api_key", "api_base", "api_type", "api_version")),
+            deployment_literal=(
+                string_value(deployment) if deployment is not None else None
+            ),
+            per_call_client=any(
+                k in kwargs for k in ("api_key", "api_base", "api_type", "api_version")
+            ),
             stream=_literal_bool(stream_arg.value) if stream_arg is not None else False,
         )
 
     # -- the openai module itself used as a value (`self.llm = openai`) ----------
     def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, (cst.Name, cst.Attribute)) and "openai" in self._imported(node.value):
+        if isinstance(
+            node.value, (cst.Name, cst.Attribute)
+        ) and "openai" in self._imported(node.value):
             self.facts.module_aliases.append(node.value)
 
     # -- references to create that are not calls ----------------------------
@@ -219,19 +236,29 @@ class _Collector(cst.CSTVisitor):
                 continue
             names = self._imported(target)
             attr = next(
-                (n.split(".", 1)[1] for n in names if n.startswith("openai.") and n.count(".") == 1),
+                (
+                    n.split(".", 1)[1]
+                    for n in names
+                    if n.startswith("openai.") and n.count(".") == 1
+                ),
                 None,
             )
             if attr is None or attr not in MODULE_CONFIG:
                 continue
-            self.facts.config.setdefault(attr, []).append(self._config_assign(attr, node, small))
+            self.facts.config.setdefault(attr, []).append(
+                self._config_assign(attr, node, small)
+            )
 
-    def _config_assign(self, attr: str, stmt: cst.SimpleStatementLine, small: cst.Assign) -> ConfigAssign:
+    def _config_assign(
+        self, attr: str, stmt: cst.SimpleStatementLine, small: cst.Assign
+    ) -> ConfigAssign:
         parent = self.get_metadata(ParentNodeProvider, stmt, None)
         at_module = isinstance(parent, cst.Module)
         unconditional = at_module or (
             isinstance(parent, cst.IndentedBlock)
-            and isinstance(self.get_metadata(ParentNodeProvider, parent, None), cst.FunctionDef)
+            and isinstance(
+                self.get_metadata(ParentNodeProvider, parent, None), cst.FunctionDef
+            )
         )
         portable = unconditional and self._portable(small.value)
         return ConfigAssign(
@@ -272,11 +299,22 @@ class _Collector(cst.CSTVisitor):
 
     def _simple(self, expr: cst.BaseExpression) -> bool:
         """Cheap and side-effect free to evaluate again later: literal, name, attribute, env read."""
-        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Name, cst.Attribute)):
+        if isinstance(
+            expr,
+            (
+                cst.SimpleString,
+                cst.ConcatenatedString,
+                cst.Integer,
+                cst.Name,
+                cst.Attribute,
+            ),
+        ):
             return True
         if isinstance(expr, cst.Call):
             names = self._imported(expr.func)
-            return bool(names & ENV_READERS) and all(self._simple(a.value) for a in expr.args)
+            return bool(names & ENV_READERS) and all(
+                self._simple(a.value) for a in expr.args
+            )
         if isinstance(expr, cst.Subscript):
             return bool(self._imported(expr.value) & ENV_READERS)
         if isinstance(expr, cst.FormattedString):

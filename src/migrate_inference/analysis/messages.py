@@ -79,8 +79,14 @@ class MessageDicts:
         scope = None
         for ref in refs:
             target = getattr(ref, "node", None)
-            assign = self.parents.get(self.parents.get(target)) if isinstance(target, cst.Name) else None
-            if not (isinstance(assign, cst.Assign) and isinstance(assign.value, cst.List)):
+            assign = (
+                self.parents.get(self.parents.get(target))
+                if isinstance(target, cst.Name)
+                else None
+            )
+            if not (
+                isinstance(assign, cst.Assign) and isinstance(assign.value, cst.List)
+            ):
                 return
             if len(assign.targets) != 1:
                 return
@@ -104,9 +110,17 @@ class MessageDicts:
 
     def _safe_use(self, node: cst.CSTNode, appended: List[cst.BaseExpression]) -> bool:
         parent = self.parents.get(node)
-        if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value == "messages":
+        if (
+            isinstance(parent, cst.Arg)
+            and parent.keyword is not None
+            and parent.keyword.value == "messages"
+        ):
             return self.parents.get(parent) in self.calls
-        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in _SAFE_METHODS:
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.value is node
+            and parent.attr.value in _SAFE_METHODS
+        ):
             call = self.parents.get(parent)
             if isinstance(call, cst.Call) and call.func is parent:
                 if parent.attr.value in ("append", "extend") and call.args:
@@ -125,5 +139,9 @@ class MessageDicts:
             return True
         if isinstance(parent, cst.Arg):
             call = self.parents.get(parent)
-            return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len"
+            return (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value == "len"
+            )
         return False

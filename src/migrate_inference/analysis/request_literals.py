@@ -31,7 +31,11 @@ def tool_shape(node: cst.BaseExpression) -> bool:
     if not isinstance(node, cst.Dict):
         return False
     keys = literal_keys(node)
-    if keys is None or set(keys) != {"type", "function"} or string_value(keys["type"]) != "function":
+    if (
+        keys is None
+        or set(keys) != {"type", "function"}
+        or string_value(keys["type"]) != "function"
+    ):
         return False
     function = keys["function"]
     inner = literal_keys(function) if isinstance(function, cst.Dict) else None
@@ -42,9 +46,17 @@ def named_choice_shape(node: cst.BaseExpression) -> bool:
     if not isinstance(node, cst.Dict):
         return False
     keys = literal_keys(node)
-    if keys is None or set(keys) != {"type", "function"} or string_value(keys["type"]) != "function":
+    if (
+        keys is None
+        or set(keys) != {"type", "function"}
+        or string_value(keys["type"]) != "function"
+    ):
         return False
-    inner = literal_keys(keys["function"]) if isinstance(keys["function"], cst.Dict) else None
+    inner = (
+        literal_keys(keys["function"])
+        if isinstance(keys["function"], cst.Dict)
+        else None
+    )
     return inner is not None and set(inner) == {"name"}
 
 
@@ -61,14 +73,23 @@ def content_part_kind(node: cst.BaseExpression) -> Optional[str]:
         image = keys["image_url"]
         if isinstance(image, cst.Dict):
             inner = literal_keys(image)
-            if inner is None or "url" not in inner or not set(inner) <= {"url", "detail"}:
+            if (
+                inner is None
+                or "url" not in inner
+                or not set(inner) <= {"url", "detail"}
+            ):
                 return None
         return IMAGE_PART
     return None
 
 
 class RequestLiterals:
-    def __init__(self, wrapper: cst.MetadataWrapper, calls: Iterable[cst.Call], message_dicts: Iterable[cst.Dict]) -> None:
+    def __init__(
+        self,
+        wrapper: cst.MetadataWrapper,
+        calls: Iterable[cst.Call],
+        message_dicts: Iterable[cst.Dict],
+    ) -> None:
         self.scopes = wrapper.resolve(ScopeProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
         self.calls: Set[cst.Call] = set(calls)
@@ -80,19 +101,28 @@ class RequestLiterals:
                 if arg.keyword.value == "tools":
                     for lst in self._lists(arg.value, "tools"):
                         for element in lst.elements:
-                            if isinstance(element, cst.Element) and tool_shape(element.value):
+                            if isinstance(element, cst.Element) and tool_shape(
+                                element.value
+                            ):
                                 self.found[element.value] = TOOL
                 elif arg.keyword.value == "tool_choice":
                     if named_choice_shape(arg.value):
                         self.found[arg.value] = NAMED_CHOICE
-                    elif string_value(arg.value) in PRESETS and isinstance(arg.value, cst.SimpleString):
+                    elif string_value(arg.value) in PRESETS and isinstance(
+                        arg.value, cst.SimpleString
+                    ):
                         self.found[arg.value] = PRESET
         for message in message_dicts:
             keys = literal_keys(message) or {}
             content = keys.get("content")
             if isinstance(content, cst.List):
-                kinds = [content_part_kind(e.value) if isinstance(e, cst.Element) else None for e in content.elements]
-                if all(kinds):  # a part the SDK has no class for: keep the whole list as dicts
+                kinds = [
+                    content_part_kind(e.value) if isinstance(e, cst.Element) else None
+                    for e in content.elements
+                ]
+                if all(
+                    kinds
+                ):  # a part the SDK has no class for: keep the whole list as dicts
                     for element, kind in zip(content.elements, kinds):
                         self.found[element.value] = kind  # type: ignore[union-attr,index]
 
@@ -106,8 +136,16 @@ class RequestLiterals:
             return []
         ref = next(iter(refs))
         target = getattr(ref, "node", None)
-        assign = self.parents.get(self.parents.get(target)) if isinstance(target, cst.Name) else None
-        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.value, cst.List)):
+        assign = (
+            self.parents.get(self.parents.get(target))
+            if isinstance(target, cst.Name)
+            else None
+        )
+        if not (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.value, cst.List)
+        ):
             return []
         for access in ref.references:
             arg = self.parents.get(access.node)

@@ -24,15 +24,35 @@ SCALAR = "scalar"
 
 # type -> {field: type of the field}; list types map to their element type under "[]".
 SCHEMA: Dict[str, Dict[str, str]] = {
-    RESULT: {"id": SCALAR, "created": CREATED, "model": SCALAR, "choices": "choices", "usage": "usage"},
+    RESULT: {
+        "id": SCALAR,
+        "created": CREATED,
+        "model": SCALAR,
+        "choices": "choices",
+        "usage": "usage",
+    },
     "choices": {"[]": "choice"},
-    "choice": {"index": SCALAR, "finish_reason": RAW, "message": "message", "delta": "message"},
+    "choice": {
+        "index": SCALAR,
+        "finish_reason": RAW,
+        "message": "message",
+        "delta": "message",
+    },
     "message": {"role": RAW, "content": SCALAR, "tool_calls": "tool_calls"},
     "tool_calls": {"[]": "tool_call"},
     "tool_call": {"id": SCALAR, "type": SCALAR, "function": "function"},
     "function": {"name": SCALAR, "arguments": SCALAR},
-    "usage": {"prompt_tokens": SCALAR, "completion_tokens": SCALAR, "total_tokens": SCALAR},
-    EMBEDDINGS_RESULT: {"id": SCALAR, "model": SCALAR, "data": "embedding_items", "usage": "embedding_usage"},
+    "usage": {
+        "prompt_tokens": SCALAR,
+        "completion_tokens": SCALAR,
+        "total_tokens": SCALAR,
+    },
+    EMBEDDINGS_RESULT: {
+        "id": SCALAR,
+        "model": SCALAR,
+        "data": "embedding_items",
+        "usage": "embedding_usage",
+    },
     "embedding_items": {"[]": "embedding_item"},
     "embedding_item": {"embedding": SCALAR, "index": SCALAR},
     "embedding_usage": {"prompt_tokens": SCALAR, "total_tokens": SCALAR},
@@ -43,9 +63,23 @@ ROOTS = {"chat": RESULT, "embeddings": EMBEDDINGS_RESULT}
 # mapping when the service sends them, so `.get("<field>")` reads them (None when absent,
 # as OpenAI's optional fields were).  Any other attribute was never a field: a TODO.
 OPENAI_ONLY_FIELDS = {
-    RESULT: {"object", "system_fingerprint", "service_tier", "prompt_filter_results", "citations"},
+    RESULT: {
+        "object",
+        "system_fingerprint",
+        "service_tier",
+        "prompt_filter_results",
+        "citations",
+    },
     "choice": {"logprobs", "content_filter_results"},
-    "message": {"refusal", "function_call", "audio", "annotations", "name", "context", "reasoning_content"},
+    "message": {
+        "refusal",
+        "function_call",
+        "audio",
+        "annotations",
+        "name",
+        "context",
+        "reasoning_content",
+    },
     "usage": {"completion_tokens_details", "prompt_tokens_details"},
     "tool_call": {"index", "type"},
     EMBEDDINGS_RESULT: {"object"},
@@ -53,12 +87,28 @@ OPENAI_ONLY_FIELDS = {
 }
 
 # Methods of the mapping protocol: left as they are.
-MAPPING_METHODS = {"get", "keys", "items", "values", "pop", "setdefault", "update", "copy", "as_dict"}
+MAPPING_METHODS = {
+    "get",
+    "keys",
+    "items",
+    "values",
+    "pop",
+    "setdefault",
+    "update",
+    "copy",
+    "as_dict",
+}
 # Serialising methods of OpenAI objects with an azure equivalent.
 TO_DICT_METHODS = {"to_dict_recursive", "to_dict", "model_dump"}
 TO_JSON_METHODS = {"model_dump_json", "to_json", "json"}
 # pydantic machinery on OpenAI v1 objects: not response fields, no mapping key to read instead
-PYDANTIC_ATTRIBUTES = {"model_extra", "model_fields", "model_fields_set", "model_config", "model_computed_fields"}
+PYDANTIC_ATTRIBUTES = {
+    "model_extra",
+    "model_fields",
+    "model_fields_set",
+    "model_config",
+    "model_computed_fields",
+}
 
 
 def field_type(owner: Optional[str], name: str) -> Optional[str]:
@@ -76,7 +126,9 @@ def element_type(owner: Optional[str]) -> Optional[str]:
 class ResponseTypes:
     """Typed Name accesses, computed once on the original tree."""
 
-    def __init__(self, wrapper: cst.MetadataWrapper, result_calls: Dict[cst.Call, str]) -> None:
+    def __init__(
+        self, wrapper: cst.MetadataWrapper, result_calls: Dict[cst.Call, str]
+    ) -> None:
         self.scopes = wrapper.resolve(ScopeProvider)
         self.result_calls: Dict[cst.Call, str] = dict(result_calls)
         self.target_types: Dict[cst.Name, str] = {}

@@ -25,8 +25,12 @@ from migrate_inference.analysis.names import literal_keys, referents, string_val
 class SplatDict:
     name: str
     literal: cst.CSTNode  # the Dict literal, or the dict(...) call
-    values: Dict[str, Optional[cst.BaseExpression]]  # key -> value (None: set later by a subscript)
-    subscripts: List[cst.Subscript] = field(default_factory=list)  # `params["key"]` assignment targets
+    values: Dict[
+        str, Optional[cst.BaseExpression]
+    ]  # key -> value (None: set later by a subscript)
+    subscripts: List[cst.Subscript] = field(
+        default_factory=list
+    )  # `params["key"]` assignment targets
     calls: List[cst.Call] = field(default_factory=list)
 
     def literal_value(self, key: str) -> Optional[str]:
@@ -35,7 +39,11 @@ class SplatDict:
 
 
 def _dict_items(node: cst.BaseExpression) -> Optional[Dict[str, cst.BaseExpression]]:
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "dict"
+    ):
         keywords: Dict[str, cst.BaseExpression] = {}
         for arg in node.args:
             if arg.keyword is None or arg.star:
@@ -58,7 +66,11 @@ class SplatDicts:
         seen: Dict[cst.CSTNode, SplatDict] = {}
         for call in self.calls:
             stars = [a for a in call.args if a.star == "**"]
-            if len(stars) != 1 or any(a.star == "*" for a in call.args) or not isinstance(stars[0].value, cst.Name):
+            if (
+                len(stars) != 1
+                or any(a.star == "*" for a in call.args)
+                or not isinstance(stars[0].value, cst.Name)
+            ):
                 continue
             found = self._resolve(stars[0].value, seen)
             if found is not None:
@@ -70,7 +82,9 @@ class SplatDicts:
                 for sub in splat.subscripts:
                     self.by_subscript[sub] = splat
 
-    def _resolve(self, name: cst.Name, seen: Dict[cst.CSTNode, SplatDict]) -> Optional[SplatDict]:
+    def _resolve(
+        self, name: cst.Name, seen: Dict[cst.CSTNode, SplatDict]
+    ) -> Optional[SplatDict]:
         refs = referents(self.scopes.get(name), name)
         if not refs or len(refs) != 1:
             return None
@@ -97,7 +111,11 @@ class SplatDicts:
         parent = self.parents.get(node)
         if isinstance(parent, cst.Arg) and parent.star == "**":
             return self.parents.get(parent) in self.calls
-        if isinstance(parent, cst.Subscript) and parent.value is node and len(parent.slice) == 1:
+        if (
+            isinstance(parent, cst.Subscript)
+            and parent.value is node
+            and len(parent.slice) == 1
+        ):
             index = parent.slice[0].slice
             key = string_value(index.value) if isinstance(index, cst.Index) else None
             target = self.parents.get(parent)

@@ -69,7 +69,9 @@ class Binding:
     @property
     def replaceable(self) -> bool:
         """Every use is a call the tool migrates: the binding itself can change class."""
-        return not self.unknown_uses and not any(c.kind not in ("chat", "embeddings") for c in self.calls)
+        return not self.unknown_uses and not any(
+            c.kind not in ("chat", "embeddings") for c in self.calls
+        )
 
 
 @dataclass(eq=False)
@@ -81,8 +83,12 @@ class V1Call:
     kwargs: Dict[str, cst.Arg] = field(default_factory=dict)
     has_splat: bool = False
     has_positional: bool = False
-    via_ref: Optional[cst.Attribute] = None  # called through `f = client.chat.completions.create`
-    splat_model: Optional[cst.BaseExpression] = None  # "model" inside a rewritable ** dict
+    via_ref: Optional[cst.Attribute] = (
+        None  # called through `f = client.chat.completions.create`
+    )
+    splat_model: Optional[cst.BaseExpression] = (
+        None  # "model" inside a rewritable ** dict
+    )
 
     @property
     def model(self) -> Optional[cst.BaseExpression]:
@@ -109,9 +115,15 @@ class V1Facts:
     bindings: List[Binding] = field(default_factory=list)
     calls: Dict[cst.Call, V1Call] = field(default_factory=dict)
     refs: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # left with a TODO
-    ref_rewrites: Dict[cst.Attribute, Binding] = field(default_factory=dict)  # become <client>.complete
-    returned: List[cst.Call] = field(default_factory=list)  # `return OpenAI(...)`: used elsewhere
-    ambiguous: Dict[cst.Call, str] = field(default_factory=dict)  # receiver bound to several clients
+    ref_rewrites: Dict[cst.Attribute, Binding] = field(
+        default_factory=dict
+    )  # become <client>.complete
+    returned: List[cst.Call] = field(
+        default_factory=list
+    )  # `return OpenAI(...)`: used elsewhere
+    ambiguous: Dict[cst.Call, str] = field(
+        default_factory=dict
+    )  # receiver bound to several clients
 
 
 def _chain(node: cst.BaseExpression) -> Tuple[cst.BaseExpression, Tuple[str, ...]]:
@@ -176,21 +188,35 @@ class _Collector(cst.CSTVisitor):
             receiver, kind = split
             self.pending.append((node, kind, receiver, True))
             self.receivers.add(receiver)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in CLEANUP_METHODS:
+        elif (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in CLEANUP_METHODS
+        ):
             self.receivers.add(node.func.value)
             self.pending.append((node, "cleanup", node.func.value, True))
 
     def _constructor(self, node: cst.Call, cls: str) -> None:
         is_async, is_azure = V1_CLASSES[cls]
         kwargs = {a.keyword.value: a for a in node.args if a.keyword is not None}
-        has_splat = any(a.star for a in node.args) or any(a.keyword is None for a in node.args)
+        has_splat = any(a.star for a in node.args) or any(
+            a.keyword is None for a in node.args
+        )
         parent = self.get_metadata(ParentNodeProvider, node, None)
-        common = dict(cls=cls, is_async=is_async, is_azure=is_azure, ctor=node, kwargs=kwargs, has_splat=has_splat)
+        common = dict(
+            cls=cls,
+            is_async=is_async,
+            is_azure=is_azure,
+            ctor=node,
+            kwargs=kwargs,
+            has_splat=has_splat,
+        )
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             statement = self.get_metadata(ParentNodeProvider, parent, None)
             if isinstance(target, cst.Name):
-                binding = Binding(kind="name", target=target.value, statement=statement, **common)
+                binding = Binding(
+                    kind="name", target=target.value, statement=statement, **common
+                )
                 self.by_node[target] = binding
                 self.facts.bindings.append(binding)
             elif (
@@ -199,13 +225,22 @@ class _Collector(cst.CSTVisitor):
                 and target.value.value == "self"
                 and self._class_of(node) is not None
             ):
-                binding = Binding(kind="attr", target=f"self.{target.attr.value}", statement=statement, **common)
+                binding = Binding(
+                    kind="attr",
+                    target=f"self.{target.attr.value}",
+                    statement=statement,
+                    **common,
+                )
                 self.by_attr[(self._class_of(node), target.attr.value)] = binding
                 self.facts.bindings.append(binding)
-            elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            elif isinstance(target, cst.Attribute) and isinstance(
+                target.value, cst.Name
+            ):
                 # `bp.openai_client = AsyncAzureOpenAI(...)`: an attribute of a module-level object
                 key = f"{target.value.value}.{target.attr.value}"
-                binding = Binding(kind="attr", target=key, statement=statement, **common)
+                binding = Binding(
+                    kind="attr", target=key, statement=statement, **common
+                )
                 self.by_dotted.setdefault(key, []).append(binding)
                 self.facts.bindings.append(binding)
         elif isinstance(parent, cst.Return):
@@ -213,7 +248,9 @@ class _Collector(cst.CSTVisitor):
         elif isinstance(parent, cst.WithItem) and parent.asname is not None:
             name = parent.asname.name
             if isinstance(name, cst.Name):
-                binding = Binding(kind="with", target=name.value, statement=parent, **common)
+                binding = Binding(
+                    kind="with", target=name.value, statement=parent, **common
+                )
                 self.by_node[name] = binding
                 self.facts.bindings.append(binding)
         elif isinstance(parent, cst.Attribute):
@@ -229,14 +266,24 @@ class _Collector(cst.CSTVisitor):
             return
         is_async, is_azure = V1_CLASSES[cls]
         binding = Binding(
-            kind="param", cls=cls, is_async=is_async, is_azure=is_azure, ctor=None, target=node.name.value, param=node
+            kind="param",
+            cls=cls,
+            is_async=is_async,
+            is_azure=is_azure,
+            ctor=None,
+            target=node.name.value,
+            param=node,
         )
         self.by_node[node] = binding
         self.facts.bindings.append(binding)
 
     # -- references to create, and uses of self.<attr> ---------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if isinstance(node.value, cst.Name) and node.value.value == "self" and self.classes:
+        if (
+            isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+            and self.classes
+        ):
             self.self_uses.append((self.classes[-1], node.attr.value, node))
         elif isinstance(node.value, cst.Name):
             self.dotted_uses.append((f"{node.value.value}.{node.attr.value}", node))
@@ -270,7 +317,9 @@ class _Collector(cst.CSTVisitor):
                 if attr == receiver.attr.value and self._inside(receiver, cls):
                     return binding
         if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
-            found = self.by_dotted.get(f"{receiver.value.value}.{receiver.attr.value}", [])
+            found = self.by_dotted.get(
+                f"{receiver.value.value}.{receiver.attr.value}", []
+            )
             if len(found) == 1:
                 return found[0]
         return None
@@ -290,7 +339,11 @@ class _Collector(cst.CSTVisitor):
         for node, kind, receiver, is_call in self.pending:
             binding = self._binding_of(receiver)
             if binding is None:
-                if receiver in self.ambiguous_receivers and kind in ("chat", "embeddings") and isinstance(node, cst.Call):
+                if (
+                    receiver in self.ambiguous_receivers
+                    and kind in ("chat", "embeddings")
+                    and isinstance(node, cst.Call)
+                ):
                     self.facts.ambiguous[node] = cst.Module([]).code_for_node(receiver)
                 continue
             if kind == "cleanup":
@@ -317,7 +370,9 @@ class _Collector(cst.CSTVisitor):
         return self.facts
 
     @staticmethod
-    def _v1_call(call: cst.Call, kind: str, binding: Binding, receiver: cst.BaseExpression) -> V1Call:
+    def _v1_call(
+        call: cst.Call, kind: str, binding: Binding, receiver: cst.BaseExpression
+    ) -> V1Call:
         return V1Call(
             node=call,
             kind=kind,
@@ -355,8 +410,16 @@ class _Collector(cst.CSTVisitor):
     def _handoff(self, node: cst.CSTNode) -> Optional[Binding]:
         """The annotated parameter binding `node` is passed to, in a call of a local function."""
         arg = self.get_metadata(ParentNodeProvider, node, None)
-        call = self.get_metadata(ParentNodeProvider, arg, None) if isinstance(arg, cst.Arg) else None
-        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name) or arg.star:
+        call = (
+            self.get_metadata(ParentNodeProvider, arg, None)
+            if isinstance(arg, cst.Arg)
+            else None
+        )
+        if (
+            not isinstance(call, cst.Call)
+            or not isinstance(call.func, cst.Name)
+            or arg.star
+        ):
             return None
         refs = referents(self.get_metadata(ScopeProvider, call.func, None), call.func)
         if not refs or len(refs) != 1:
@@ -366,7 +429,14 @@ class _Collector(cst.CSTVisitor):
             return None
         params = list(function.params.posonly_params) + list(function.params.params)
         if arg.keyword is not None:
-            chosen = next((p for p in params + list(function.params.kwonly_params) if p.name.value == arg.keyword.value), None)
+            chosen = next(
+                (
+                    p
+                    for p in params + list(function.params.kwonly_params)
+                    if p.name.value == arg.keyword.value
+                ),
+                None,
+            )
         else:
             index = [a for a in call.args if a.keyword is None].index(arg)
             chosen = params[index] if index < len(params) else None
@@ -377,8 +447,10 @@ class _Collector(cst.CSTVisitor):
         scopes = {}
         for binding in self.facts.bindings:
             if binding.kind in ("name", "with", "param"):
-                key = binding.param if binding.kind == "param" else next(
-                    n for n, b in self.by_node.items() if b is binding
+                key = (
+                    binding.param
+                    if binding.kind == "param"
+                    else next(n for n, b in self.by_node.items() if b is binding)
                 )
                 scope = self.get_metadata(ScopeProvider, key, None)
                 if scope is None:

@@ -20,18 +20,52 @@ class RuleInfo:
 
 # Codes are stable: never renumber, only add.
 RULES: List[RuleInfo] = [
-    RuleInfo("v0_chat", "MI100", "openai.ChatCompletion.create/acreate to ChatCompletionsClient.complete"),
-    RuleInfo("v1_clients", "MI200", "OpenAI()/AzureOpenAI()/AsyncOpenAI()/AsyncAzureOpenAI() to azure-ai-inference clients"),
-    RuleInfo("v1_chat", "MI210", "<client>.chat.completions.create to <chat client>.complete"),
+    RuleInfo(
+        "v0_chat",
+        "MI100",
+        "openai.ChatCompletion.create/acreate to ChatCompletionsClient.complete",
+    ),
+    RuleInfo(
+        "v1_clients",
+        "MI200",
+        "OpenAI()/AzureOpenAI()/AsyncOpenAI()/AsyncAzureOpenAI() to azure-ai-inference clients",
+    ),
+    RuleInfo(
+        "v1_chat", "MI210", "<client>.chat.completions.create to <chat client>.complete"
+    ),
     RuleInfo("chat_params", "MI110", "request parameters moved by the mapping table"),
-    RuleInfo("splats", "MI350", "**params dicts built next to the call, mapped by the same table"),
-    RuleInfo("functions", "MI320", "legacy functions/function_call to tools/tool_choice, with the round trip"),
-    RuleInfo("tools", "MI310", "literal tool definitions and tool_choice to ChatCompletionsToolDefinition/..."),
-    RuleInfo("messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."),
+    RuleInfo(
+        "splats",
+        "MI350",
+        "**params dicts built next to the call, mapped by the same table",
+    ),
+    RuleInfo(
+        "functions",
+        "MI320",
+        "legacy functions/function_call to tools/tool_choice, with the round trip",
+    ),
+    RuleInfo(
+        "tools",
+        "MI310",
+        "literal tool definitions and tool_choice to ChatCompletionsToolDefinition/...",
+    ),
+    RuleInfo(
+        "messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."
+    ),
     RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),
-    RuleInfo("embeddings", "MI230", "openai.Embedding.create and <client>.embeddings.create to EmbeddingsClient.embed"),
-    RuleInfo("errors", "MI340", "OpenAI exception classes to azure.core.exceptions, keeping status-specific catches narrow"),
-    RuleInfo("out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"),
+    RuleInfo(
+        "embeddings",
+        "MI230",
+        "openai.Embedding.create and <client>.embeddings.create to EmbeddingsClient.embed",
+    ),
+    RuleInfo(
+        "errors",
+        "MI340",
+        "OpenAI exception classes to azure.core.exceptions, keeping status-specific catches narrow",
+    ),
+    RuleInfo(
+        "out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"
+    ),
 ]
 
 ERROR_CODES: Dict[str, str] = {

@@ -47,7 +47,9 @@ class RuleContext:
         return (rng.start.line, rng.start.column + 1)
 
     def _add(self, code: str, kind: str, node: cst.CSTNode, message: str) -> bool:
-        message = " ".join(message.split())  # quoted code may span lines; a comment cannot
+        message = " ".join(
+            message.split()
+        )  # quoted code may span lines; a comment cannot
         line, col = self.position(node)
         key = (code, line, col, message)
         if key in self._seen:
@@ -68,7 +70,9 @@ class RuleContext:
             if note not in notes:
                 notes.append(note)
 
-    def need_import(self, module: str, obj: Optional[str] = None, asname: Optional[str] = None) -> None:
+    def need_import(
+        self, module: str, obj: Optional[str] = None, asname: Optional[str] = None
+    ) -> None:
         need = ImportNeed(module, obj, asname)
         if need not in self.imports:
             self.imports.append(need)
@@ -88,7 +92,9 @@ def ignores(comment: str, code: Optional[str]) -> bool:
         codes = match.group(1)
         if codes is None:
             return True
-        if code is not None and any(code.startswith(c.strip().upper()) for c in codes.split(",") if c.strip()):
+        if code is not None and any(
+            code.startswith(c.strip().upper()) for c in codes.split(",") if c.strip()
+        ):
             return True
     return False
 
@@ -138,7 +144,11 @@ class CompositeTransformer(cst.CSTTransformer):
         name = type(node).__name__
         hooks = table.get(name)
         if hooks is None:
-            hooks = [getattr(r, prefix + name) for r in self.rules if hasattr(r, prefix + name)]
+            hooks = [
+                getattr(r, prefix + name)
+                for r in self.rules
+                if hasattr(r, prefix + name)
+            ]
             table[name] = hooks
         return hooks
 
@@ -152,7 +162,9 @@ class CompositeTransformer(cst.CSTTransformer):
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         result = updated_node
         for hook in self._hooks(self._leave_hooks, "leave_", original_node):
-            if not isinstance(result, cst.CSTNode) or type(result) is not type(original_node):
+            if not isinstance(result, cst.CSTNode) or type(result) is not type(
+                original_node
+            ):
                 break
             result = hook(original_node, result)
         if _is_statement(original_node):

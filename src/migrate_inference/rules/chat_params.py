@@ -33,23 +33,36 @@ class MappedArgs:
 
 
 def _kw(name: str, value: cst.BaseExpression, like: Optional[cst.Arg]) -> cst.Arg:
-    arg = cst.Arg(value=value, keyword=cst.Name(name), equal=cst.AssignEqual(
-        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-    ))
+    arg = cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""),
+            whitespace_after=cst.SimpleWhitespace(""),
+        ),
+    )
     if like is not None:
-        arg = arg.with_changes(comma=like.comma, whitespace_after_arg=like.whitespace_after_arg)
+        arg = arg.with_changes(
+            comma=like.comma, whitespace_after_arg=like.whitespace_after_arg
+        )
     return arg
 
 
 SCHEMA_KEYS = {"name", "schema", "strict", "description"}
 
 
-def _response_format(ctx: RuleContext, value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+def _response_format(
+    ctx: RuleContext, value: cst.BaseExpression
+) -> Optional[cst.BaseExpression]:
     """{"type": "json_object"} -> "json_object"; {"type": "text"} -> "text";
-    {"type": "json_schema", "json_schema": {...}} -> JsonSchemaFormat(...); else None."""
+    {"type": "json_schema", "json_schema": {...}} -> JsonSchemaFormat(...); else None.
+    """
     from migrate_inference.analysis.request_literals import literal_keys
 
-    if isinstance(value, cst.SimpleString) and string_value(value) in ("text", "json_object"):
+    if isinstance(value, cst.SimpleString) and string_value(value) in (
+        "text",
+        "json_object",
+    ):
         return value
     keys = literal_keys(value) if isinstance(value, cst.Dict) else None
     if not keys or "type" not in keys:
@@ -58,17 +71,30 @@ def _response_format(ctx: RuleContext, value: cst.BaseExpression) -> Optional[cs
     if kind in ("text", "json_object") and len(keys) == 1:
         return cst.SimpleString(f'"{kind}"')
     schema = keys.get("json_schema")
-    if kind == "json_schema" and set(keys) == {"type", "json_schema"} and isinstance(schema, cst.Dict):
+    if (
+        kind == "json_schema"
+        and set(keys) == {"type", "json_schema"}
+        and isinstance(schema, cst.Dict)
+    ):
         inner = literal_keys(schema)
         if inner is not None and {"name", "schema"} <= set(inner) <= SCHEMA_KEYS:
             ctx.need_import("azure.ai.inference.models", "JsonSchemaFormat")
             eq = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
             args = [
-                cst.Arg(e.value, keyword=cst.Name(string_value(e.key) or ""), equal=eq, comma=e.comma)
+                cst.Arg(
+                    e.value,
+                    keyword=cst.Name(string_value(e.key) or ""),
+                    equal=eq,
+                    comma=e.comma,
+                )
                 for e in schema.elements
                 if isinstance(e, cst.DictElement)
             ]
-            return cst.Call(cst.Name("JsonSchemaFormat"), args=args, whitespace_before_args=schema.lbrace.whitespace_after)
+            return cst.Call(
+                cst.Name("JsonSchemaFormat"),
+                args=args,
+                whitespace_before_args=schema.lbrace.whitespace_after,
+            )
     return None
 
 
@@ -102,7 +128,9 @@ def map_arguments(
     merged_extras: List[cst.BaseExpression] = []
     last_arg = call.args[-1] if call.args else None
     model_written = False
-    sources: List[int] = []  # for each output arg, the index of the input arg it came from
+    sources: List[int] = (
+        []
+    )  # for each output arg, the index of the input arg it came from
 
     def emit(new_arg: cst.Arg) -> None:
         out.append(new_arg)
@@ -130,12 +158,16 @@ def map_arguments(
                 ctx.todo(
                     code,
                     original,
-                    "encoding_format=\"base64\": azure-ai-inference returns the base64 string and does not "
+                    'encoding_format="base64": azure-ai-inference returns the base64 string and does not '
                     "decode it (OpenAI did); decode embedding with base64 + numpy, or drop encoding_format",
                 )
             emit(arg)
         elif action == mapping.LIST:
-            source = original.args[index].value if len(original.args) == len(call.args) else None
+            source = (
+                original.args[index].value
+                if len(original.args) == len(call.args)
+                else None
+            )
             if _is_str(arg.value) or source in getattr(ctx.facts, "str_names", ()):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             emit(arg)
@@ -150,25 +182,47 @@ def map_arguments(
                 ctx.todo(
                     code,
                     original,
-                    "response_format must be \"text\", \"json_object\" or JsonSchemaFormat(name=..., "
+                    'response_format must be "text", "json_object" or JsonSchemaFormat(name=..., '
                     "schema=..., strict=...) from azure.ai.inference.models; a dict raises ValueError",
                 )
             else:
                 emit(arg.with_changes(value=value))
         elif action in (mapping.MODEL, mapping.DEPLOYMENT):
             if keep_model and not model_written:
-                emit(_kw("model", arg.value, arg).with_changes(
-                    equal=arg.equal, comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg
-                ))
+                emit(
+                    _kw("model", arg.value, arg).with_changes(
+                        equal=arg.equal,
+                        comma=arg.comma,
+                        whitespace_after_arg=arg.whitespace_after_arg,
+                    )
+                )
                 model_written = True
-        elif action == mapping.EXTRAS and name in ("functions", "function_call") and functions_to_tools:
+        elif (
+            action == mapping.EXTRAS
+            and name in ("functions", "function_call")
+            and functions_to_tools
+        ):
             from migrate_inference.rules import functions as legacy
 
             if name == "functions":
-                emit(arg.with_changes(keyword=cst.Name("tools"), value=legacy.tools_from_functions(arg.value)))
+                emit(
+                    arg.with_changes(
+                        keyword=cst.Name("tools"),
+                        value=legacy.tools_from_functions(arg.value),
+                    )
+                )
             else:
-                emit(arg.with_changes(keyword=cst.Name("tool_choice"), value=legacy.tool_choice_from_function_call(arg.value)))
-            ctx.rewrite(legacy.CODE, original, f"legacy `{name}` -> {'tools' if name == 'functions' else 'tool_choice'}")
+                emit(
+                    arg.with_changes(
+                        keyword=cst.Name("tool_choice"),
+                        value=legacy.tool_choice_from_function_call(arg.value),
+                    )
+                )
+            ctx.rewrite(
+                legacy.CODE,
+                original,
+                f"legacy `{name}` -> {'tools' if name == 'functions' else 'tool_choice'}",
+            )
         elif action == mapping.EXTRAS:
             extras.append(_extra(name, arg.value))
             if name in ("functions", "function_call"):
@@ -177,7 +231,11 @@ def map_arguments(
                     "MI320",
                     original,
                     f"legacy `{name}` is sent in model_extras{why}; convert it to "
-                    + ("tools=[ChatCompletionsToolDefinition(...)]" if name == "functions" else "tool_choice=")
+                    + (
+                        "tools=[ChatCompletionsToolDefinition(...)]"
+                        if name == "functions"
+                        else "tool_choice="
+                    )
                     + " and read message.tool_calls",
                 )
         elif action == mapping.MERGE_EXTRAS:
@@ -188,14 +246,22 @@ def map_arguments(
             ctx.rewrite(code, original, f"dropped `{name}`: {row.note}")
         elif action == mapping.TODO:
             emit(arg)
-            ctx.todo(code, original, f"`{name}` has no azure-ai-inference equivalent: {row.note}")
+            ctx.todo(
+                code,
+                original,
+                f"`{name}` has no azure-ai-inference equivalent: {row.note}",
+            )
     if extras or merged_extras:
         value: cst.BaseExpression = cst.Dict(extras)
         if len(merged_extras) == 1 and not extras:
-            value = merged_extras[0]  # extra_body={...} alone: the same dict, as it was written
+            value = merged_extras[
+                0
+            ]  # extra_body={...} alone: the same dict, as it was written
         elif merged_extras:
             for merged in merged_extras:
-                if isinstance(merged, cst.Dict) and all(isinstance(e, cst.DictElement) for e in merged.elements):
+                if isinstance(merged, cst.Dict) and all(
+                    isinstance(e, cst.DictElement) for e in merged.elements
+                ):
                     extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in merged.elements)  # type: ignore[misc]
                 else:
                     extras.append(cst.StarredDictElement(merged))  # type: ignore[arg-type]
@@ -213,29 +279,41 @@ def _keep_following_comments(
     comma that held the leaving keyword's own comment."""
     lead = None
     for index, arg in enumerate(args):
-        if index in sources or not isinstance(arg.comma, cst.Comma) or index == len(args) - 1:
+        if (
+            index in sources
+            or not isinstance(arg.comma, cst.Comma)
+            or index == len(args) - 1
+        ):
             continue  # kept, or the last one (what follows it is the closing parenthesis)
         after = arg.comma.whitespace_after
         if not isinstance(after, cst.ParenthesizedWhitespace):
             continue  # all on one line: nothing to carry
         # the comment at the end of the leaving keyword's line was about it: it goes too
         after = after.with_changes(first_line=cst.TrailingWhitespace())
-        previous = max((pos for pos, src in enumerate(sources) if src < index), default=None)
+        previous = max(
+            (pos for pos, src in enumerate(sources) if src < index), default=None
+        )
         if previous is None:
             lead = after
             continue
         kept = out[previous]
         own = kept.comma.whitespace_after if isinstance(kept.comma, cst.Comma) else None
         if isinstance(own, cst.ParenthesizedWhitespace):
-            after = after.with_changes(first_line=own.first_line)  # the kept keyword's own end-of-line comment
+            after = after.with_changes(
+                first_line=own.first_line
+            )  # the kept keyword's own end-of-line comment
         comma = kept.comma if isinstance(kept.comma, cst.Comma) else arg.comma
-        out[previous] = kept.with_changes(comma=comma.with_changes(whitespace_after=after))
+        out[previous] = kept.with_changes(
+            comma=comma.with_changes(whitespace_after=after)
+        )
     return lead
 
 
 def _is_str(node: cst.BaseExpression) -> bool:
     """A literal string, an f-string, or `"literal" + x` (which can only be a str)."""
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+    if isinstance(
+        node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    ):
         return True
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
         return _is_str(node.left) or _is_str(node.right)
@@ -246,16 +324,21 @@ def _extra(name: str, value: cst.BaseExpression) -> cst.DictElement:
     return cst.DictElement(cst.SimpleString(f'"{name}"'), value)
 
 
-def _fix_commas(args: List[cst.Arg], last_original: Optional[cst.Arg], originals: List[cst.Arg]) -> List[cst.Arg]:
+def _fix_commas(
+    args: List[cst.Arg], last_original: Optional[cst.Arg], originals: List[cst.Arg]
+) -> List[cst.Arg]:
     """Keep the original layout: args between others take the comma (and line break) of the
-    original args between others; the last keeps the original last arg's trailing comma."""
+    original args between others; the last keeps the original last arg's trailing comma.
+    """
     if not args:
         return args
     middle = next(
         (a.comma for a in originals[:-1] if isinstance(a.comma, cst.Comma)),
         cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
     )
-    last_comma = last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
+    last_comma = (
+        last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
+    )
     fixed = []
     for i, arg in enumerate(args):
         if i < len(args) - 1:

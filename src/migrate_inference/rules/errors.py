@@ -66,7 +66,12 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
+from libcst.metadata import (
+    ParentNodeProvider,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+    ScopeProvider,
+)
 
 from migrate_inference.findings import TODO
 from migrate_inference.analysis.names import dotted, referents
@@ -144,7 +149,11 @@ class Target:
     def describe(self) -> str:
         if self.status is not None:
             return f"{HTTP} with {self.status.describe()}"
-        return self.classes[0] if len(self.classes) == 1 else "(" + ", ".join(self.classes) + ")"
+        return (
+            self.classes[0]
+            if len(self.classes) == 1
+            else "(" + ", ".join(self.classes) + ")"
+        )
 
 
 TIMEOUTS = ("ServiceRequestTimeoutError", "ServiceResponseTimeoutError")
@@ -162,7 +171,9 @@ RENAMES: Dict[str, Target] = {
     "APIError": Target(("AzureError",)),  # v1: the base of every API error
     "APIStatusError": Target((HTTP,)),
 }
-V0_API_ERROR = Target((HTTP,))  # v0 openai.error.APIError: any status without its own class
+V0_API_ERROR = Target(
+    (HTTP,)
+)  # v0 openai.error.APIError: any status without its own class
 STATUS_CLASSES: Dict[str, Target] = {
     "RateLimitError": Target((HTTP,), Status((429,))),
     "InvalidRequestError": Target((HTTP,), Status((400, 404, 415))),
@@ -206,9 +217,19 @@ V1_PARENT = {
 def exception_name(qname: str) -> Optional[str]:
     """The class name when `qname` is an OpenAI exception class, else None."""
     parts = qname.split(".")
-    if len(parts) == 3 and parts[0] == "openai" and parts[1] == "error" and parts[2][:1].isupper():
+    if (
+        len(parts) == 3
+        and parts[0] == "openai"
+        and parts[1] == "error"
+        and parts[2][:1].isupper()
+    ):
         return parts[2]
-    if len(parts) == 3 and parts[0] == "openai" and parts[1] == "_exceptions" and parts[2] in KNOWN:
+    if (
+        len(parts) == 3
+        and parts[0] == "openai"
+        and parts[1] == "_exceptions"
+        and parts[2] in KNOWN
+    ):
         return parts[2]
     if len(parts) == 2 and parts[0] == "openai" and parts[1] in KNOWN:
         return parts[1]
@@ -334,21 +355,37 @@ class ErrorSites:
     """What the analysis pass found: the references, their specs and the handlers."""
 
     refs: Dict[cst.CSTNode, Ref] = field(default_factory=dict)
-    uses: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # other openai references
+    uses: List[Tuple[cst.CSTNode, str]] = field(
+        default_factory=list
+    )  # other openai references
     specs: Dict[cst.CSTNode, Spec] = field(default_factory=dict)  # handler/call -> spec
-    calls: Dict[cst.Call, str] = field(default_factory=dict)  # isinstance/tenacity/backoff call -> context
+    calls: Dict[cst.Call, str] = field(
+        default_factory=dict
+    )  # isinstance/tenacity/backoff call -> context
     negated: Set[cst.Call] = field(default_factory=set)  # retry_if_not_exception_type
-    bare_ok: Set[cst.CSTNode] = field(default_factory=set)  # expressions that need no parentheses
+    bare_ok: Set[cst.CSTNode] = field(
+        default_factory=set
+    )  # expressions that need no parentheses
     tries: Set[cst.CSTNode] = field(default_factory=set)
-    attrs: Dict[cst.Attribute, Tuple[cst.ExceptHandler, str]] = field(default_factory=dict)
+    attrs: Dict[cst.Attribute, Tuple[cst.ExceptHandler, str]] = field(
+        default_factory=dict
+    )
     names: Set[str] = field(default_factory=set)  # every name in the module
-    azure_imported: Set[str] = field(default_factory=set)  # from azure.core.exceptions import X
-    unhandled: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # set by collect_error_sites
+    azure_imported: Set[str] = field(
+        default_factory=set
+    )  # from azure.core.exceptions import X
+    unhandled: List[Tuple[cst.CSTNode, str]] = field(
+        default_factory=list
+    )  # set by collect_error_sites
     # A status class passed to a function of this module that only uses it as an except type
     # (`@retry_on(RateLimitError)`): the argument becomes HttpResponseError and those clauses get
     # the status check.
-    param_args: Dict[cst.CSTNode, str] = field(default_factory=dict)  # ref -> function name
-    param_guards: Dict[cst.ExceptHandler, Tuple[Status, str]] = field(default_factory=dict)
+    param_args: Dict[cst.CSTNode, str] = field(
+        default_factory=dict
+    )  # ref -> function name
+    param_guards: Dict[cst.ExceptHandler, Tuple[Status, str]] = field(
+        default_factory=dict
+    )
 
     @property
     def active(self) -> bool:
@@ -387,9 +424,9 @@ class _Collector(cst.CSTVisitor):
     def _suppressed(self, node: cst.CSTNode) -> bool:
         current: Optional[cst.CSTNode] = node
         while current is not None:
-            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(
-                current, CODE
-            ):
+            if isinstance(
+                current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+            ) and _has_ignore(current, CODE):
                 return True
             current = self._parent(current)
         return False
@@ -400,7 +437,9 @@ class _Collector(cst.CSTVisitor):
         call = self._parent(arg) if isinstance(arg, cst.Arg) else None
         if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
             return None
-        referents_ = referents(self.get_metadata(ScopeProvider, call.func, None), call.func)
+        referents_ = referents(
+            self.get_metadata(ScopeProvider, call.func, None), call.func
+        )
         if not referents_ or len(referents_) != 1:
             return None
         assignment = next(iter(referents_))
@@ -422,7 +461,9 @@ class _Collector(cst.CSTVisitor):
             return None
         for access in uses[0].references:
             handler = self._parent(access.node)
-            if not (isinstance(handler, cst.ExceptHandler) and handler.type is access.node):
+            if not (
+                isinstance(handler, cst.ExceptHandler) and handler.type is access.node
+            ):
                 return None
             if not self._last_overlapping(handler) or self._suppressed(handler):
                 return None
@@ -446,7 +487,8 @@ class _Collector(cst.CSTVisitor):
                 continue
             names = self._qnames(passed)
             if not names or any(
-                q.source != QualifiedNameSource.BUILTIN or q.name in CATCH_ALL for q in names
+                q.source != QualifiedNameSource.BUILTIN or q.name in CATCH_ALL
+                for q in names
             ):
                 return None
         return call.func.value, args, handlers
@@ -478,13 +520,17 @@ class _Collector(cst.CSTVisitor):
             return None
         qnames = self._qnames(node)
         exc = sorted(
-            q.name for q in qnames if q.source == QualifiedNameSource.IMPORT and exception_name(q.name)
+            q.name
+            for q in qnames
+            if q.source == QualifiedNameSource.IMPORT and exception_name(q.name)
         )
         if not exc:
             return None
         targets = {target_for(q) for q in exc}
         ambiguous = len(qnames) != len(exc) or len(targets) > 1
-        ref = Ref(node=node, qname=exc[0], target=target_for(exc[0]), ambiguous=ambiguous)
+        ref = Ref(
+            node=node, qname=exc[0], target=target_for(exc[0]), ambiguous=ambiguous
+        )
         ref.in_sequence = node in self.sequence_elements
         self.sites.refs[node] = ref
         return ref
@@ -505,7 +551,11 @@ class _Collector(cst.CSTVisitor):
                 entries.append(Entry(i, element, "catchall"))
             elif len(names) == 1 and next(iter(names)).startswith(AZURE + "."):
                 cls = next(iter(names))[len(AZURE) + 1 :]
-                entries.append(Entry(i, element, "azure", azure=cls if cls in AZURE_PARENT else None))
+                entries.append(
+                    Entry(
+                        i, element, "azure", azure=cls if cls in AZURE_PARENT else None
+                    )
+                )
             else:
                 entries.append(Entry(i, element, "other"))
         return Spec(expr, entries, is_tuple)
@@ -513,7 +563,9 @@ class _Collector(cst.CSTVisitor):
     # -- imports are declarations, not uses -----------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
-            self.sites.names.add((alias.evaluated_alias or alias.evaluated_name).split(".")[0])
+            self.sites.names.add(
+                (alias.evaluated_alias or alias.evaluated_name).split(".")[0]
+            )
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
@@ -573,7 +625,11 @@ class _Collector(cst.CSTVisitor):
         names = {q.name for q in self._qnames(node.func)}
         context = None
         arg: Optional[cst.Arg] = None
-        if "builtins.isinstance" in names and len(node.args) == 2 and not any(a.star for a in node.args):
+        if (
+            "builtins.isinstance" in names
+            and len(node.args) == 2
+            and not any(a.star for a in node.args)
+        ):
             context, arg = ISINSTANCE, node.args[1]
         elif names & set(TENACITY_FUNCS):
             context, arg = TENACITY, _argument(node, 0, "exception_types")
@@ -601,7 +657,10 @@ class _Collector(cst.CSTVisitor):
         target, simple = exc, True
         if isinstance(exc, cst.Call):
             target = exc.func
-            simple = all(a.keyword is None and not a.star for a in exc.args) and len(exc.args) <= 1
+            simple = (
+                all(a.keyword is None and not a.star for a in exc.args)
+                and len(exc.args) <= 1
+            )
         ref = self._ref(target)
         if ref is not None:
             ref.context = RAISE
@@ -661,12 +720,14 @@ class _Collector(cst.CSTVisitor):
         openai = [
             q.name
             for q in self._qnames(node)
-            if q.source == QualifiedNameSource.IMPORT and (q.name == "openai" or q.name.startswith("openai."))
+            if q.source == QualifiedNameSource.IMPORT
+            and (q.name == "openai" or q.name.startswith("openai."))
         ]
         if not openai:
             return None
         if any(
-            exception_name(".".join(q.split(".")[:3])) or exception_name(".".join(q.split(".")[:2]))
+            exception_name(".".join(q.split(".")[:3]))
+            or exception_name(".".join(q.split(".")[:2]))
             for q in openai
         ):
             return None  # an attribute of an exception class: look at the class itself
@@ -680,7 +741,9 @@ def _positional_params(fdef: cst.FunctionDef) -> List[cst.Param]:
     return [*fdef.params.posonly_params, *fdef.params.params]
 
 
-def _param_for(fdef: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> Optional[cst.Param]:
+def _param_for(
+    fdef: cst.FunctionDef, call: cst.Call, arg: cst.Arg
+) -> Optional[cst.Param]:
     """The parameter of `fdef` that `arg` of `call` binds (None when it cannot be told)."""
     if arg.star:
         return None
@@ -697,7 +760,9 @@ def _param_for(fdef: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> Optional[
     return params[index] if index < len(params) else None
 
 
-def _argument_for(fdef: cst.FunctionDef, call: cst.Call, param: cst.Param) -> Optional[cst.BaseExpression]:
+def _argument_for(
+    fdef: cst.FunctionDef, call: cst.Call, param: cst.Param
+) -> Optional[cst.BaseExpression]:
     """The expression `call` passes for `param` (None when absent or hidden in *args/**kwargs)."""
     if any(a.star for a in call.args):
         return None
@@ -712,7 +777,9 @@ def _argument_for(fdef: cst.FunctionDef, call: cst.Call, param: cst.Param) -> Op
 
 
 def _starred(node: Optional[cst.BaseExpression]) -> bool:
-    return isinstance(node, cst.Tuple) and any(isinstance(e, cst.StarredElement) for e in node.elements)
+    return isinstance(node, cst.Tuple) and any(
+        isinstance(e, cst.StarredElement) for e in node.elements
+    )
 
 
 def _dotted(node: cst.BaseExpression) -> str:
@@ -729,7 +796,13 @@ def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.Arg]:
     return positional[position] if len(positional) > position else None
 
 
-HARMLESS = ("openai.types", "openai.__version__", "openai.version", "openai.NOT_GIVEN", "openai.NotGiven")
+HARMLESS = (
+    "openai.types",
+    "openai.__version__",
+    "openai.version",
+    "openai.NOT_GIVEN",
+    "openai.NotGiven",
+)
 
 
 def collect_error_sites(wrapper: cst.MetadataWrapper, facts) -> ErrorSites:
@@ -743,7 +816,9 @@ def collect_error_sites(wrapper: cst.MetadataWrapper, facts) -> ErrorSites:
 def unhandled_uses(sites: ErrorSites, facts) -> List[Tuple[cst.CSTNode, str]]:
     """OpenAI references that are neither exceptions nor something another rule accounts for."""
     handled: Set[cst.CSTNode] = set()
-    for call in list(getattr(facts, "chat_calls", {})) + list(getattr(facts, "out_of_scope", {})):
+    for call in list(getattr(facts, "chat_calls", {})) + list(
+        getattr(facts, "out_of_scope", {})
+    ):
         handled.add(call.func)
     handled.update(getattr(facts, "chat_refs", []))
     for values in getattr(facts, "config", {}).values():
@@ -763,7 +838,8 @@ def unhandled_uses(sites: ErrorSites, facts) -> List[Tuple[cst.CSTNode, str]]:
     return [
         (node, qname)
         for node, qname in sites.uses
-        if node not in handled and not any(qname == h or qname.startswith(h + ".") for h in HARMLESS)
+        if node not in handled
+        and not any(qname == h or qname.startswith(h + ".") for h in HARMLESS)
     ]
 
 
@@ -785,7 +861,9 @@ class Clause:
 
     handler: cst.ExceptHandler
     spec: Spec
-    classes: List[Tuple[str, Optional[str]]] = field(default_factory=list)  # (azure class, OpenAI origin)
+    classes: List[Tuple[str, Optional[str]]] = field(
+        default_factory=list
+    )  # (azure class, OpenAI origin)
     statuses: List[Status] = field(default_factory=list)
     status_origins: List[str] = field(default_factory=list)
     catch_all: bool = False
@@ -807,11 +885,16 @@ class Clause:
 
     @property
     def rewritten(self) -> bool:
-        return any(e.kind == "openai" and e.ref is not None and e.ref.usable for e in self.spec.entries)
+        return any(
+            e.kind == "openai" and e.ref is not None and e.ref.usable
+            for e in self.spec.entries
+        )
 
     def caught(self) -> List[Tuple[str, Optional[str]]]:
         """(azure class, OpenAI origin) for everything the rewritten except type names."""
-        return self.classes + [(HTTP, o) for o in (self.status_origins if self.guarded else [])]
+        return self.classes + [
+            (HTTP, o) for o in (self.status_origins if self.guarded else [])
+        ]
 
     @property
     def http_only(self) -> bool:
@@ -819,11 +902,16 @@ class Clause:
         return (
             not self.catch_all
             and all(is_sub(c, HTTP) for c, _ in self.caught())
-            and all(e.kind == "azure" and e.azure and is_sub(e.azure, HTTP) for e in self.kept)
+            and all(
+                e.kind == "azure" and e.azure and is_sub(e.azure, HTTP)
+                for e in self.kept
+            )
         )
 
     def specificity(self) -> float:
-        depths = [float(_depth(c)) for c in self.azure] + ([1.5] if self.guarded else [])
+        depths = [float(_depth(c)) for c in self.azure] + (
+            [1.5] if self.guarded else []
+        )
         return min(depths) if depths else 0.0
 
     def origins(self) -> List[str]:
@@ -853,20 +941,27 @@ def build_clause(handler: cst.ExceptHandler, spec: Spec) -> Clause:
             elif entry.kind == "azure" and entry.azure:
                 clause.classes.append((entry.azure, None))
     if clause.catch_all or any(is_sub(HTTP, c) for c in clause.azure):
-        clause.statuses, clause.status_origins = [], []  # it already catches every HTTP error
+        clause.statuses, clause.status_origins = (
+            [],
+            [],
+        )  # it already catches every HTTP error
     return clause
 
 
 def _unusable_note(ref: Ref) -> str:
     if ref.ambiguous:
-        return f"`{_code(ref.node)}` may not be the OpenAI class here: migrate it by hand"
+        return (
+            f"`{_code(ref.node)}` may not be the OpenAI class here: migrate it by hand"
+        )
     return f"{ref.qname} has no azure.core.exceptions counterpart: remove it or catch an Azure class"
 
 
 @dataclass
 class TryPlan:
     clauses: List[Clause]  # in the order they are written back
-    region: Optional[Tuple[int, int]] = None  # clauses merged into one dispatching clause
+    region: Optional[Tuple[int, int]] = (
+        None  # clauses merged into one dispatching clause
+    )
     reordered: bool = False
     todo: Optional[str] = None
 
@@ -875,7 +970,9 @@ def _conflict(first: Clause, later: Clause) -> bool:
     """Would `first`, rewritten in place, change which clause handles something `later` handles?"""
     if first.catch_all:
         return False  # it caught everything before the rewrite too
-    if first.guarded and (later.catch_all or any(_overlap(c, HTTP) for c, _ in later.caught())):
+    if first.guarded and (
+        later.catch_all or any(_overlap(c, HTTP) for c, _ in later.caught())
+    ):
         return True  # its re-raise would skip `later`
     for c_late, origin_late in later.caught():
         for c_first, origin_first in first.classes:
@@ -893,12 +990,16 @@ def _disjoint(a: Clause, b: Clause) -> bool:
     """Both clauses name only OpenAI classes and none derives from another: their order is free."""
     if not (a.pure and b.pure):
         return False
-    return not any(_openai_sub(x, y) or _openai_sub(y, x) for x in a.origins() for y in b.origins())
+    return not any(
+        _openai_sub(x, y) or _openai_sub(y, x) for x in a.origins() for y in b.origins()
+    )
 
 
 def _has_conflict(clauses: List[Clause]) -> bool:
     return any(
-        _conflict(clauses[i], clauses[j]) for i in range(len(clauses)) for j in range(i + 1, len(clauses))
+        _conflict(clauses[i], clauses[j])
+        for i in range(len(clauses))
+        for j in range(i + 1, len(clauses))
     )
 
 
@@ -933,7 +1034,12 @@ def plan_try(node, specs: Dict[cst.CSTNode, Spec]) -> TryPlan:
         plan.clauses, plan.reordered = ordered, True
         clauses = ordered
     n = len(clauses)
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if _conflict(clauses[i], clauses[j])]
+    pairs = [
+        (i, j)
+        for i in range(n)
+        for j in range(i + 1, n)
+        if _conflict(clauses[i], clauses[j])
+    ]
     if not pairs:
         return plan
     lo, hi = min(i for i, _ in pairs), max(j for _, j in pairs)
@@ -942,7 +1048,9 @@ def plan_try(node, specs: Dict[cst.CSTNode, Spec]) -> TryPlan:
         changed = False
         union = [c for k in range(lo, hi + 1) for c, _ in clauses[k].caught()]
         for k in range(hi + 1, n):
-            if clauses[k].catch_all or any(_overlap(a, b) for a, _ in clauses[k].caught() for b in union):
+            if clauses[k].catch_all or any(
+                _overlap(a, b) for a, _ in clauses[k].caught() for b in union
+            ):
                 hi, changed = k, True
         for k in range(lo):
             if any(_conflict(clauses[k], clauses[m]) for m in range(lo, hi + 1)):
@@ -972,12 +1080,18 @@ def _status_parts(var: str, statuses: Sequence[Status]) -> List[Tuple[str, str]]
             at_least = s.at_least if at_least is None else min(at_least, s.at_least)
     parts = []
     if len(equals) == 1:
-        parts.append((f"{var}.status_code == {equals[0]}", f"{var}.status_code != {equals[0]}"))
+        parts.append(
+            (f"{var}.status_code == {equals[0]}", f"{var}.status_code != {equals[0]}")
+        )
     elif equals:
         values = ", ".join(str(v) for v in equals)
-        parts.append((f"{var}.status_code in ({values})", f"{var}.status_code not in ({values})"))
+        parts.append(
+            (f"{var}.status_code in ({values})", f"{var}.status_code not in ({values})")
+        )
     if at_least is not None:
-        parts.append((f"{var}.status_code >= {at_least}", f"{var}.status_code < {at_least}"))
+        parts.append(
+            (f"{var}.status_code >= {at_least}", f"{var}.status_code < {at_least}")
+        )
     return parts
 
 
@@ -997,7 +1111,9 @@ def _paren_and(term: str) -> str:
     return f"({term})" if " and " in term else term
 
 
-def predicate(var: str, classes: Sequence[str], statuses: Sequence[Status], check_http: bool) -> str:
+def predicate(
+    var: str, classes: Sequence[str], statuses: Sequence[Status], check_http: bool
+) -> str:
     """True when `var` is one of `classes` or an HttpResponseError with one of `statuses`."""
     terms = []
     if classes:
@@ -1011,7 +1127,10 @@ def predicate(var: str, classes: Sequence[str], statuses: Sequence[Status], chec
 
 
 def reraise_test(
-    var: str, http_subclasses: Sequence[str], statuses: Sequence[Status], check_http: bool
+    var: str,
+    http_subclasses: Sequence[str],
+    statuses: Sequence[Status],
+    check_http: bool,
 ) -> str:
     """True when an exception the clause caught is not one it meant to catch."""
     parts = []
@@ -1028,7 +1147,9 @@ def reraise_test(
 # ---------------------------------------------------------------------------
 
 
-def blocking_reasons(ctx: RuleContext, sites: ErrorSites, plan, v1_plan=None) -> List[str]:
+def blocking_reasons(
+    ctx: RuleContext, sites: ErrorSites, plan, v1_plan=None
+) -> List[str]:
     """Why this file's exceptions must stay OpenAI's (empty: they can move)."""
     from migrate_inference.rules.v0_chat import CODE as V0_CODE
 
@@ -1037,7 +1158,9 @@ def blocking_reasons(ctx: RuleContext, sites: ErrorSites, plan, v1_plan=None) ->
     migrated: Set[cst.CSTNode] = set()
     if plan is not None and config.rule_enabled(V0_CODE):
         migrated.update(plan.migrated)
-    v1_enabled = v1_plan is not None and all(config.rule_enabled(c) for c in _v1_codes())
+    v1_enabled = v1_plan is not None and all(
+        config.rule_enabled(c) for c in _v1_codes()
+    )
     if v1_enabled:
         migrated.update(v1_plan.migrated)
     reasons = []
@@ -1051,7 +1174,11 @@ def blocking_reasons(ctx: RuleContext, sites: ErrorSites, plan, v1_plan=None) ->
             reasons.append(f"{_dotted(call.func) or 'a call'} is not migrated")
     for binding in getattr(v1, "bindings", []):
         bp = v1_plan.bindings.get(id(binding)) if v1_enabled else None
-        if bp is None or bp.todo is not None or (not bp.replace and binding.kind != "param"):
+        if (
+            bp is None
+            or bp.todo is not None
+            or (not bp.replace and binding.kind != "param")
+        ):
             node = binding.ctor if binding.ctor is not None else binding.param
             what = binding.target or binding.cls
             reasons.append(f"the OpenAI client `{what}` stays an OpenAI client")
@@ -1079,7 +1206,9 @@ class ErrorsRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, sites: ErrorSites, plan=None, v1_plan=None) -> None:
+    def __init__(
+        self, ctx: RuleContext, sites: ErrorSites, plan=None, v1_plan=None
+    ) -> None:
         self.ctx = ctx
         self.sites = sites
         self.changed = False
@@ -1118,7 +1247,9 @@ class ErrorsRule:
     def _var(self) -> str:
         """A name for the caught exception that the module uses nowhere."""
         if self._fresh is None:
-            candidates = ["e", "exc", "err", "error"] + [f"exc_{i}" for i in range(2, 100)]
+            candidates = ["e", "exc", "err", "error"] + [
+                f"exc_{i}" for i in range(2, 100)
+            ]
             self._fresh = next(c for c in candidates if c not in self.sites.names)
         return self._fresh
 
@@ -1139,10 +1270,16 @@ class ErrorsRule:
         """A finding, and a TODO comment above the `except` line it is about."""
         self.ctx._add(CODE, TODO, original, message)
         comment = TODO_PREFIX + f"{message} [{CODE}]"
-        if any(line.comment is not None and line.comment.value == comment for line in handler.leading_lines):
+        if any(
+            line.comment is not None and line.comment.value == comment
+            for line in handler.leading_lines
+        ):
             return handler
         return handler.with_changes(
-            leading_lines=[*handler.leading_lines, cst.EmptyLine(comment=cst.Comment(comment))]
+            leading_lines=[
+                *handler.leading_lines,
+                cst.EmptyLine(comment=cst.Comment(comment)),
+            ]
         )
 
     @staticmethod
@@ -1150,11 +1287,15 @@ class ErrorsRule:
         """Class names without repeats and without those another one in the list covers."""
         out: List[str] = []
         for name in names:
-            if name not in out and not any(is_sub(name, other) and name != other for other in names):
+            if name not in out and not any(
+                is_sub(name, other) and name != other for other in names
+            ):
                 out.append(name)
         return out
 
-    def _type_node(self, items: Sequence[Union[str, cst.BaseExpression]]) -> cst.BaseExpression:
+    def _type_node(
+        self, items: Sequence[Union[str, cst.BaseExpression]]
+    ) -> cst.BaseExpression:
         """An exception spec, in the order given: azure class names (str) and kept expressions."""
         names = [i for i in items if isinstance(i, str)]
         keep = set(self._minimal(names))
@@ -1215,14 +1356,24 @@ class ErrorsRule:
 
     def _spec_notes(self, original: cst.CSTNode, spec: Spec) -> None:
         for entry in spec.entries:
-            if entry.kind == "openai" and entry.ref is not None and not entry.ref.usable:
+            if (
+                entry.kind == "openai"
+                and entry.ref is not None
+                and not entry.ref.usable
+            ):
                 self.ctx.todo(CODE, original, _unusable_note(entry.ref))
 
-    def _conditions(self, new: Sequence[str], kept: Sequence[cst.BaseExpression], kept_azure):
+    def _conditions(
+        self, new: Sequence[str], kept: Sequence[cst.BaseExpression], kept_azure
+    ):
         """(class codes for isinstance, HttpResponseError subclasses among them, all of them are HTTP)."""
         classes = [self._cls(c) for c in self._minimal(new)] + [_code(k) for k in kept]
-        http_subclasses = [self._cls(c) for c in self._minimal(new) if is_sub(c, HTTP) and c != HTTP]
-        http_subclasses += [_code(expr) for cls, expr in kept_azure if is_sub(cls, HTTP) and cls != HTTP]
+        http_subclasses = [
+            self._cls(c) for c in self._minimal(new) if is_sub(c, HTTP) and c != HTTP
+        ]
+        http_subclasses += [
+            _code(expr) for cls, expr in kept_azure if is_sub(cls, HTTP) and cls != HTTP
+        ]
         all_http = (
             all(is_sub(c, HTTP) for c in new)
             and len(kept_azure) == len(kept)
@@ -1234,7 +1385,9 @@ class ErrorsRule:
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         return self._reference(original, updated)
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
         site = self.sites.attrs.get(original)
         if site is not None:
             return self._handler_attr(original, updated, *site)
@@ -1245,7 +1398,9 @@ class ErrorsRule:
         if ref is None or ref.context == EXCEPT or self.ctx.suppressed(CODE):
             return updated  # a try statement rewrites its own clauses
         if self.blocked is not None:
-            self.ctx.todo(CODE, original, f"`{_code(original)}` is left as it is: {self.blocked}")
+            self.ctx.todo(
+                CODE, original, f"`{_code(original)}` is left as it is: {self.blocked}"
+            )
             return updated
         if ref.context in OWNED:
             return updated  # the enclosing call rewrites it
@@ -1255,7 +1410,11 @@ class ErrorsRule:
         target = ref.target
         assert target is not None
         if ref.context == RAISE:
-            if target.status is not None or len(target.classes) != 1 or not ref.raise_simple:
+            if (
+                target.status is not None
+                or len(target.classes) != 1
+                or not ref.raise_simple
+            ):
                 self.ctx.todo(
                     CODE,
                     original,
@@ -1270,7 +1429,9 @@ class ErrorsRule:
                 f"{ref.qname} -> {HTTP}: the except clauses of {function}() that receive it check "
                 f"the status ({target.status.describe()}) and re-raise the rest",
             )
-            return cst.parse_expression(self._cls(HTTP)).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+            return cst.parse_expression(self._cls(HTTP)).with_changes(
+                lpar=updated.lpar, rpar=updated.rpar
+            )
         elif target.status is not None:
             self.ctx.todo(
                 CODE,
@@ -1281,7 +1442,9 @@ class ErrorsRule:
             return updated
         elif len(target.classes) > 1 and ref.context in (BASE, ANNOTATION):
             self.ctx.todo(
-                CODE, original, f"{ref.qname} became two Azure classes, {target.describe()}: pick one"
+                CODE,
+                original,
+                f"{ref.qname} became two Azure classes, {target.describe()}: pick one",
             )
             return updated
         self._rewrite(original, f"{ref.qname} -> {target.describe()}")
@@ -1295,11 +1458,17 @@ class ErrorsRule:
         return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
     def _flatten(self, updated):
-        if not any(isinstance(e, cst.Element) and self._splice.get(id(e.value)) is e.value for e in updated.elements):
+        if not any(
+            isinstance(e, cst.Element) and self._splice.get(id(e.value)) is e.value
+            for e in updated.elements
+        ):
             return updated
         elements: List[cst.BaseElement] = []
         for element in updated.elements:
-            if isinstance(element, cst.Element) and self._splice.get(id(element.value)) is element.value:
+            if (
+                isinstance(element, cst.Element)
+                and self._splice.get(id(element.value)) is element.value
+            ):
                 inner = list(element.value.elements)  # type: ignore[attr-defined]
                 inner[-1] = inner[-1].with_changes(comma=element.comma)
                 elements.extend(inner)
@@ -1307,7 +1476,9 @@ class ErrorsRule:
                 elements.append(element)
         return updated.with_changes(elements=elements)
 
-    def leave_Tuple(self, original: cst.Tuple, updated: cst.Tuple) -> cst.BaseExpression:
+    def leave_Tuple(
+        self, original: cst.Tuple, updated: cst.Tuple
+    ) -> cst.BaseExpression:
         return self._flatten(updated)
 
     def leave_List(self, original: cst.List, updated: cst.List) -> cst.BaseExpression:
@@ -1320,11 +1491,15 @@ class ErrorsRule:
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._fstrings.append(node.start)
 
-    def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString):
+    def leave_FormattedString(
+        self, original: cst.FormattedString, updated: cst.FormattedString
+    ):
         self._fstrings.pop()
         return updated
 
-    def _handler_attr(self, original: cst.Attribute, updated: cst.Attribute, handler, attr: str):
+    def _handler_attr(
+        self, original: cst.Attribute, updated: cst.Attribute, handler, attr: str
+    ):
         if handler not in self.handlers or self.ctx.suppressed(CODE):
             return updated
         var = _code(updated.value)
@@ -1333,13 +1508,19 @@ class ErrorsRule:
             if self.handlers[handler]:
                 return updated.with_changes(attr=cst.Name("status_code"))
             quote = "'" if any('"' in start for start in self._fstrings) else '"'
-            node = cst.parse_expression(f"getattr({var}, {quote}status_code{quote}, None)")
+            node = cst.parse_expression(
+                f"getattr({var}, {quote}status_code{quote}, None)"
+            )
             return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         if attr in ATTR_RENAMES:
             self._rewrite(original, f"{var}.{attr} -> {var}.{ATTR_RENAMES[attr]}")
             return updated.with_changes(attr=cst.Name(ATTR_RENAMES[attr]))
         replacement = ATTR_TODOS[attr].format(v=var)
-        self.ctx.todo(CODE, original, f"`{var}.{attr}` does not exist on azure exceptions: use {replacement}")
+        self.ctx.todo(
+            CODE,
+            original,
+            f"`{var}.{attr}` does not exist on azure exceptions: use {replacement}",
+        )
         return updated
 
     # -- isinstance, tenacity, backoff ---------------------------------------------
@@ -1350,21 +1531,30 @@ class ErrorsRule:
         spec = self.sites.specs[original]
         index = next(i for i, a in enumerate(original.args) if a.value is spec.expr)
         self._spec_notes(original, spec)
-        new, kept, kept_azure, statuses, order = self._parts(spec, updated.args[index].value)
+        new, kept, kept_azure, statuses, order = self._parts(
+            spec, updated.args[index].value
+        )
         if not new and not statuses:
             return updated
         if not statuses:
             args = list(updated.args)
             args[index] = args[index].with_changes(value=self._type_node(order))
-            self._rewrite(original, f"{_code(original.func)}: OpenAI classes -> azure.core.exceptions")
+            self._rewrite(
+                original,
+                f"{_code(original.func)}: OpenAI classes -> azure.core.exceptions",
+            )
             return updated.with_changes(args=args)
         if context == ISINSTANCE:
             return self._isinstance(original, updated, new, kept, kept_azure, statuses)
         if context == TENACITY:
             return self._tenacity(original, updated, new, kept, kept_azure, statuses)
-        return self._backoff(original, updated, index, new, kept, kept_azure, statuses, order)
+        return self._backoff(
+            original, updated, index, new, kept, kept_azure, statuses, order
+        )
 
-    def _isinstance(self, original, updated, new, kept, kept_azure, statuses) -> cst.BaseExpression:
+    def _isinstance(
+        self, original, updated, new, kept, kept_azure, statuses
+    ) -> cst.BaseExpression:
         subject = updated.args[0].value
         if not _is_reference(subject):
             self.ctx.todo(
@@ -1383,7 +1573,9 @@ class ErrorsRule:
             expr = expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return expr
 
-    def _tenacity(self, original, updated, new, kept, kept_azure, statuses) -> cst.BaseExpression:
+    def _tenacity(
+        self, original, updated, new, kept, kept_azure, statuses
+    ) -> cst.BaseExpression:
         classes, _, _ = self._conditions(new, kept, kept_azure)
         self._cls(HTTP)
         var = self._lambda_var(classes)
@@ -1392,13 +1584,20 @@ class ErrorsRule:
             test = f"not ({test})"
         func = updated.func
         if isinstance(func, cst.Attribute):
-            new_func: cst.BaseExpression = func.with_changes(attr=cst.Name("retry_if_exception"))
+            new_func: cst.BaseExpression = func.with_changes(
+                attr=cst.Name("retry_if_exception")
+            )
         else:
             self.ctx.need_import("tenacity", "retry_if_exception")
             new_func = cst.Name("retry_if_exception")
-        self._rewrite(original, f"{_code(original.func)} -> retry_if_exception(lambda {var}: {test})")
+        self._rewrite(
+            original,
+            f"{_code(original.func)} -> retry_if_exception(lambda {var}: {test})",
+        )
         arg = updated.args[0].with_changes(
-            value=cst.parse_expression(f"lambda {var}: {test}"), keyword=None, equal=cst.MaybeSentinel.DEFAULT
+            value=cst.parse_expression(f"lambda {var}: {test}"),
+            keyword=None,
+            equal=cst.MaybeSentinel.DEFAULT,
         )
         return updated.with_changes(func=new_func, args=[arg])
 
@@ -1418,14 +1617,23 @@ class ErrorsRule:
         args = list(updated.args)
         args[index] = args[index].with_changes(value=self._type_node(order))
         giveup = next(
-            (i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == "giveup"), None
+            (
+                i
+                for i, a in enumerate(args)
+                if a.keyword is not None and a.keyword.value == "giveup"
+            ),
+            None,
         )
         old = _code(args[giveup].value) if giveup is not None else None
         var = self._lambda_var([_code(k) for k in kept] + ([old] if old else []))
         test = reraise_test(var, http_subclasses, statuses, check_http=not all_http)
         if giveup is not None:
             assert old is not None
-            call = f"{old}({var})" if _is_reference(args[giveup].value) else f"({old})({var})"
+            call = (
+                f"{old}({var})"
+                if _is_reference(args[giveup].value)
+                else f"({old})({var})"
+            )
             lam = f"lambda {var}: {_paren_and(test)} or {call}"
             args[giveup] = args[giveup].with_changes(value=cst.parse_expression(lam))
         else:
@@ -1451,30 +1659,41 @@ class ErrorsRule:
         body = _indented(updated.body)
         statement = cst.parse_statement(f"if {test}:\n    raise\n")
         self._rewrite(
-            original, f"except {_code(original.type)}: {function}() is given {HTTP} for {status.describe()}"
+            original,
+            f"except {_code(original.type)}: {function}() is given {HTTP} for {status.describe()}",
         )
-        return updated.with_changes(body=body.with_changes(body=[statement, *body.body]))
+        return updated.with_changes(
+            body=body.with_changes(body=[statement, *body.body])
+        )
 
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         return self._try(original, updated)
 
-    def leave_TryStar(self, original: cst.TryStar, updated: cst.TryStar) -> cst.BaseStatement:
+    def leave_TryStar(
+        self, original: cst.TryStar, updated: cst.TryStar
+    ) -> cst.BaseStatement:
         return self._try(original, updated)
 
     def _try(self, original, updated):
         if original not in self.sites.tries or self.ctx.suppressed(CODE):
             return updated
         if any(_has_ignore(h, CODE) for h in original.handlers):
-            return updated  # the clauses of one try are rewritten together or not at all
+            return (
+                updated  # the clauses of one try are rewritten together or not at all
+            )
         current = dict(zip(original.handlers, updated.handlers))
         if self.blocked is not None:
             handlers = []
             for h in original.handlers:
                 spec = self.sites.specs[h]
                 if spec.has_openai:
-                    names = ", ".join(_code(e.expr) for e in spec.entries if e.kind == "openai")
+                    names = ", ".join(
+                        _code(e.expr) for e in spec.entries if e.kind == "openai"
+                    )
                     handlers.append(
-                        self._handler_todo(h, current[h], f"`{names}` is left as it is: {self.blocked}")
+                        self._handler_todo(
+                            h, current[h], f"`{names}` is left as it is: {self.blocked}"
+                        )
                     )
                 else:
                     handlers.append(current[h])
@@ -1484,7 +1703,9 @@ class ErrorsRule:
             assert plan.region is not None
             first = plan.clauses[plan.region[0]].handler
             current[first] = self._handler_todo(first, current[first], plan.todo)
-            return updated.with_changes(handlers=[current[h] for h in original.handlers])
+            return updated.with_changes(
+                handlers=[current[h] for h in original.handlers]
+            )
         out: List[cst.ExceptHandler] = []
         i = 0
         while i < len(plan.clauses):
@@ -1498,14 +1719,22 @@ class ErrorsRule:
             out.append(self._in_place(clause, current[clause.handler]))
             i += 1
         if plan.reordered:
-            order = ", ".join(_code(c.handler.type) for c in plan.clauses if c.handler.type is not None)
-            self._rewrite(original, f"except clauses reordered, most specific first: {order}")
+            order = ", ".join(
+                _code(c.handler.type)
+                for c in plan.clauses
+                if c.handler.type is not None
+            )
+            self._rewrite(
+                original, f"except clauses reordered, most specific first: {order}"
+            )
         return updated.with_changes(handlers=out)
 
     def _clause_type(self, clause: Clause, handler: cst.ExceptHandler):
         return self._parts(clause.spec, handler.type)
 
-    def _in_place(self, clause: Clause, handler: cst.ExceptHandler) -> cst.ExceptHandler:
+    def _in_place(
+        self, clause: Clause, handler: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
         original = clause.handler
         for note in clause.notes:
             handler = self._handler_todo(original, handler, note)
@@ -1525,28 +1754,45 @@ class ErrorsRule:
         guard = cst.parse_statement(f"if {test}:\n    raise\n")
         body = _indented(handler.body)
         handler = handler.with_changes(body=body.with_changes(body=[guard, *body.body]))
-        self._rewrite(original, f"except {before} -> except {_code(handler.type)}: {test} re-raises")
+        self._rewrite(
+            original,
+            f"except {before} -> except {_code(handler.type)}: {test} re-raises",
+        )
         return handler
 
-    def _merge(self, clauses: List[Clause], handlers: List[cst.ExceptHandler]) -> cst.ExceptHandler:
-        handlers = [self._notes_on(clause, handler) for clause, handler in zip(clauses, handlers)]
+    def _merge(
+        self, clauses: List[Clause], handlers: List[cst.ExceptHandler]
+    ) -> cst.ExceptHandler:
+        handlers = [
+            self._notes_on(clause, handler)
+            for clause, handler in zip(clauses, handlers)
+        ]
         names = {
-            h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)
+            h.name.name.value
+            for h in handlers
+            if h.name is not None and isinstance(h.name.name, cst.Name)
         }
         unnamed = [_code(h.body) for h in handlers if h.name is None]
         var = (
             next(iter(names))
-            if len(names) == 1 and not any(_mentions(b, next(iter(names))) for b in unnamed)
+            if len(names) == 1
+            and not any(_mentions(b, next(iter(names))) for b in unnamed)
             else self._var()
         )
         parts = [self._clause_type(c, h) for c, h in zip(clauses, handlers)]
-        union_new = [c for new, _, _, statuses, _ in parts for c in [*new, *([HTTP] if statuses else [])]]
+        union_new = [
+            c
+            for new, _, _, statuses, _ in parts
+            for c in [*new, *([HTTP] if statuses else [])]
+        ]
         union_kept = [k for _, kept, _, _, _ in parts for k in kept]
         union_kept_azure = [k for _, _, ka, _, _ in parts for k in ka]
         union_order = [i for *_, order in parts for i in order]
         last = clauses[-1]
         if last.catch_all:
-            except_type: cst.BaseExpression = handlers[-1].type or cst.Name("BaseException")
+            except_type: cst.BaseExpression = handlers[-1].type or cst.Name(
+                "BaseException"
+            )
         else:
             except_type = self._type_node(union_order)
         _, _, union_http = self._conditions(union_new, union_kept, union_kept_azure)
@@ -1568,10 +1814,14 @@ class ErrorsRule:
             classes, _, _ = self._conditions(new, kept, kept_azure)
             if statuses:
                 self._cls(HTTP)
-            branches.append((predicate(var, classes, statuses, check_http=not union_http), handler))
+            branches.append(
+                (predicate(var, classes, statuses, check_http=not union_http), handler)
+            )
         orelse: Union[cst.If, cst.Else, None] = None
         if branches[-1][0] is not None:
-            orelse = cst.Else(body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Raise()])]))
+            orelse = cst.Else(
+                body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Raise()])])
+            )
         for test, handler in reversed(branches):
             body = _indented(handler.body)
             if (
@@ -1598,7 +1848,8 @@ class ErrorsRule:
             whitespace_after_except=cst.SimpleWhitespace(" "),
         )
         before = ", ".join(
-            _code(c.handler.type) if c.handler.type is not None else "bare except" for c in clauses
+            _code(c.handler.type) if c.handler.type is not None else "bare except"
+            for c in clauses
         )
         self._rewrite(
             clauses[0].handler,
@@ -1606,7 +1857,9 @@ class ErrorsRule:
         )
         return merged
 
-    def _notes_on(self, clause: Clause, handler: cst.ExceptHandler) -> cst.ExceptHandler:
+    def _notes_on(
+        self, clause: Clause, handler: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
         for note in clause.notes:
             handler = self._handler_todo(clause.handler, handler, note)
         return handler
@@ -1625,7 +1878,9 @@ def _mentions(code: str, name: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(name)}\b", code) is not None
 
 
-def _elements(expr: Optional[cst.BaseExpression], is_tuple: bool) -> List[cst.BaseExpression]:
+def _elements(
+    expr: Optional[cst.BaseExpression], is_tuple: bool
+) -> List[cst.BaseExpression]:
     if expr is None:
         return []
     if is_tuple and isinstance(expr, cst.Tuple):
@@ -1656,7 +1911,9 @@ def _indented(body: cst.BaseSuite) -> cst.IndentedBlock:
     )
 
 
-def _append_keyword(args: List[cst.Arg], name: str, value: cst.BaseExpression) -> List[cst.Arg]:
+def _append_keyword(
+    args: List[cst.Arg], name: str, value: cst.BaseExpression
+) -> List[cst.Arg]:
     new = cst.Arg(
         value=value,
         keyword=cst.Name(name),
@@ -1667,12 +1924,20 @@ def _append_keyword(args: List[cst.Arg], name: str, value: cst.BaseExpression) -
     last = args[-1]
     if isinstance(last.comma, cst.Comma):
         # multi-line call with a trailing comma: the new argument takes the same layout
-        previous = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None
+        previous = (
+            args[-2].comma
+            if len(args) > 1 and isinstance(args[-2].comma, cst.Comma)
+            else None
+        )
         new = new.with_changes(comma=last.comma)
         if previous is not None:
             last = last.with_changes(comma=previous)
         else:
-            last = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            last = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
         return [*args[:-1], last, new]
-    last = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    last = last.with_changes(
+        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    )
     return [*args[:-1], last, new]

@@ -34,17 +34,25 @@ NAME = "functions"
 DOC_EXAMPLE = "round_trip_v0"
 WHEN_TODO = (
     "When the call streams, `function_call` is not a literal, the reply leaves the function (returned, "
-    "passed on, stored), or a role \"function\" message cannot be tied to the reply it answers: "
+    'passed on, stored), or a role "function" message cannot be tied to the reply it answers: '
     "`functions`/`function_call` then go into model_extras with a TODO to convert them by hand."
 )
-READ_PARENTS = (cst.Attribute, cst.Subscript, cst.Comparison, cst.ComparisonTarget, cst.FormattedStringExpression)
+READ_PARENTS = (
+    cst.Attribute,
+    cst.Subscript,
+    cst.Comparison,
+    cst.ComparisonTarget,
+    cst.FormattedStringExpression,
+)
 MESSAGE_TYPES = {"result", "choices", "choice", "message"}
 
 
 class FunctionsPlan:
     """Which calls convert, which function-role messages become ToolMessages, in which scopes."""
 
-    def __init__(self, wrapper: cst.MetadataWrapper, calls: Dict[cst.Call, bool], types) -> None:
+    def __init__(
+        self, wrapper: cst.MetadataWrapper, calls: Dict[cst.Call, bool], types
+    ) -> None:
         """`calls`: migrated chat call -> streams (None when unknown); `types`: analysis.responses.ResponseTypes."""
         self.scopes = wrapper.resolve(ScopeProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
@@ -53,7 +61,9 @@ class FunctionsPlan:
         self.convert: Set[cst.Call] = set()
         self.reasons: Dict[cst.Call, str] = {}
         self.scopes_converted: Set[object] = set()
-        self.tool_messages: Dict[cst.Dict, str] = {}  # function-role dict -> code of the reply message
+        self.tool_messages: Dict[cst.Dict, str] = (
+            {}
+        )  # function-role dict -> code of the reply message
         by_scope: Dict[object, List[cst.Call]] = {}
         for call, streams in calls.items():
             kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
@@ -69,7 +79,9 @@ class FunctionsPlan:
             elif "tools" in kw or "tool_choice" in kw or any(a.star for a in call.args):
                 self.reasons[call] = "the call also passes tools, or a ** dict that may"
         for scope, scope_calls in by_scope.items():
-            reason = next((self.reasons[c] for c in scope_calls if c in self.reasons), None)
+            reason = next(
+                (self.reasons[c] for c in scope_calls if c in self.reasons), None
+            )
             reason = reason or self._scope_problem(scope)
             if reason:
                 for call in scope_calls:
@@ -95,10 +107,16 @@ class FunctionsPlan:
                 continue
             if isinstance(parent, cst.For) and parent.iter is name:
                 continue
-            if kind == "message" and top is name and _is_append_arg(parent, self.parents):
+            if (
+                kind == "message"
+                and top is name
+                and _is_append_arg(parent, self.parents)
+            ):
                 appended.append(name.value)
                 continue
-            if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
+            if isinstance(parent, cst.Assign) and isinstance(
+                parent.targets[0].target, cst.Name
+            ):
                 continue  # bound to another local name, itself checked here
             code = cst.Module([]).code_for_node(top)
             return f"the reply `{code}` leaves this function (returned, passed on or stored)"
@@ -108,11 +126,16 @@ class FunctionsPlan:
                 function_dicts.append(node)
         if function_dicts:
             if len(set(appended)) != 1:
-                return "a role \"function\" message cannot be tied to the reply it answers"
+                return (
+                    'a role "function" message cannot be tied to the reply it answers'
+                )
             for node in function_dicts:
                 keys = literal_keys(node) or {}
-                if not set(keys) <= {"role", "name", "content"} or "content" not in keys:
-                    return "a role \"function\" message has other keys"
+                if (
+                    not set(keys) <= {"role", "name", "content"}
+                    or "content" not in keys
+                ):
+                    return 'a role "function" message has other keys'
                 self.tool_messages[node] = appended[0]
         return None
 
@@ -120,7 +143,10 @@ class FunctionsPlan:
         """The outermost `x[...]`, `x.attr`, `x.get(...)` built on `node`."""
         while True:
             parent = self.parents.get(node)
-            if isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node:
+            if (
+                isinstance(parent, (cst.Attribute, cst.Subscript))
+                and parent.value is node
+            ):
                 node = parent
                 continue
             if isinstance(parent, cst.Call) and parent.func is node:
@@ -132,17 +158,29 @@ class FunctionsPlan:
         return self.scopes.get(node) in self.scopes_converted
 
     def _dicts_in(self, scope) -> List[cst.Dict]:
-        return [node for node, parent in self.parents.items() if isinstance(node, cst.Dict) and self.scopes.get(node) is scope]
+        return [
+            node
+            for node, parent in self.parents.items()
+            if isinstance(node, cst.Dict) and self.scopes.get(node) is scope
+        ]
 
 
 def _is_append_arg(parent, parents) -> bool:
     call = parents.get(parent) if isinstance(parent, cst.Arg) else None
-    return isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "append"
+    )
 
 
 def _is_print_arg(parent, parents) -> bool:
     call = parents.get(parent) if isinstance(parent, cst.Arg) else None
-    return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in ("print", "len", "str", "repr", "bool")
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Name)
+        and call.func.value in ("print", "len", "str", "repr", "bool")
+    )
 
 
 def _tool_choice(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
@@ -152,20 +190,27 @@ def _tool_choice(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     keys = literal_keys(value) if isinstance(value, cst.Dict) else None
     if keys is not None and set(keys) == {"name"}:
         return cst.parse_expression(
-            '{"type": "function", "function": {"name": ' + cst.Module([]).code_for_node(keys["name"]) + "}}"
+            '{"type": "function", "function": {"name": '
+            + cst.Module([]).code_for_node(keys["name"])
+            + "}}"
         )
     return None
 
 
 def tools_from_functions(value: cst.BaseExpression) -> cst.BaseExpression:
     """`functions` -> the same definitions as OpenAI-style tools (dicts the SDK sends as they are)."""
-    if isinstance(value, cst.List) and all(isinstance(e, cst.Element) for e in value.elements):
+    if isinstance(value, cst.List) and all(
+        isinstance(e, cst.Element) for e in value.elements
+    ):
         return value.with_changes(
             elements=[
                 e.with_changes(
                     value=cst.Dict(
                         [
-                            cst.DictElement(cst.SimpleString('"type"'), cst.SimpleString('"function"')),
+                            cst.DictElement(
+                                cst.SimpleString('"type"'),
+                                cst.SimpleString('"function"'),
+                            ),
                             cst.DictElement(cst.SimpleString('"function"'), e.value),
                         ]
                     )
@@ -174,7 +219,9 @@ def tools_from_functions(value: cst.BaseExpression) -> cst.BaseExpression:
             ]
         )
     code = cst.Module([]).code_for_node(value)
-    return cst.parse_expression(f'[{{"type": "function", "function": f}} for f in {code}]')
+    return cst.parse_expression(
+        f'[{{"type": "function", "function": f}} for f in {code}]'
+    )
 
 
 def tool_choice_from_function_call(value: cst.BaseExpression) -> cst.BaseExpression:
@@ -198,12 +245,18 @@ class FunctionsRule:
         self.types = ctx.facts.responses  # type: ignore[attr-defined]
 
     def _converted(self, node: cst.CSTNode) -> bool:
-        return self.scopes.get(node) in self.plan.scopes_converted and not self.ctx.suppressed(CODE)
+        return self.scopes.get(
+            node
+        ) in self.plan.scopes_converted and not self.ctx.suppressed(CODE)
 
     def _message(self, node: cst.BaseExpression) -> bool:
-        return isinstance(node, cst.Name) and self.types.name_types.get(node) == "message"
+        return (
+            isinstance(node, cst.Name) and self.types.name_types.get(node) == "message"
+        )
 
-    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+    def leave_Comparison(
+        self, original: cst.Comparison, updated: cst.Comparison
+    ) -> cst.BaseExpression:
         if (
             len(original.comparisons) == 1
             and isinstance(original.comparisons[0].operator, (cst.In, cst.NotIn))
@@ -212,8 +265,14 @@ class FunctionsRule:
             and self._converted(original)
         ):
             message = cst.Module([]).code_for_node(original.comparisons[0].comparator)
-            self.ctx.rewrite(CODE, original, '"function_call" in message -> bool(message.tool_calls)')
-            negate = "not " if isinstance(original.comparisons[0].operator, cst.NotIn) else ""
+            self.ctx.rewrite(
+                CODE, original, '"function_call" in message -> bool(message.tool_calls)'
+            )
+            negate = (
+                "not "
+                if isinstance(original.comparisons[0].operator, cst.NotIn)
+                else ""
+            )
             return cst.parse_expression(f"{negate}bool({message}.tool_calls)")
         return updated
 
@@ -228,9 +287,17 @@ class FunctionsRule:
         return cst.Call(
             cst.Name("ToolMessage"),
             args=[
-                cst.Arg(keys["content"], keyword=cst.Name("content"), equal=eq,
-                        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                cst.Arg(cst.parse_expression(f"{reply}.tool_calls[0].id"), keyword=cst.Name("tool_call_id"), equal=eq),
+                cst.Arg(
+                    keys["content"],
+                    keyword=cst.Name("content"),
+                    equal=eq,
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+                ),
+                cst.Arg(
+                    cst.parse_expression(f"{reply}.tool_calls[0].id"),
+                    keyword=cst.Name("tool_call_id"),
+                    equal=eq,
+                ),
             ],
         )
 

@@ -16,12 +16,17 @@ from migrate_inference.rules.base import RuleContext
 CODE = "MI120"
 NAME = "messages"
 DOC_EXAMPLE = "append_in_loop"
-WHEN_TODO = "Never: a dict that cannot be converted safely stays a dict, which the SDK accepts."
+WHEN_TODO = (
+    "Never: a dict that cannot be converted safely stays a dict, which the SDK accepts."
+)
 
 
-def _content_part(ctx: RuleContext, original: cst.Dict, updated: cst.Dict, kind: str) -> cst.BaseExpression:
+def _content_part(
+    ctx: RuleContext, original: cst.Dict, updated: cst.Dict, kind: str
+) -> cst.BaseExpression:
     """{"type": "text", "text": t} -> TextContentItem(text=t);
-    {"type": "image_url", "image_url": {"url": u, "detail": d}} -> ImageContentItem(image_url=ImageUrl(url=u, detail=d))."""
+    {"type": "image_url", "image_url": {"url": u, "detail": d}} -> ImageContentItem(image_url=ImageUrl(url=u, detail=d)).
+    """
     from migrate_inference.analysis.request_literals import TEXT_PART, literal_keys
 
     keys = literal_keys(updated) or {}
@@ -29,11 +34,18 @@ def _content_part(ctx: RuleContext, original: cst.Dict, updated: cst.Dict, kind:
     if kind == TEXT_PART:
         ctx.need_import("azure.ai.inference.models", "TextContentItem")
         ctx.rewrite(CODE, original, "content part -> TextContentItem")
-        return cst.Call(cst.Name("TextContentItem"), args=[cst.Arg(keys["text"], keyword=cst.Name("text"), equal=eq)])
+        return cst.Call(
+            cst.Name("TextContentItem"),
+            args=[cst.Arg(keys["text"], keyword=cst.Name("text"), equal=eq)],
+        )
     image = keys["image_url"]
     if isinstance(image, cst.Dict):
         inner = literal_keys(image) or {}
-        url_args = [cst.Arg(inner[k], keyword=cst.Name(k), equal=eq) for k in ("url", "detail") if k in inner]
+        url_args = [
+            cst.Arg(inner[k], keyword=cst.Name(k), equal=eq)
+            for k in ("url", "detail")
+            if k in inner
+        ]
     else:
         url_args = [cst.Arg(image, keyword=cst.Name("url"), equal=eq)]
     ctx.need_import("azure.ai.inference.models", "ImageContentItem")
@@ -41,7 +53,13 @@ def _content_part(ctx: RuleContext, original: cst.Dict, updated: cst.Dict, kind:
     ctx.rewrite(CODE, original, "content part -> ImageContentItem")
     return cst.Call(
         cst.Name("ImageContentItem"),
-        args=[cst.Arg(cst.Call(cst.Name("ImageUrl"), args=url_args), keyword=cst.Name("image_url"), equal=eq)],
+        args=[
+            cst.Arg(
+                cst.Call(cst.Name("ImageUrl"), args=url_args),
+                keyword=cst.Name("image_url"),
+                equal=eq,
+            )
+        ],
     )
 
 
@@ -61,7 +79,11 @@ class MessagesRule:
             return updated
         from migrate_inference.rules.tools import dict_to_call, keyword_args
 
-        args = [a for a in keyword_args(updated) if a.keyword is not None and a.keyword.value != "role"]
+        args = [
+            a
+            for a in keyword_args(updated)
+            if a.keyword is not None and a.keyword.value != "role"
+        ]
         self.ctx.need_import("azure.ai.inference.models", cls)
         self.ctx.rewrite(CODE, original, f"message dict -> {cls}")
         return dict_to_call(cls, updated, args)

@@ -27,5 +27,9 @@ class OutOfScopeRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         name = self.ctx.facts.out_of_scope.get(original)  # type: ignore[attr-defined]
         if name is not None and not self.ctx.suppressed(CODE):
-            self.ctx.todo(CODE, original, f"{name} is not migrated: it has no azure-ai-inference equivalent")
+            self.ctx.todo(
+                CODE,
+                original,
+                f"{name} is not migrated: it has no azure-ai-inference equivalent",
+            )
         return updated

@@ -36,7 +36,9 @@ CODE = "MI130"
 JSON = "json"  # plain JSON under a field the Azure models do not declare
 NAME = "responses"
 DOC_EXAMPLE = "mixed_access"
-WHEN_TODO = "Never: an expression that cannot be typed as a chat result is left as it is."
+WHEN_TODO = (
+    "Never: an expression that cannot be typed as a chat result is left as it is."
+)
 
 
 def _is_model(kind: Optional[str]) -> bool:
@@ -65,7 +67,9 @@ class ResponsesRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, roots: Dict[cst.Call, str], functions=None) -> None:
+    def __init__(
+        self, ctx: RuleContext, roots: Dict[cst.Call, str], functions=None
+    ) -> None:
         """`functions`: rules.functions.FunctionsPlan, whose scopes read tool calls instead of function_call."""
         self.ctx = ctx
         self.roots = roots
@@ -81,7 +85,9 @@ class ResponsesRule:
     def visit_While(self, node: cst.While) -> None:
         self.tests.add(node.test)
 
-    def _function_call_read(self, original: cst.CSTNode, owner: Optional[str], key: Optional[str]) -> bool:
+    def _function_call_read(
+        self, original: cst.CSTNode, owner: Optional[str], key: Optional[str]
+    ) -> bool:
         from migrate_inference.rules import functions
 
         return (
@@ -92,7 +98,9 @@ class ResponsesRule:
             and not self.ctx.suppressed(functions.CODE)
         )
 
-    def _first_tool_function(self, original: cst.CSTNode, message: cst.BaseExpression, how: str) -> cst.BaseExpression:
+    def _first_tool_function(
+        self, original: cst.CSTNode, message: cst.BaseExpression, how: str
+    ) -> cst.BaseExpression:
         from migrate_inference.rules import functions
 
         self.ctx.rewrite(functions.CODE, original, f"{how} -> .tool_calls[0].function")
@@ -135,7 +143,9 @@ class ResponsesRule:
     def leave_Await(self, original: cst.Await, updated: cst.Await):
         return self._mark(updated, self._type(updated.expression))
 
-    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+    def leave_Subscript(
+        self, original: cst.Subscript, updated: cst.Subscript
+    ) -> cst.BaseExpression:
         owner = self._type(updated.value)
         if owner is None or owner == SCALAR or len(updated.slice) != 1:
             return updated
@@ -144,17 +154,31 @@ class ResponsesRule:
             return updated
         key = string_value(index.value)
         if self._function_call_read(original, owner, key):
-            return self._first_tool_function(original, updated.value, '["function_call"]')
+            return self._first_tool_function(
+                original, updated.value, '["function_call"]'
+            )
         if key is None:
             return self._mark(updated, element_type(owner) if owner != RESULT else None)
         kind = field_type(owner, key)
-        if kind is None or kind in (CREATED, RAW) or self.store_depth or self.ctx.suppressed(CODE):
+        if (
+            kind is None
+            or kind in (CREATED, RAW)
+            or self.store_depth
+            or self.ctx.suppressed(CODE)
+        ):
             return self._mark(updated, kind)
         self.ctx.rewrite(CODE, original, f'["{key}"] -> .{key}')
-        new = cst.Attribute(value=updated.value, attr=cst.Name(key), lpar=updated.lpar, rpar=updated.rpar)
+        new = cst.Attribute(
+            value=updated.value,
+            attr=cst.Name(key),
+            lpar=updated.lpar,
+            rpar=updated.rpar,
+        )
         return self._mark(new, kind)
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
         owner = self._type(updated.value)
         if owner is None or owner == SCALAR:
             return updated
@@ -165,8 +189,14 @@ class ResponsesRule:
             # inside an undeclared field everything is plain JSON: `x.get("a").b` -> `x["a"]["b"]`
             if name in MAPPING_METHODS or self.store_depth or self.ctx.suppressed(CODE):
                 return updated
-            self.ctx.rewrite(CODE, original, f'.{name} -> ["{name}"] (plain JSON below an undeclared field)')
-            return self._mark(self._subscript(_get_to_subscript(updated.value), name, updated), JSON)
+            self.ctx.rewrite(
+                CODE,
+                original,
+                f'.{name} -> ["{name}"] (plain JSON below an undeclared field)',
+            )
+            return self._mark(
+                self._subscript(_get_to_subscript(updated.value), name, updated), JSON
+            )
         kind = field_type(owner, name)
         if (
             name in MAPPING_METHODS
@@ -185,8 +215,16 @@ class ResponsesRule:
             )
             return updated
         if kind in (CREATED, RAW):
-            why = "a datetime" if kind == CREATED else "an enum that prints as its class name"
-            self.ctx.rewrite(CODE, original, f'.{name} -> ["{name}"] (the attribute is {why} on Azure)')
+            why = (
+                "a datetime"
+                if kind == CREATED
+                else "an enum that prints as its class name"
+            )
+            self.ctx.rewrite(
+                CODE,
+                original,
+                f'.{name} -> ["{name}"] (the attribute is {why} on Azure)',
+            )
             new = cst.Subscript(
                 value=updated.value,
                 slice=[cst.SubscriptElement(cst.Index(self._string(name)))],
@@ -204,7 +242,9 @@ class ResponsesRule:
                 "that azure-ai-inference knows of): check what this reads",
             )
             return updated
-        self.ctx.rewrite(CODE, original, f'.{name} -> .get("{name}") (not a declared field on Azure)')
+        self.ctx.rewrite(
+            CODE, original, f'.{name} -> .get("{name}") (not a declared field on Azure)'
+        )
         return self._mark(
             cst.Call(
                 func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
@@ -215,7 +255,9 @@ class ResponsesRule:
             JSON,
         )
 
-    def _subscript(self, value: cst.BaseExpression, key: str, like: cst.Attribute) -> cst.Subscript:
+    def _subscript(
+        self, value: cst.BaseExpression, key: str, like: cst.Attribute
+    ) -> cst.Subscript:
         return cst.Subscript(
             value=value,
             slice=[cst.SubscriptElement(cst.Index(self._string(key)))],
@@ -229,9 +271,15 @@ class ResponsesRule:
         if original in self.ctx.facts.json_calls and updated.args:  # type: ignore[attr-defined]
             first = updated.args[0]
             if _is_model(self._type(first.value)) and not self.ctx.suppressed(CODE):
-                self.ctx.rewrite(CODE, original, "json.dumps(result) -> json.dumps(result.as_dict())")
-                as_dict = cst.Call(func=cst.Attribute(value=first.value, attr=cst.Name("as_dict")))
-                return updated.with_changes(args=[first.with_changes(value=as_dict), *updated.args[1:]])
+                self.ctx.rewrite(
+                    CODE, original, "json.dumps(result) -> json.dumps(result.as_dict())"
+                )
+                as_dict = cst.Call(
+                    func=cst.Attribute(value=first.value, attr=cst.Name("as_dict"))
+                )
+                return updated.with_changes(
+                    args=[first.with_changes(value=as_dict), *updated.args[1:]]
+                )
             return updated
         func = updated.func
         if not isinstance(func, cst.Attribute):
@@ -240,21 +288,31 @@ class ResponsesRule:
         if owner is None or owner == SCALAR:
             return updated
         method = func.attr.value
-        if method == "get" and updated.args and self._function_call_read(
-            original, owner, string_value(updated.args[0].value)
+        if (
+            method == "get"
+            and updated.args
+            and self._function_call_read(
+                original, owner, string_value(updated.args[0].value)
+            )
         ):
             from migrate_inference.rules import functions
 
             message = cst.Module([]).code_for_node(func.value)
-            self.ctx.rewrite(functions.CODE, original, '.get("function_call") -> the first tool call')
+            self.ctx.rewrite(
+                functions.CODE, original, '.get("function_call") -> the first tool call'
+            )
             if original in self.tests:
                 return cst.parse_expression(f"{message}.tool_calls")
-            return cst.parse_expression(f"({message}.tool_calls[0].function if {message}.tool_calls else None)")
+            return cst.parse_expression(
+                f"({message}.tool_calls[0].function if {message}.tool_calls else None)"
+            )
         if method == "get" and updated.args:
             key = string_value(updated.args[0].value)
             return self._mark(updated, field_type(owner, key) if key else None)
         if method in TO_DICT_METHODS and not self.ctx.suppressed(CODE):
-            if any(a.keyword is None or a.keyword.value != "mode" for a in updated.args):
+            if any(
+                a.keyword is None or a.keyword.value != "mode" for a in updated.args
+            ):
                 self.ctx.todo(
                     CODE,
                     original,
@@ -263,18 +321,40 @@ class ResponsesRule:
                 )
                 return updated
             self.ctx.rewrite(CODE, original, f".{method}() -> .as_dict()")
-            return updated.with_changes(func=func.with_changes(attr=cst.Name("as_dict")), args=[])
+            return updated.with_changes(
+                func=func.with_changes(attr=cst.Name("as_dict")), args=[]
+            )
         if method in TO_JSON_METHODS and not self.ctx.suppressed(CODE):
-            if any(arg.keyword is None or arg.keyword.value != "indent" for arg in updated.args):
+            if any(
+                arg.keyword is None or arg.keyword.value != "indent"
+                for arg in updated.args
+            ):
                 return updated
             self.ctx.rewrite(CODE, original, f".{method}() -> json.dumps(.as_dict())")
             self.ctx.need_import("json")
-            as_dict = cst.Call(func=cst.Attribute(value=func.value, attr=cst.Name("as_dict")))
+            as_dict = cst.Call(
+                func=cst.Attribute(value=func.value, attr=cst.Name("as_dict"))
+            )
             args = list(updated.args)
-            if method == "to_json" and not args:  # OpenAI's to_json() indents by 2 by default
-                args = [cst.Arg(cst.Integer("2"), keyword=cst.Name("indent"), equal=cst.AssignEqual(
-                    cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))]
-            first = cst.Arg(as_dict, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) if args else cst.Arg(as_dict)
+            if (
+                method == "to_json" and not args
+            ):  # OpenAI's to_json() indents by 2 by default
+                args = [
+                    cst.Arg(
+                        cst.Integer("2"),
+                        keyword=cst.Name("indent"),
+                        equal=cst.AssignEqual(
+                            cst.SimpleWhitespace(""), cst.SimpleWhitespace("")
+                        ),
+                    )
+                ]
+            first = (
+                cst.Arg(
+                    as_dict, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                )
+                if args
+                else cst.Arg(as_dict)
+            )
             return cst.Call(
                 func=cst.Attribute(value=cst.Name("json"), attr=cst.Name("dumps")),
                 args=[first, *args],

@@ -68,7 +68,9 @@ def deployment_of(splat: SplatDict) -> Optional[cst.BaseExpression]:
     return None
 
 
-def _layout(elements: List[cst.DictElement], originals: List[cst.BaseDictElement]) -> List[cst.DictElement]:
+def _layout(
+    elements: List[cst.DictElement], originals: List[cst.BaseDictElement]
+) -> List[cst.DictElement]:
     """Separators as in the original dict: the inner ones between elements, its last one last."""
     if not elements:
         return elements
@@ -77,7 +79,9 @@ def _layout(elements: List[cst.DictElement], originals: List[cst.BaseDictElement
         cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
     )
     last = originals[-1].comma if originals else cst.MaybeSentinel.DEFAULT
-    return [e.with_changes(comma=middle) for e in elements[:-1]] + [elements[-1].with_changes(comma=last)]
+    return [e.with_changes(comma=middle) for e in elements[:-1]] + [
+        elements[-1].with_changes(comma=last)
+    ]
 
 
 class SplatsRule:
@@ -91,7 +95,11 @@ class SplatsRule:
 
     def _plan(self, original: cst.CSTNode):
         splat = self.ctx.facts.splats.by_literal.get(original)  # type: ignore[attr-defined]
-        return (splat, self.rewritten.get(id(splat))) if splat is not None else (None, None)
+        return (
+            (splat, self.rewritten.get(id(splat)))
+            if splat is not None
+            else (None, None)
+        )
 
     def _new_key(self, key: str, lookup: Lookup, keep_model: bool) -> Optional[str]:
         """The key's new place: same name, another name, "model_extras.<key>", or None (removed)."""
@@ -108,7 +116,9 @@ class SplatsRule:
 
     def _value(self, key: str, value: cst.BaseExpression) -> cst.BaseExpression:
         """A value in the form complete() takes: `stop` as a list, `response_format` as the SDK's form."""
-        if key == "stop" and isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        if key == "stop" and isinstance(
+            value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+        ):
             return cst.List([cst.Element(value)])
         if key == "response_format":
             from migrate_inference.rules.chat_params import _response_format
@@ -116,7 +126,11 @@ class SplatsRule:
             converted = _response_format(self.ctx, value)
             if converted is not None:
                 return converted
-            self.ctx.todo(CODE, value, 'response_format must be "text", "json_object" or JsonSchemaFormat(...)')
+            self.ctx.todo(
+                CODE,
+                value,
+                'response_format must be "text", "json_object" or JsonSchemaFormat(...)',
+            )
         return value
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
@@ -134,22 +148,38 @@ class SplatsRule:
                 continue
             value = self._value(key, element.value)
             if place.startswith("model_extras."):
-                extras.append(element.with_changes(comma=cst.MaybeSentinel.DEFAULT, value=value))
+                extras.append(
+                    element.with_changes(comma=cst.MaybeSentinel.DEFAULT, value=value)
+                )
                 if key in ("functions", "function_call"):
                     self.ctx.todo(
                         CODE,
                         original,
                         f"legacy `{key}` is sent in model_extras; convert it to "
-                        + ("tools=[ChatCompletionsToolDefinition(...)]" if key == "functions" else "tool_choice=")
+                        + (
+                            "tools=[ChatCompletionsToolDefinition(...)]"
+                            if key == "functions"
+                            else "tool_choice="
+                        )
                         + " and read message.tool_calls",
                     )
                 elif lookup(key) is None:
-                    self.ctx.todo(CODE, original, f"unknown parameter `{key}` is sent in model_extras; check that the endpoint accepts it")
+                    self.ctx.todo(
+                        CODE,
+                        original,
+                        f"unknown parameter `{key}` is sent in model_extras; check that the endpoint accepts it",
+                    )
             else:
-                kept.append(element.with_changes(key=cst.SimpleString(f'"{place}"'), value=value))
+                kept.append(
+                    element.with_changes(
+                        key=cst.SimpleString(f'"{place}"'), value=value
+                    )
+                )
         late = self._late(splat, lookup, keep_model)
         if extras or any(place and place.startswith("model_extras.") for place in late):
-            kept.append(cst.DictElement(cst.SimpleString('"model_extras"'), cst.Dict(extras)))
+            kept.append(
+                cst.DictElement(cst.SimpleString('"model_extras"'), cst.Dict(extras))
+            )
         self.ctx.rewrite(CODE, original, f"** dict `{splat.name}` mapped by the table")
         return updated.with_changes(elements=_layout(kept, list(updated.elements)))
 
@@ -174,17 +204,27 @@ class SplatsRule:
                 kept.append(arg.with_changes(keyword=cst.Name(place), value=value))
         late = self._late(splat, lookup, keep_model)
         if extras or any(place and place.startswith("model_extras.") for place in late):
-            kept.append(cst.Arg(cst.Dict(extras), keyword=cst.Name("model_extras"), equal=eq))
+            kept.append(
+                cst.Arg(cst.Dict(extras), keyword=cst.Name("model_extras"), equal=eq)
+            )
         if kept:
-            middle = next((a.comma for a in updated.args[:-1] if isinstance(a.comma, cst.Comma)), cst.Comma(
-                whitespace_after=cst.SimpleWhitespace(" ")))
+            middle = next(
+                (a.comma for a in updated.args[:-1] if isinstance(a.comma, cst.Comma)),
+                cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+            )
             last = updated.args[-1].comma if updated.args else cst.MaybeSentinel.DEFAULT
-            kept = [a.with_changes(comma=middle) for a in kept[:-1]] + [kept[-1].with_changes(comma=last)]
+            kept = [a.with_changes(comma=middle) for a in kept[:-1]] + [
+                kept[-1].with_changes(comma=last)
+            ]
         self.ctx.rewrite(CODE, original, f"** dict `{splat.name}` mapped by the table")
         return updated.with_changes(args=kept)
 
     def _late(self, splat: SplatDict, lookup: Lookup, keep_model: bool):
-        return [self._new_key(k, lookup, keep_model) for k, v in splat.values.items() if v is None]
+        return [
+            self._new_key(k, lookup, keep_model)
+            for k, v in splat.values.items()
+            if v is None
+        ]
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         target = original.targets[0].target if len(original.targets) == 1 else None
@@ -195,7 +235,9 @@ class SplatsRule:
         key = string_value(index.value) if isinstance(index, cst.Index) else None
         return updated.with_changes(value=self._value(key or "", updated.value))
 
-    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+    def leave_Subscript(
+        self, original: cst.Subscript, updated: cst.Subscript
+    ) -> cst.BaseExpression:
         splat = self.ctx.facts.splats.by_subscript.get(original)  # type: ignore[attr-defined]
         how = self.rewritten.get(id(splat)) if splat is not None else None
         if how is None:
@@ -206,13 +248,22 @@ class SplatsRule:
         key = string_value(index.value) or ""
         place = self._new_key(key, lookup, keep_model)
         if place is None:
-            self.ctx.todo(CODE, original, f"`{key}` has no azure-ai-inference equivalent: remove this line")
+            self.ctx.todo(
+                CODE,
+                original,
+                f"`{key}` has no azure-ai-inference equivalent: remove this line",
+            )
             return updated
         if place.startswith("model_extras."):
             inner = cst.Subscript(
-                value=updated.value, slice=[cst.SubscriptElement(cst.Index(cst.SimpleString('"model_extras"')))]
+                value=updated.value,
+                slice=[
+                    cst.SubscriptElement(cst.Index(cst.SimpleString('"model_extras"')))
+                ],
             )
             return updated.with_changes(value=inner)
         if place != key:
-            return updated.with_changes(slice=[cst.SubscriptElement(cst.Index(cst.SimpleString(f'"{place}"')))])
+            return updated.with_changes(
+                slice=[cst.SubscriptElement(cst.Index(cst.SimpleString(f'"{place}"')))]
+            )
         return updated

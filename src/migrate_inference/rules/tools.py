@@ -18,7 +18,13 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate_inference.analysis.names import string_value
-from migrate_inference.analysis.request_literals import NAMED_CHOICE, PRESET, PRESETS, TOOL, literal_keys
+from migrate_inference.analysis.request_literals import (
+    NAMED_CHOICE,
+    PRESET,
+    PRESETS,
+    TOOL,
+    literal_keys,
+)
 from migrate_inference.rules.base import RuleContext
 
 CODE = "MI310"
@@ -34,12 +40,16 @@ def dict_to_call(name: str, node: cst.Dict, args: list) -> cst.Call:
     """`Name(...)` laid out like the dict it replaces (same line breaks inside the braces)."""
     if args:
         last = args[-1]
-        if isinstance(last.comma, cst.Comma) and not _breaks(node.rbrace.whitespace_before) and not _breaks(
-            last.comma.whitespace_after
+        if (
+            isinstance(last.comma, cst.Comma)
+            and not _breaks(node.rbrace.whitespace_before)
+            and not _breaks(last.comma.whitespace_after)
         ):
             last = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
         args[-1] = last.with_changes(whitespace_after_arg=node.rbrace.whitespace_before)
-    return cst.Call(cst.Name(name), args=args, whitespace_before_args=node.lbrace.whitespace_after)
+    return cst.Call(
+        cst.Name(name), args=args, whitespace_before_args=node.lbrace.whitespace_after
+    )
 
 
 def _breaks(ws: cst.BaseParenthesizableWhitespace) -> bool:
@@ -48,7 +58,12 @@ def _breaks(ws: cst.BaseParenthesizableWhitespace) -> bool:
 
 def keyword_args(node: cst.Dict) -> list:
     return [
-        cst.Arg(keyword=cst.Name(string_value(e.key) or ""), value=e.value, equal=EQ, comma=e.comma)
+        cst.Arg(
+            keyword=cst.Name(string_value(e.key) or ""),
+            value=e.value,
+            equal=EQ,
+            comma=e.comma,
+        )
         for e in node.elements
         if isinstance(e, cst.DictElement)
     ]
@@ -72,26 +87,55 @@ class ToolsRule:
         function = keys["function"]
         assert isinstance(function, cst.Dict)
         if kind == TOOL:
-            self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsToolDefinition")
+            self.ctx.need_import(
+                "azure.ai.inference.models", "ChatCompletionsToolDefinition"
+            )
             self.ctx.need_import("azure.ai.inference.models", "FunctionDefinition")
-            self.ctx.rewrite(CODE, original, "tool dict -> ChatCompletionsToolDefinition(function=FunctionDefinition(...))")
+            self.ctx.rewrite(
+                CODE,
+                original,
+                "tool dict -> ChatCompletionsToolDefinition(function=FunctionDefinition(...))",
+            )
             outer, inner_name = "ChatCompletionsToolDefinition", "FunctionDefinition"
         else:
-            self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsNamedToolChoice")
-            self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsNamedToolChoiceFunction")
-            self.ctx.rewrite(CODE, original, "tool_choice dict -> ChatCompletionsNamedToolChoice(...)")
-            outer, inner_name = "ChatCompletionsNamedToolChoice", "ChatCompletionsNamedToolChoiceFunction"
+            self.ctx.need_import(
+                "azure.ai.inference.models", "ChatCompletionsNamedToolChoice"
+            )
+            self.ctx.need_import(
+                "azure.ai.inference.models", "ChatCompletionsNamedToolChoiceFunction"
+            )
+            self.ctx.rewrite(
+                CODE,
+                original,
+                "tool_choice dict -> ChatCompletionsNamedToolChoice(...)",
+            )
+            outer, inner_name = (
+                "ChatCompletionsNamedToolChoice",
+                "ChatCompletionsNamedToolChoiceFunction",
+            )
         inner = dict_to_call(inner_name, function, keyword_args(function))
         element = next(
-            e for e in updated.elements if isinstance(e, cst.DictElement) and string_value(e.key) == "function"
+            e
+            for e in updated.elements
+            if isinstance(e, cst.DictElement) and string_value(e.key) == "function"
         )
-        arg = cst.Arg(keyword=cst.Name("function"), value=inner, equal=EQ, comma=element.comma)
+        arg = cst.Arg(
+            keyword=cst.Name("function"), value=inner, equal=EQ, comma=element.comma
+        )
         return dict_to_call(outer, updated, [arg])
 
-    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:
+    def leave_SimpleString(
+        self, original: cst.SimpleString, updated: cst.SimpleString
+    ) -> cst.BaseExpression:
         if self._kind(original) != PRESET or self.ctx.suppressed(CODE):
             return updated
         preset = PRESETS[string_value(original) or ""]
-        self.ctx.need_import("azure.ai.inference.models", "ChatCompletionsToolChoicePreset")
-        self.ctx.rewrite(CODE, original, f"tool_choice -> ChatCompletionsToolChoicePreset.{preset}")
-        return cst.Attribute(value=cst.Name("ChatCompletionsToolChoicePreset"), attr=cst.Name(preset))
+        self.ctx.need_import(
+            "azure.ai.inference.models", "ChatCompletionsToolChoicePreset"
+        )
+        self.ctx.rewrite(
+            CODE, original, f"tool_choice -> ChatCompletionsToolChoicePreset.{preset}"
+        )
+        return cst.Attribute(
+            value=cst.Name("ChatCompletionsToolChoicePreset"), attr=cst.Name(preset)
+        )

@@ -20,7 +20,13 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
-from migrate_inference.analysis.facts import AAD_API_TYPES, AZURE_API_TYPES, BLOCKING_CONFIG, ChatCall, Facts
+from migrate_inference.analysis.facts import (
+    AAD_API_TYPES,
+    AZURE_API_TYPES,
+    BLOCKING_CONFIG,
+    ChatCall,
+    Facts,
+)
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug as _slug
@@ -39,14 +45,10 @@ WHEN_TODO = (
     "every call (then the clients live on `self`, built where the config was set); when the model comes from a variable "
     "(deployment style: the call is migrated, the TODO asks for a client per deployment); when "
     "`openai.ChatCompletion.create` is used as a value or the openai module is stored in a variable; "
-    "for `api_type=\"azure_ad\"` (the token becomes DefaultAzureCredential()); for config with no "
+    'for `api_type="azure_ad"` (the token becomes DefaultAzureCredential()); for config with no '
     "equivalent (`organization`, `proxy`, ...)."
 )
 AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
-
-
-
-
 
 
 CLIENT_CLASSES = {
@@ -87,12 +89,20 @@ class CallPlan:
 @dataclass
 class Plan:
     calls: Dict[cst.Call, CallPlan] = field(default_factory=dict)
-    accessors: Dict[ClientSpec, str] = field(default_factory=dict)  # spec -> function name
+    accessors: Dict[ClientSpec, str] = field(
+        default_factory=dict
+    )  # spec -> function name
     consumed_config: Set[cst.SimpleStatementLine] = field(default_factory=set)
     renamed_config: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
-    splats: Dict[int, tuple] = field(default_factory=dict)  # id(SplatDict) -> (table lookup, keep_model)
-    self_method: Optional[cst.FunctionDef] = None  # clients live on `self`, built in this method
-    client_site: Optional[cst.SimpleStatementLine] = None  # the config line they replace
+    splats: Dict[int, tuple] = field(
+        default_factory=dict
+    )  # id(SplatDict) -> (table lookup, keep_model)
+    self_method: Optional[cst.FunctionDef] = (
+        None  # clients live on `self`, built in this method
+    )
+    client_site: Optional[cst.SimpleStatementLine] = (
+        None  # the config line they replace
+    )
     config_notes: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
 
     @property
@@ -107,7 +117,9 @@ def rule_code(api: str) -> str:
 def _suppressed(node: cst.CSTNode, parents, code: str = CODE) -> bool:
     current = node
     while current is not None:
-        if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current, code):
+        if isinstance(
+            current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+        ) and _has_ignore(current, code):
             return True
         current = parents.get(current)
     return False
@@ -125,8 +137,6 @@ def _enclosing_function(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]
     return current
 
 
-
-
 def _fresh(name: str, taken: Set[str]) -> str:
     candidate, i = name, 2
     while candidate in taken:
@@ -139,7 +149,9 @@ def _fresh(name: str, taken: Set[str]) -> str:
 class Planner:
     """Decides, before any rewrite, which calls migrate and which clients they use."""
 
-    def __init__(self, facts: Facts, config: Config, wrapper: cst.MetadataWrapper) -> None:
+    def __init__(
+        self, facts: Facts, config: Config, wrapper: cst.MetadataWrapper
+    ) -> None:
         self.facts = facts
         self.config = config
         self.parents = wrapper.resolve(ParentNodeProvider)
@@ -160,7 +172,9 @@ class Planner:
                 if assign.simple:
                     self.config_code[attr] = _code(assign.value)
                 elif self.self_method is not None:
-                    self.config_code[attr] = _code(assign.value)  # evaluated where it was, in the method
+                    self.config_code[attr] = _code(
+                        assign.value
+                    )  # evaluated where it was, in the method
                 elif assign.at_module_level:
                     var = _fresh("_" + attr, self.taken)
                     self.plan.renamed_config[assign.statement] = var
@@ -184,7 +198,9 @@ class Planner:
                     return None
                 block = self.parents.get(value.statement)
                 function = self.parents.get(block)
-                if not isinstance(function, cst.FunctionDef) or (method is not None and function is not method):
+                if not isinstance(function, cst.FunctionDef) or (
+                    method is not None and function is not method
+                ):
                     return None
                 method = function
         if method is None or _first_param(method) != "self":
@@ -213,7 +229,9 @@ class Planner:
     ) -> Tuple[str, bool, Optional[str]]:
         """(credential code, needs scopes, note)."""
         deployment_style = self.config.endpoint_style != MODELS
-        entra = "AsyncDefaultAzureCredential()" if is_async else "DefaultAzureCredential()"
+        entra = (
+            "AsyncDefaultAzureCredential()" if is_async else "DefaultAzureCredential()"
+        )
         if self.config.credential == "entra":
             return entra, deployment_style, None
         if api_type in AAD_API_TYPES:
@@ -230,19 +248,28 @@ class Planner:
     def _spec_for(self, cp: CallPlan, literal_deployments: List[str]) -> None:
         call = cp.call
         kw = call.kwargs
-        per_call = {k: _code(kw[k].value) for k in ("api_key", "api_base", "api_type", "api_version") if k in kw}
+        per_call = {
+            k: _code(kw[k].value)
+            for k in ("api_key", "api_base", "api_type", "api_version")
+            if k in kw
+        }
         api_type = self.api_type
         if "api_type" in kw:
             literal = string_value(kw["api_type"].value)
             api_type = literal.lower() if literal else "unknown"
         key_code = per_call.get("api_key", self.config_code.get("api_key"))
-        base_code = per_call.get("api_base", self.config_code.get("api_base", self.config_code.get("base_url")))
+        base_code = per_call.get(
+            "api_base",
+            self.config_code.get("api_base", self.config_code.get("base_url")),
+        )
         version_code = per_call.get("api_version", self.config_code.get("api_version"))
         if version_code is None and self.config.effective_api_version:
             version_code = _literal(self.config.effective_api_version)
         if self.config.api_version:
             version_code = _literal(self.config.api_version)
-        credential, scopes, note = self._credential(key_code, api_type, call.api, call.is_async)
+        credential, scopes, note = self._credential(
+            key_code, api_type, call.api, call.is_async
+        )
         env = self.config.endpoint_env_for(call.api)
         if note:
             cp.notes.append(note)
@@ -255,7 +282,11 @@ class Planner:
             if self.config.api_version is None:
                 version_code = None
         elif base_code is not None and self._azure(call, api_type):
-            base = string_value(cst.parse_expression(base_code)) if base_code.startswith(('"', "'")) else None
+            base = (
+                string_value(cst.parse_expression(base_code))
+                if base_code.startswith(('"', "'"))
+                else None
+            )
             prefix = (
                 _literal(base.rstrip("/") + "/openai/deployments/")
                 if base is not None
@@ -274,16 +305,26 @@ class Planner:
                 if call.deployment_literal is None:
                     endpoint = f"{prefix} + {_code(call.deployment)}"
                 elif base is not None:
-                    endpoint = _literal(base.rstrip("/") + "/openai/deployments/" + call.deployment_literal)
+                    endpoint = _literal(
+                        base.rstrip("/")
+                        + "/openai/deployments/"
+                        + call.deployment_literal
+                    )
                 else:
-                    endpoint = f'{base_code}.rstrip("/") + ' + _literal("/openai/deployments/" + call.deployment_literal)
+                    endpoint = f'{base_code}.rstrip("/") + ' + _literal(
+                        "/openai/deployments/" + call.deployment_literal
+                    )
             else:
                 parameterized = True
                 endpoint = f"{prefix} + deployment"
                 cp.accessor_arg = _code(call.deployment)
         else:
             if base_code is not None:
-                attr = "api_base" if "api_base" in self.config_code or "api_base" in per_call else "base_url"
+                attr = (
+                    "api_base"
+                    if "api_base" in self.config_code or "api_base" in per_call
+                    else "base_url"
+                )
                 cp.notes.append(
                     f"{attr} was {base_code}, not an Azure OpenAI resource: the endpoint now comes from {env}"
                 )
@@ -310,7 +351,13 @@ class Planner:
         calls = list(self.facts.chat_calls.values())
         self._splat_deployments(calls)
         literal = {
-            api: sorted({c.deployment_literal for c in calls if c.api == api and c.deployment_literal is not None})
+            api: sorted(
+                {
+                    c.deployment_literal
+                    for c in calls
+                    if c.api == api and c.deployment_literal is not None
+                }
+            )
             for api in METHODS
         }
         for call in calls:
@@ -319,7 +366,9 @@ class Planner:
             if _suppressed(call.node, self.parents, rule_code(call.api)):
                 cp.todo = ""  # suppressed: no change, no finding
                 continue
-            splat = self.facts.splats.by_call.get(call.node) if self.facts.splats else None
+            splat = (
+                self.facts.splats.by_call.get(call.node) if self.facts.splats else None
+            )
             if call.has_splat and splat is not None:
                 lookup = chat_params.lookup(call.api, call.generation)
                 reason = splats.assess(splat, lookup, call.node)
@@ -341,23 +390,34 @@ class Planner:
                 continue
             self._spec_for(cp, literal[call.api])
             if cp.todo is None and cp.splat is not None:
-                self.plan.splats[id(cp.splat)] = (chat_params.lookup(call.api, call.generation), cp.keep_model)
+                self.plan.splats[id(cp.splat)] = (
+                    chat_params.lookup(call.api, call.generation),
+                    cp.keep_model,
+                )
             if cp.todo is None and cp.spec is not None and not cp.inline:
-                self._accessor(cp.spec, cp.call.deployment_literal if len(literal[call.api]) > 1 else None)
+                self._accessor(
+                    cp.spec,
+                    cp.call.deployment_literal if len(literal[call.api]) > 1 else None,
+                )
         self._consume_config()
         return self.plan
 
     def _splat_deployments(self, calls: List[ChatCall]) -> None:
         """A deployment named inside a rewritable ** dict chooses the client like a keyword would."""
         for call in calls:
-            splat = self.facts.splats.by_call.get(call.node) if self.facts.splats else None
+            splat = (
+                self.facts.splats.by_call.get(call.node) if self.facts.splats else None
+            )
             if splat is None or call.deployment is not None:
                 continue
             value = splats.deployment_of(splat)
             if value is not None:
                 call.deployment = value
                 call.deployment_literal = string_value(value)
-            if any(k in splat.values for k in ("api_key", "api_base", "api_type", "api_version")):
+            if any(
+                k in splat.values
+                for k in ("api_key", "api_base", "api_type", "api_version")
+            ):
                 call.per_call_client = True
 
     def _accessor(self, spec: ClientSpec, deployment: Optional[str]) -> None:
@@ -374,7 +434,11 @@ class Planner:
             self.plan.accessors[spec] = name
             self.plan.self_method = self.self_method
             return
-        if deployment and not spec.parameterized and "_" + _slug(deployment).upper() in spec.endpoint:
+        if (
+            deployment
+            and not spec.parameterized
+            and "_" + _slug(deployment).upper() in spec.endpoint
+        ):
             base = f"{base}_{_slug(deployment).lower()}"
         name = _fresh(base, self.taken)
         self.taken.add(name + "s")  # the async accessors' per-loop store
@@ -435,7 +499,11 @@ def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
     if "AzureKeyCredential" in spec.credential:
         ctx.need_import("azure.core.credentials", "AzureKeyCredential")
     if "AsyncDefaultAzureCredential" in spec.credential:
-        ctx.need_import("azure.identity.aio", "DefaultAzureCredential", "AsyncDefaultAzureCredential")
+        ctx.need_import(
+            "azure.identity.aio",
+            "DefaultAzureCredential",
+            "AsyncDefaultAzureCredential",
+        )
     elif "DefaultAzureCredential" in spec.credential:
         ctx.need_import("azure.identity", "DefaultAzureCredential")
 
@@ -447,7 +515,9 @@ def accessor_source(spec: ClientSpec, name: str) -> List[str]:
     param = "deployment" if spec.parameterized else ""
     if not spec.is_async:
         body = client_call_code(spec, indent="    ")
-        return [f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"]
+        return [
+            f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
+        ]
     store = name + "s"
     key = "deployment" if param else "None"
     body = client_call_code(spec, indent="        ")
@@ -481,7 +551,9 @@ class V0ChatRule:
             return updated
         return self._rewrite(cp, original, updated)
 
-    def _rewrite(self, cp: CallPlan, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+    def _rewrite(
+        self, cp: CallPlan, original: cst.Call, updated: cst.Call
+    ) -> cst.BaseExpression:
         spec = cp.spec
         assert spec is not None
         self._imports(spec)
@@ -493,7 +565,9 @@ class V0ChatRule:
             name = self.plan.accessors[spec]
             arg = cp.accessor_arg if spec.parameterized else ""
             client = cst.parse_expression(f"{name}({arg})")
-        drop: Tuple[str, ...] = () if cp.keep_model else ("model", "engine", "deployment_id")
+        drop: Tuple[str, ...] = (
+            () if cp.keep_model else ("model", "engine", "deployment_id")
+        )
         args, lead = chat_params.map_arguments(
             self.ctx,
             updated,
@@ -508,11 +582,17 @@ class V0ChatRule:
         for note in cp.notes:
             self.ctx.todo(rule_code(spec.api), original, note)
         method = METHODS[spec.api]
-        self.ctx.rewrite(rule_code(spec.api), original, f"-> {CLIENT_CLASSES[spec.api, spec.is_async]}.{method}")
+        self.ctx.rewrite(
+            rule_code(spec.api),
+            original,
+            f"-> {CLIENT_CLASSES[spec.api, spec.is_async]}.{method}",
+        )
         return updated.with_changes(
             func=cst.Attribute(value=client, attr=cst.Name(method)),
             args=args,
-            whitespace_before_args=lead if lead is not None else updated.whitespace_before_args,
+            whitespace_before_args=(
+                lead if lead is not None else updated.whitespace_before_args
+            ),
         )
 
     def _imports(self, spec: ClientSpec) -> None:
@@ -528,7 +608,9 @@ class V0ChatRule:
                 need("functools")
 
     # -- references to create that are not calls -------------------------------
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
         facts: Facts = self.ctx.facts  # type: ignore[assignment]
         if original in facts.chat_refs and not self.ctx.suppressed(CODE):
             self.ctx.todo(
@@ -551,7 +633,9 @@ class V0ChatRule:
         return updated
 
     # -- module config ------------------------------------------------------
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ):
         self._unmapped_config_notes(original)
         if original is self.plan.client_site:
             used = self._used_specs()
@@ -566,14 +650,20 @@ class V0ChatRule:
                 new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
                 return cst.FlattenSentinel(new)
         if original in self.plan.consumed_config:
-            keep = [s for s, o in zip(updated.body, original.body) if not self._is_config(o)]
+            keep = [
+                s for s, o in zip(updated.body, original.body) if not self._is_config(o)
+            ]
             if not keep:
                 return cst.RemoveFromParent()
             return updated.with_changes(body=keep)
         var = self.plan.renamed_config.get(original)
         if var is not None:
             body = [
-                s.with_changes(targets=[cst.AssignTarget(cst.Name(var))]) if self._is_config(o) else s
+                (
+                    s.with_changes(targets=[cst.AssignTarget(cst.Name(var))])
+                    if self._is_config(o)
+                    else s
+                )
                 for s, o in zip(updated.body, original.body)
             ]
             return updated.with_changes(body=body)
@@ -589,7 +679,9 @@ class V0ChatRule:
             for assign in values:
                 if assign.statement is original:
                     note = MODULE_CONFIG[attr].note
-                    self.ctx.todo(CODE, assign.small, f"openai.{attr} is not carried over: {note}")
+                    self.ctx.todo(
+                        CODE, assign.small, f"openai.{attr} is not carried over: {note}"
+                    )
 
     def _is_config(self, small: cst.CSTNode) -> bool:
         facts: Facts = self.ctx.facts  # type: ignore[assignment]
@@ -598,14 +690,21 @@ class V0ChatRule:
     # -- the accessors ------------------------------------------------------
     def _used_specs(self) -> set:
         return {
-            cp.spec for cp in self.plan.calls.values() if cp.todo is None and not cp.inline and cp.spec is not None
+            cp.spec
+            for cp in self.plan.calls.values()
+            if cp.todo is None and not cp.inline and cp.spec is not None
         }
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         used = self._used_specs()
         if self.plan.self_method is not None:
             return updated
-        defs = [src for spec, name in self.plan.accessors.items() if spec in used for src in accessor_source(spec, name)]
+        defs = [
+            src
+            for spec, name in self.plan.accessors.items()
+            if spec in used
+            for src in accessor_source(spec, name)
+        ]
         if not defs:
             return updated
         return insert_after_imports(updated, defs)
@@ -622,7 +721,9 @@ def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
     new: List[cst.BaseStatement] = []
     for source in sources:
         stmt = cst.parse_module(source).body[0]
-        stmt = stmt.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if index > 0 or new else [])
+        stmt = stmt.with_changes(
+            leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if index > 0 or new else []
+        )
         new.append(stmt)
     if index < len(body):
         following = body[index]
@@ -634,7 +735,8 @@ def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
                 break
         if blank < 2:
             following = following.with_changes(
-                leading_lines=[cst.EmptyLine()] * (2 - blank) + list(following.leading_lines)
+                leading_lines=[cst.EmptyLine()] * (2 - blank)
+                + list(following.leading_lines)
             )
         body[index] = following
     return module.with_changes(body=body[:index] + new + body[index:])
@@ -645,7 +747,9 @@ def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
         if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
             return True
         if index == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
-            return isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+            return isinstance(
+                stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+            )
     return False
 
 

@@ -31,8 +31,6 @@ WHEN_TODO = (
 )
 
 
-
-
 class V1ChatRule:
     code = CODE
     name = NAME
@@ -61,12 +59,17 @@ class V1ChatRule:
             return updated
         client = cp.client
         if cp.call.binding.kind == "inline":
-            from migrate_inference.rules.v0_chat import client_call_code, need_client_imports
+            from migrate_inference.rules.v0_chat import (
+                client_call_code,
+                need_client_imports,
+            )
 
             need_client_imports(self.ctx, client.spec)
             if "os." in client.spec.endpoint or "os." in client.spec.credential:
                 self.ctx.need_import("os")
-            receiver: cst.BaseExpression = cst.parse_expression(client_call_code(client.spec))
+            receiver: cst.BaseExpression = cst.parse_expression(
+                client_call_code(client.spec)
+            )
         else:
             receiver = cst.parse_expression(client.target)
         args, lead = chat_params.map_arguments(
@@ -86,22 +89,36 @@ class V1ChatRule:
         chain = "chat.completions.create" if api == "chat" else "embeddings.create"
         self.ctx.rewrite(code, original, f"{chain} -> .{method}")
         whitespace = lead if lead is not None else updated.whitespace_before_args
-        if cp.call.via_ref is not None:  # the reference itself is rewritten in leave_Attribute
+        if (
+            cp.call.via_ref is not None
+        ):  # the reference itself is rewritten in leave_Attribute
             return updated.with_changes(args=args, whitespace_before_args=whitespace)
         return updated.with_changes(
-            func=cst.Attribute(value=receiver, attr=cst.Name(method)), args=args, whitespace_before_args=whitespace
+            func=cst.Attribute(value=receiver, attr=cst.Name(method)),
+            args=args,
+            whitespace_before_args=whitespace,
         )
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
         facts = self.ctx.facts.v1  # type: ignore[attr-defined]
         if original in facts.ref_rewrites:
             clients = [
-                cp.client for cp in self.plan.calls.values() if cp.call.via_ref is original and cp.client is not None
+                cp.client
+                for cp in self.plan.calls.values()
+                if cp.call.via_ref is original and cp.client is not None
             ]
             targets = {c.target for c in clients}
-            if len(targets) == 1 and len(clients) == sum(1 for cp in self.plan.calls.values() if cp.call.via_ref is original):
+            if len(targets) == 1 and len(clients) == sum(
+                1 for cp in self.plan.calls.values() if cp.call.via_ref is original
+            ):
                 return cst.parse_expression(f"{targets.pop()}.complete")
-            self.ctx.todo(CODE, original, "calls through this reference need different clients: migrate by hand")
+            self.ctx.todo(
+                CODE,
+                original,
+                "calls through this reference need different clients: migrate by hand",
+            )
             return updated
         binding = facts.refs.get(original)
         if binding is not None and not self.ctx.suppressed(CODE):

@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import GlobalScope, ParentNodeProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    GlobalScope,
+    ParentNodeProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import imported_names, referents, string_value
@@ -50,7 +55,11 @@ WHEN_TODO = (
 )
 
 AZURE_HOST_HINTS = (".azure.com", "models.github.ai", "models.inference.ai.azure.com")
-CTOR_RENAMES = {"timeout": "read_timeout", "max_retries": "retry_total", "default_headers": "headers"}
+CTOR_RENAMES = {
+    "timeout": "read_timeout",
+    "max_retries": "retry_total",
+    "default_headers": "headers",
+}
 CTOR_TODO = {
     "organization": "no equivalent (send an OpenAI-Organization header only if the endpoint needs it)",
     "project": "no equivalent",
@@ -60,13 +69,14 @@ CTOR_TODO = {
     "websocket_base_url": "no equivalent",
     "_strict_response_validation": "no equivalent",
 }
-CTOR_CONSUMED = {"api_key", "azure_endpoint", "azure_deployment", "api_version", "base_url", "azure_ad_token_provider"}
-
-
-
-
-
-
+CTOR_CONSUMED = {
+    "api_key",
+    "azure_endpoint",
+    "azure_deployment",
+    "api_version",
+    "base_url",
+    "azure_ad_token_provider",
+}
 
 
 def _lower_slug(value: str) -> str:
@@ -95,18 +105,24 @@ class CallPlan:
     client: Optional[ClientPlan] = None
     todo: Optional[str] = None
     notes: List[str] = field(default_factory=list)
-    keep_model: bool = False  # a model in a variable stays on the call, next to its TODO
+    keep_model: bool = (
+        False  # a model in a variable stays on the call, next to its TODO
+    )
     splat: Optional[object] = None  # analysis.splats.SplatDict rewritten with the call
 
 
 @dataclass
 class V1Plan:
-    bindings: Dict[int, BindingPlan] = field(default_factory=dict)  # id(binding) -> plan
+    bindings: Dict[int, BindingPlan] = field(
+        default_factory=dict
+    )  # id(binding) -> plan
     calls: Dict[cst.Call, CallPlan] = field(default_factory=dict)
     by_statement: Dict[cst.CSTNode, BindingPlan] = field(default_factory=dict)
     by_ctor: Dict[cst.Call, BindingPlan] = field(default_factory=dict)
     by_param: Dict[cst.Param, BindingPlan] = field(default_factory=dict)
-    splats: Dict[int, tuple] = field(default_factory=dict)  # id(SplatDict) -> (table lookup, keep_model)
+    splats: Dict[int, tuple] = field(
+        default_factory=dict
+    )  # id(SplatDict) -> (table lookup, keep_model)
 
     @property
     def migrated(self) -> List[cst.Call]:
@@ -133,7 +149,12 @@ TODO_KINDS = {
 
 class V1Planner:
     def __init__(
-        self, facts: V1Facts, config: Config, wrapper: cst.MetadataWrapper, taken: Set[str], splat_dicts=None
+        self,
+        facts: V1Facts,
+        config: Config,
+        wrapper: cst.MetadataWrapper,
+        taken: Set[str],
+        splat_dicts=None,
     ) -> None:
         self.facts = facts
         self.splats = splat_dicts
@@ -172,22 +193,32 @@ class V1Planner:
             bp.todo = ""
         bp.replace = binding.replaceable and binding.kind != "param"
         if binding.kind == "with" and not bp.replace:
-            bp.todo = "a `with` client that is also used for other things: migrate it by hand"
+            bp.todo = (
+                "a `with` client that is also used for other things: migrate it by hand"
+            )
         for call in binding.calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
-            if self._suppressed(call.node, "MI230" if call.kind == "embeddings" else "MI210"):
+            if self._suppressed(
+                call.node, "MI230" if call.kind == "embeddings" else "MI210"
+            ):
                 cp.todo = ""
             elif bp.todo is not None:
-                cp.todo = bp.todo and f"{bp.todo} (client `{binding.target or binding.cls}`)"
+                cp.todo = (
+                    bp.todo and f"{bp.todo} (client `{binding.target or binding.cls}`)"
+                )
             elif call.kind in TODO_KINDS:
                 cp.todo = TODO_KINDS[call.kind]
             elif call.has_splat:
                 splat = self.splats.by_call.get(call.node) if self.splats else None
                 lookup = chat_params.lookup(call.kind, "v1")
-                reason = splats.assess(splat, lookup, call.node) if splat is not None else (
-                    "parameters come from a ** dict: move model into the client, n/user/... into "
-                    "model_extras, then call .complete(...)"
+                reason = (
+                    splats.assess(splat, lookup, call.node)
+                    if splat is not None
+                    else (
+                        "parameters come from a ** dict: move model into the client, n/user/... into "
+                        "model_extras, then call .complete(...)"
+                    )
                 )
                 if reason:
                     cp.todo = reason
@@ -196,7 +227,11 @@ class V1Planner:
                     call.splat_model = splats.deployment_of(splat)
             elif call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
-        wanted = [cp for cp in self.plan.calls.values() if cp.call.binding is binding and cp.todo is None]
+        wanted = [
+            cp
+            for cp in self.plan.calls.values()
+            if cp.call.binding is binding and cp.todo is None
+        ]
         keys = self._client_keys(bp, wanted)
         keys = self._handoff_keys(bp, keys)
         if bp.todo is None and keys:
@@ -207,7 +242,10 @@ class V1Planner:
                     cp.client = bp.clients.get(key)
                 if cp.client is not None and cp.splat is not None:
                     keep = cp.client.keep_model or cp.keep_model
-                    self.plan.splats[id(cp.splat)] = (chat_params.lookup(cp.call.kind, "v1"), keep)
+                    self.plan.splats[id(cp.splat)] = (
+                        chat_params.lookup(cp.call.kind, "v1"),
+                        keep,
+                    )
         if binding.kind == "param" and bp.clients:
             bp.notes.append(
                 f"`{binding.target}` is now {_article(CLIENT_CLASSES[next(iter(bp.clients))[0], binding.is_async])}: "
@@ -219,11 +257,14 @@ class V1Planner:
                 "OpenAI client, and the chat/embeddings calls use the Azure clients defined next to it"
             )
 
-    def _handoff_keys(self, bp: BindingPlan, keys: List[Tuple[str, Optional[str]]]) -> List[Tuple[str, Optional[str]]]:
+    def _handoff_keys(
+        self, bp: BindingPlan, keys: List[Tuple[str, Optional[str]]]
+    ) -> List[Tuple[str, Optional[str]]]:
         """A client passed to a migrated annotated parameter must become that parameter's client.
 
         That works when the two agree on one API and this binding needs no other client;
-        otherwise the hand-off is an unknown use (the OpenAI client stays, with a TODO)."""
+        otherwise the hand-off is an unknown use (the OpenAI client stays, with a TODO).
+        """
         binding = bp.binding
         if not binding.handoffs:
             return keys
@@ -232,7 +273,12 @@ class V1Planner:
             target = self.plan.bindings.get(id(param))
             apis |= {api for api, _ in target.clients} if target is not None else {"?"}
         own = {api for api, _ in keys}
-        if len(apis) == 1 and "?" not in apis and own <= apis and len({k for k in keys}) <= 1:
+        if (
+            len(apis) == 1
+            and "?" not in apis
+            and own <= apis
+            and len({k for k in keys}) <= 1
+        ):
             api = apis.pop()
             return keys or [(api, None)]
         binding.unknown_uses.extend(name for name, _ in binding.handoffs)
@@ -242,12 +288,16 @@ class V1Planner:
     def _suppressed(self, node: cst.CSTNode, code: str = CODE) -> bool:
         current = node
         while current is not None:
-            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and _has_ignore(current, code):
+            if isinstance(
+                current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+            ) and _has_ignore(current, code):
                 return True
             current = self.parents.get(current)
         return False
 
-    def _global_value(self, expr: cst.BaseExpression, binding: Binding) -> Optional[cst.BaseExpression]:
+    def _global_value(
+        self, expr: cst.BaseExpression, binding: Binding
+    ) -> Optional[cst.BaseExpression]:
         """The value of a module-level name assigned once, before the client is built."""
         if not isinstance(expr, cst.Name):
             return None
@@ -255,13 +305,18 @@ class V1Planner:
         if not refs or len(refs) != 1:
             return None
         ref = next(iter(refs))
-        if not isinstance(ref.scope, GlobalScope) or not isinstance(getattr(ref, "node", None), cst.Name):
+        if not isinstance(ref.scope, GlobalScope) or not isinstance(
+            getattr(ref, "node", None), cst.Name
+        ):
             return None
         assign = self.parents.get(self.parents.get(ref.node))
         statement = self.parents.get(assign)
         if not isinstance(assign, cst.Assign) or statement not in self.top_index:
             return None
-        if binding.statement in self.top_index and self.top_index[statement] > self.top_index[binding.statement]:
+        if (
+            binding.statement in self.top_index
+            and self.top_index[statement] > self.top_index[binding.statement]
+        ):
             return None  # assigned after the client is built
         return assign.value
 
@@ -276,11 +331,17 @@ class V1Planner:
         arg = binding.kwargs.get("azure_deployment")
         return arg.value if arg is not None else None
 
-    def _key(self, bp: BindingPlan, cp: CallPlan) -> Optional[Tuple[str, Optional[str]]]:
+    def _key(
+        self, bp: BindingPlan, cp: CallPlan
+    ) -> Optional[Tuple[str, Optional[str]]]:
         """Which client a call uses: (api, deployment literal or None)."""
         binding = bp.binding
         api = cp.call.kind
-        if self.config.endpoint_style == MODELS or self._azure_base_url(binding) or self._foreign_endpoint(binding):
+        if (
+            self.config.endpoint_style == MODELS
+            or self._azure_base_url(binding)
+            or self._foreign_endpoint(binding)
+        ):
             return (api, None)
         if binding.is_azure and self._deployment_from_ctor(binding) is not None:
             deployment = self._deployment_from_ctor(binding)
@@ -292,8 +353,15 @@ class V1Planner:
             return (api, None)
         if binding.is_azure and self._deployment_from_ctor(binding) is None:
             literal = cp.call.model_literal
-            if literal is None and cp.call.model is not None and self._global_value(cp.call.model, binding):
-                return (api, "\0" + _code(cp.call.model))  # a module constant, defined before the client
+            if (
+                literal is None
+                and cp.call.model is not None
+                and self._global_value(cp.call.model, binding)
+            ):
+                return (
+                    api,
+                    "\0" + _code(cp.call.model),
+                )  # a module constant, defined before the client
             if literal is None:
                 cp.todo = (
                     "the deployment comes from `model=` held in a variable: create one client per deployment "
@@ -313,13 +381,17 @@ class V1Planner:
             return (api, None)
         return (api, literal)
 
-    def _client_keys(self, bp: BindingPlan, wanted: List[CallPlan]) -> List[Tuple[str, Optional[str]]]:
+    def _client_keys(
+        self, bp: BindingPlan, wanted: List[CallPlan]
+    ) -> List[Tuple[str, Optional[str]]]:
         keys: List[Tuple[str, Optional[str]]] = []
         for cp in wanted:
             key = self._key(bp, cp)
             if key is not None and key not in keys:
                 keys.append(key)
-        keys.sort(key=lambda k: k[0] != "chat")  # the chat client first, as users read it
+        keys.sort(
+            key=lambda k: k[0] != "chat"
+        )  # the chat client first, as users read it
         # a non-Azure OpenAI client: one deployment per literal model, the rest share the plain one
         binding = bp.binding
         if not binding.is_azure and self.config.endpoint_style != MODELS:
@@ -333,12 +405,15 @@ class V1Planner:
                 if new_key not in merged:
                     merged.append(new_key)
             self.merged_literals[id(binding)] = {
-                api: len({x for x in lits if x is not None}) > 1 for api, lits in per_api.items()
+                api: len({x for x in lits if x is not None}) > 1
+                for api, lits in per_api.items()
             }
             return merged
         return keys
 
-    def _name_clients(self, bp: BindingPlan, keys: List[Tuple[str, Optional[str]]]) -> None:
+    def _name_clients(
+        self, bp: BindingPlan, keys: List[Tuple[str, Optional[str]]]
+    ) -> None:
         binding = bp.binding
         apis = {api for api, _ in keys}
         for api, lit in keys:
@@ -357,7 +432,9 @@ class V1Planner:
                     target = self._fresh(target)
             spec, keep_model, notes = self._spec(bp, api, lit, len(same_api) > 1)
             bp.notes.extend(n for n in notes if n not in bp.notes)
-            bp.clients[(api, lit)] = ClientPlan(spec=spec, target=target, keep_model=keep_model)
+            bp.clients[(api, lit)] = ClientPlan(
+                spec=spec, target=target, keep_model=keep_model
+            )
 
     def _fresh(self, name: str) -> str:
         candidate, i = name, 2
@@ -396,10 +473,15 @@ class V1Planner:
             endpoint = self._kw(binding, "base_url") or ""
             keep_model = not binding.is_azure
         elif binding.is_azure:
-            base = self._kw(binding, "azure_endpoint") or 'os.environ["AZURE_OPENAI_ENDPOINT"]'
+            base = (
+                self._kw(binding, "azure_endpoint")
+                or 'os.environ["AZURE_OPENAI_ENDPOINT"]'
+            )
             deployment = self._kw(binding, "azure_deployment")
             if deployment is None and literal is not None:
-                deployment = literal[1:] if literal.startswith("\0") else _literal(literal)
+                deployment = (
+                    literal[1:] if literal.startswith("\0") else _literal(literal)
+                )
             endpoint = _join(base, deployment)
         else:
             if "base_url" in binding.kwargs:
@@ -416,7 +498,12 @@ class V1Planner:
         foreign = self._foreign_endpoint(binding)
         if self.config.api_version:
             version = _literal(self.config.api_version)
-        elif version is None and self.config.effective_api_version and not models_style and not foreign:
+        elif (
+            version is None
+            and self.config.effective_api_version
+            and not models_style
+            and not foreign
+        ):
             version = _literal(self.config.effective_api_version)
         extra = list(cred_extra)
         for name, arg in binding.kwargs.items():
@@ -425,7 +512,9 @@ class V1Planner:
             elif name in CTOR_TODO:
                 notes.append(f"`{name}=` is not carried over: {CTOR_TODO[name]}")
             elif name not in CTOR_CONSUMED:
-                notes.append(f"`{name}=` is not carried over: no azure-ai-inference equivalent")
+                notes.append(
+                    f"`{name}=` is not carried over: no azure-ai-inference equivalent"
+                )
         spec = ClientSpec(
             api=api,
             is_async=binding.is_async,
@@ -438,9 +527,15 @@ class V1Planner:
         )
         return spec, keep_model, notes
 
-    def _credential(self, binding: Binding, api: str) -> Tuple[str, bool, List[str], List[str]]:
+    def _credential(
+        self, binding: Binding, api: str
+    ) -> Tuple[str, bool, List[str], List[str]]:
         """(credential code, AOAI scopes needed, notes, extra constructor keywords)."""
-        entra = "AsyncDefaultAzureCredential()" if binding.is_async else "DefaultAzureCredential()"
+        entra = (
+            "AsyncDefaultAzureCredential()"
+            if binding.is_async
+            else "DefaultAzureCredential()"
+        )
         aoai = self.config.endpoint_style != MODELS
         if self.config.credential == "entra":
             return entra, aoai, [], []
@@ -450,18 +545,33 @@ class V1Planner:
             if parts is not None and not binding.is_async:
                 credential, scope = parts
                 return credential, False, [], [f"credential_scopes=[{scope}]"]
-            return entra, aoai, [
-                "azure_ad_token_provider is replaced by DefaultAzureCredential()"
-                + (" (the async client needs an async credential)" if binding.is_async else "")
-                + ": check that it finds the same identity"
-            ], []
+            return (
+                entra,
+                aoai,
+                [
+                    "azure_ad_token_provider is replaced by DefaultAzureCredential()"
+                    + (
+                        " (the async client needs an async credential)"
+                        if binding.is_async
+                        else ""
+                    )
+                    + ": check that it finds the same identity"
+                ],
+                [],
+            )
         key = self._kw(binding, "api_key")
         if key is None:
-            env = "AZURE_OPENAI_API_KEY" if binding.is_azure else self.config.key_env_for(api)
+            env = (
+                "AZURE_OPENAI_API_KEY"
+                if binding.is_azure
+                else self.config.key_env_for(api)
+            )
             key = f'os.environ["{env}"]'
         return f"AzureKeyCredential({key})", False, [], []
 
-    def _bearer_provider(self, value: cst.BaseExpression, binding: Optional[Binding] = None) -> Optional[Tuple[str, str]]:
+    def _bearer_provider(
+        self, value: cst.BaseExpression, binding: Optional[Binding] = None
+    ) -> Optional[Tuple[str, str]]:
         if binding is not None and isinstance(value, cst.Name):
             resolved = self._global_value(value, binding)
             if resolved is not None:
@@ -484,16 +594,26 @@ def _join(base: str, deployment: Optional[str]) -> str:
     """`<base>/openai/deployments/<deployment>` as code, folding literals."""
     if deployment is None:
         return base
-    base_literal = string_value(cst.parse_expression(base)) if base[:1] in "\"'" else None
-    dep_literal = string_value(cst.parse_expression(deployment)) if deployment[:1] in "\"'" else None
+    base_literal = (
+        string_value(cst.parse_expression(base)) if base[:1] in "\"'" else None
+    )
+    dep_literal = (
+        string_value(cst.parse_expression(deployment))
+        if deployment[:1] in "\"'"
+        else None
+    )
     if base_literal is not None and dep_literal is not None:
         return _literal(base_literal.rstrip("/") + "/openai/deployments/" + dep_literal)
-    left = _literal(base_literal.rstrip("/") + "/openai/deployments/") if base_literal is not None else (
-        f'{base}.rstrip("/") + "/openai/deployments/'
+    left = (
+        _literal(base_literal.rstrip("/") + "/openai/deployments/")
+        if base_literal is not None
+        else (f'{base}.rstrip("/") + "/openai/deployments/')
     )
     if base_literal is None:
         if dep_literal is not None:
-            return f'{base}.rstrip("/") + ' + _literal("/openai/deployments/" + dep_literal)
+            return f'{base}.rstrip("/") + ' + _literal(
+                "/openai/deployments/" + dep_literal
+            )
         return f'{base}.rstrip("/") + "/openai/deployments/" + {deployment}'
     return f"{left} + {deployment}"
 
@@ -516,15 +636,26 @@ class V1ClientsRule:
             out.append(cst.parse_statement(f"{cp.target} = {_multiline(code)}\n"))
         return out
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ):
         bp = self.plan.by_statement.get(original)
-        if bp is None or not bp.clients or bp.todo is not None or bp.binding.kind not in ("name", "attr"):
+        if (
+            bp is None
+            or not bp.clients
+            or bp.todo is not None
+            or bp.binding.kind not in ("name", "attr")
+        ):
             return updated
         self._notes(bp)
         new = self._client_statements(bp)
         if not new:
             return updated
-        self.ctx.rewrite(CODE, bp.binding.ctor, f"{bp.binding.cls.rsplit('.', 1)[1]}(...) -> azure-ai-inference client")
+        self.ctx.rewrite(
+            CODE,
+            bp.binding.ctor,
+            f"{bp.binding.cls.rsplit('.', 1)[1]}(...) -> azure-ai-inference client",
+        )
         if bp.replace:
             new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
             return cst.FlattenSentinel(new)
@@ -550,22 +681,33 @@ class V1ClientsRule:
             if "os." in cp.spec.endpoint or "os." in cp.spec.credential:
                 self.ctx.need_import("os")
             self._notes(bp)
-            self.ctx.rewrite(CODE, original, "client constructor -> azure-ai-inference client")
+            self.ctx.rewrite(
+                CODE, original, "client constructor -> azure-ai-inference client"
+            )
             return cst.parse_expression(_multiline(client_call_code(cp.spec)))
         return updated
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         bp = self.plan.by_param.get(original)
-        if bp is None or not bp.clients or len({k[0] for k in bp.clients}) != 1 or updated.annotation is None:
+        if (
+            bp is None
+            or not bp.clients
+            or len({k[0] for k in bp.clients}) != 1
+            or updated.annotation is None
+        ):
             return updated
         cp = next(iter(bp.clients.values()))
         cls = CLIENT_CLASSES[cp.spec.api, cp.spec.is_async]
         if cp.spec.is_async:
-            self.ctx.need_import("azure.ai.inference.aio", cls.replace("Async", "", 1), cls)
+            self.ctx.need_import(
+                "azure.ai.inference.aio", cls.replace("Async", "", 1), cls
+            )
         else:
             self.ctx.need_import("azure.ai.inference", cls)
         self._notes(bp)
-        return updated.with_changes(annotation=updated.annotation.with_changes(annotation=cst.Name(cls)))
+        return updated.with_changes(
+            annotation=updated.annotation.with_changes(annotation=cst.Name(cls))
+        )
 
     def _notes(self, bp: BindingPlan) -> None:
         anchor = bp.binding.ctor or bp.binding.param

@@ -32,6 +32,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import (
     Any,
+    Callable,
     Dict,
     Iterable,
     List,
@@ -267,63 +268,37 @@ def migrate_dependency_file(
     raise AssertionError(kind)
 
 
-def migrate_requirements(
-    text: str,
-    config: Optional[Config] = None,
-    filename: str = "requirements.txt",
-    *,
-    needs_async: bool = False,
-    needs_identity: Optional[bool] = None,
-) -> Result:
-    """``migrate_dependency_file`` in the engine's (text, config, filename) shape.
+def _runner_entry(default_filename: str) -> Callable[..., Result]:
+    def migrate(
+        text: str,
+        config: Optional[Config] = None,
+        filename: str = default_filename,
+        *,
+        needs_async: bool = False,
+        needs_identity: Optional[bool] = None,
+    ) -> Result:
+        """``migrate_dependency_file`` in the engine's (text, config, filename) shape.
 
-    Rewrites whenever called (the caller decides when); does nothing when
-    ``--select``/``--ignore`` turn off MI800.
-    """
-    if not _enabled(config):
-        return Result(text, text)
-    return migrate_dependency_file(
-        text,
-        filename,
-        needs_async=needs_async,
-        needs_identity=_identity(config, needs_identity),
-    )
+        Rewrites whenever called (the caller decides when); does nothing when
+        ``--select``/``--ignore`` turn off MI800.
+        """
+        if not _enabled(config):
+            return Result(text, text)
+        return migrate_dependency_file(
+            text,
+            filename,
+            needs_async=needs_async,
+            needs_identity=_identity(config, needs_identity),
+        )
 
-
-def migrate_pyproject(
-    text: str,
-    config: Optional[Config] = None,
-    filename: str = "pyproject.toml",
-    *,
-    needs_async: bool = False,
-    needs_identity: Optional[bool] = None,
-) -> Result:
-    if not _enabled(config):
-        return Result(text, text)
-    return migrate_dependency_file(
-        text,
-        filename,
-        needs_async=needs_async,
-        needs_identity=_identity(config, needs_identity),
-    )
+    return migrate
 
 
-def migrate_setup_cfg(
-    text: str,
-    config: Optional[Config] = None,
-    filename: str = "setup.cfg",
-    *,
-    needs_async: bool = False,
-    needs_identity: Optional[bool] = None,
-) -> Result:
-    if not _enabled(config):
-        return Result(text, text)
-    return migrate_dependency_file(
-        text,
-        filename,
-        needs_async=needs_async,
-        needs_identity=_identity(config, needs_identity),
-    )
+# What the runner calls, one per kind of dependency file: the same behaviour, each
+# with its own default file name.
+migrate_requirements = _runner_entry("requirements.txt")
+migrate_pyproject = _runner_entry("pyproject.toml")
+migrate_setup_cfg = _runner_entry("setup.cfg")
 
 
 def _enabled(config: Optional[Config]) -> bool:

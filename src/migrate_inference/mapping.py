@@ -48,6 +48,66 @@ _EXTRAS_NOTE = (
     "not a keyword of complete() (passing it raises TypeError): sent in model_extras"
 )
 
+# Rows that chat and embeddings calls share (same parameter, same destination).
+_MODEL = Row(
+    "model", MODEL, "model", "deployment style: into the endpoint; models style: model="
+)
+_ENGINE = Row(
+    "engine",
+    DEPLOYMENT,
+    "model",
+    "Azure deployment: into the endpoint (models style: model=)",
+    api="v0",
+)
+_DEPLOYMENT_ID = Row(
+    "deployment_id",
+    DEPLOYMENT,
+    "model",
+    "Azure deployment: into the endpoint (models style: model=)",
+    api="v0",
+)
+_EXTRA_BODY = Row(
+    "extra_body", MERGE_EXTRAS, None, "its keys are merged into model_extras", api="v1"
+)
+_EXTRA_HEADERS = Row(
+    "extra_headers", RENAME, "headers", "azure-core sends extra headers", api="v1"
+)
+_EXTRA_QUERY = Row(
+    "extra_query", RENAME, "params", "azure-core adds query parameters", api="v1"
+)
+_REQUEST_TIMEOUT = Row(
+    "request_timeout",
+    RENAME,
+    "read_timeout",
+    "the HTTP timeout is azure-core's read_timeout",
+    api="v0",
+)
+_V0_TIMEOUT = Row(
+    "timeout",
+    DROP,
+    None,
+    "v0 timeout is the TryAgain polling budget; azure-core's timeout= means something else, so it is dropped",
+    api="v0",
+)
+_CLIENT_ROWS = (
+    Row(
+        "api_key",
+        CLIENT,
+        "credential",
+        "builds the client's AzureKeyCredential",
+        api="v0",
+    ),
+    Row("api_base", CLIENT, "endpoint", "builds the client's endpoint", api="v0"),
+    Row(
+        "api_type",
+        CLIENT,
+        None,
+        "decides whether api_base is an Azure resource",
+        api="v0",
+    ),
+    Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
+)
+
 CHAT: Dict[str, Row] = _rows(
     Row(
         "messages",
@@ -82,26 +142,9 @@ CHAT: Dict[str, Row] = _rows(
         'first-class; {"type": "json_object"} becomes "json_object", {"type": "text"} becomes "text"; '
         "other forms get a TODO (dicts raise ValueError in the SDK)",
     ),
-    Row(
-        "model",
-        MODEL,
-        "model",
-        "deployment style: into the endpoint; models style: model=",
-    ),
-    Row(
-        "engine",
-        DEPLOYMENT,
-        "model",
-        "Azure deployment: into the endpoint (models style: model=)",
-        api="v0",
-    ),
-    Row(
-        "deployment_id",
-        DEPLOYMENT,
-        "model",
-        "Azure deployment: into the endpoint (models style: model=)",
-        api="v0",
-    ),
+    _MODEL,
+    _ENGINE,
+    _DEPLOYMENT_ID,
     Row("n", EXTRAS, None, _EXTRAS_NOTE),
     Row("logit_bias", EXTRAS, None, _EXTRAS_NOTE),
     Row("user", EXTRAS, None, _EXTRAS_NOTE),
@@ -140,49 +183,16 @@ CHAT: Dict[str, Row] = _rows(
         None,
         "legacy function calling: sent in model_extras, with a TODO to convert to tool_choice=",
     ),
-    Row(
-        "extra_body",
-        MERGE_EXTRAS,
-        None,
-        "its keys are merged into model_extras",
-        api="v1",
-    ),
-    Row(
-        "request_timeout",
-        RENAME,
-        "read_timeout",
-        "the HTTP timeout is azure-core's read_timeout",
-        api="v0",
-    ),
-    Row(
-        "timeout",
-        DROP,
-        None,
-        "v0 timeout is the TryAgain polling budget; azure-core's timeout= means something else, so it is dropped",
-        api="v0",
-    ),
+    _EXTRA_BODY,
+    _REQUEST_TIMEOUT,
+    _V0_TIMEOUT,
     Row("headers", PIPELINE, "headers", "azure-core sends extra headers", api="v0"),
-    Row("extra_headers", RENAME, "headers", "azure-core sends extra headers", api="v1"),
-    Row("extra_query", RENAME, "params", "azure-core adds query parameters", api="v1"),
+    _EXTRA_HEADERS,
+    _EXTRA_QUERY,
     Row(
         "request_id", PIPELINE, "request_id", "sent as x-ms-client-request-id", api="v0"
     ),
-    Row(
-        "api_key",
-        CLIENT,
-        "credential",
-        "builds the client's AzureKeyCredential",
-        api="v0",
-    ),
-    Row("api_base", CLIENT, "endpoint", "builds the client's endpoint", api="v0"),
-    Row(
-        "api_type",
-        CLIENT,
-        None,
-        "decides whether api_base is an Azure resource",
-        api="v0",
-    ),
-    Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
+    *_CLIENT_ROWS,
     Row(
         "organization",
         TODO,
@@ -212,60 +222,16 @@ EMBEDDINGS: Dict[str, Row] = _rows(
         "encoding_format",
         "first-class; base64 is no longer decoded for you (TODO)",
     ),
-    Row(
-        "model",
-        MODEL,
-        "model",
-        "deployment style: into the endpoint; models style: model=",
-    ),
-    Row(
-        "engine",
-        DEPLOYMENT,
-        "model",
-        "deployment: into the endpoint (models style: model=)",
-        api="v0",
-    ),
-    Row(
-        "deployment_id",
-        DEPLOYMENT,
-        "model",
-        "deployment: into the endpoint (models style: model=)",
-        api="v0",
-    ),
+    _MODEL,
+    _ENGINE,
+    _DEPLOYMENT_ID,
     Row("user", EXTRAS, None, "not a keyword of embed(): sent in model_extras"),
-    Row(
-        "extra_body",
-        MERGE_EXTRAS,
-        None,
-        "its keys are merged into model_extras",
-        api="v1",
-    ),
-    Row("extra_headers", RENAME, "headers", "azure-core sends extra headers", api="v1"),
-    Row("extra_query", RENAME, "params", "azure-core adds query parameters", api="v1"),
-    Row(
-        "request_timeout",
-        RENAME,
-        "read_timeout",
-        "the HTTP timeout is azure-core's read_timeout",
-        api="v0",
-    ),
-    Row("timeout", DROP, None, "v0 polling budget: dropped", api="v0"),
-    Row(
-        "api_key",
-        CLIENT,
-        "credential",
-        "builds the client's AzureKeyCredential",
-        api="v0",
-    ),
-    Row("api_base", CLIENT, "endpoint", "builds the client's endpoint", api="v0"),
-    Row(
-        "api_type",
-        CLIENT,
-        None,
-        "decides whether api_base is an Azure resource",
-        api="v0",
-    ),
-    Row("api_version", CLIENT, "api_version", "the client's api_version", api="v0"),
+    _EXTRA_BODY,
+    _EXTRA_HEADERS,
+    _EXTRA_QUERY,
+    _REQUEST_TIMEOUT,
+    _V0_TIMEOUT,
+    *_CLIENT_ROWS,
 )
 
 # Module-level v0 configuration (`openai.<attr> = value`).

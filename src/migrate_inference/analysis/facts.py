@@ -126,8 +126,6 @@ class Facts:
 
     def api_type(self) -> Optional[str]:
         value = self.config_value("api_type")
-        if value is None and self.config_value("azure_endpoint") is not None:
-            return "azure"
         if value is None:
             return None
         literal = string_value(value.value)

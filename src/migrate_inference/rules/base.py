@@ -19,7 +19,6 @@ from migrate_inference.config import Config
 from migrate_inference.findings import REWRITE, TODO, Finding
 
 TODO_PREFIX = "# TODO(migrate-inference): "
-IGNORE_MARK = "migrate-inference: ignore"
 
 
 @dataclass

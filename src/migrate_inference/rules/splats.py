@@ -5,7 +5,8 @@
 `params = {"read_timeout": 30, "model_extras": {"n": 2}}` feeding
 `client.complete(messages=m, **params)`: the deployment chooses the client
 (deployment style) or stays as `"model"` (models style), extras move into a nested
-`"model_extras"` dict, renamed keys are renamed, and `params["user"] = u` later
+`"model_extras"` dict, renamed keys are renamed, `api_key`/`api_base`/`api_version` (v0 per-call options)
+build the call's own client and leave the dict, and `params["user"] = u` later
 in the function becomes `params["model_extras"]["user"] = u`.  The dict must be
 built in the same scope and used for nothing else (`analysis/splats.py`).
 """
@@ -26,7 +27,8 @@ NAME = "splats"
 DOC_EXAMPLE = "v0_params_dict"
 WHEN_TODO = (
     "When the dict comes from elsewhere (a parameter, another module, `.update(...)`, a key computed at run "
-    "time), sets `api_key`/`api_base`/... (client options), sets the model later than its literal, or the call "
+    "time), sets `api_key`/`api_base`/... after it is built (or at all, for a v1 call), sets the model later "
+    "than its literal, or the call "
     "itself also passes keywords that go into `model_extras`: the TODO names the keys to move."
 )
 
@@ -34,12 +36,22 @@ Lookup = Callable[[str], Optional[mapping.Row]]
 DEPLOYMENT_KEYS = ("deployment_id", "engine", "model")
 
 
-def assess(splat: SplatDict, lookup: Lookup, call: cst.Call) -> Optional[str]:
-    """Why this dict cannot be rewritten for `call`, or None."""
+def assess(
+    splat: SplatDict, lookup: Lookup, call: cst.Call, client_keys: bool = False
+) -> Optional[str]:
+    """Why this dict cannot be rewritten for `call`, or None.
+
+    `client_keys`: the call builds its own client from `api_key`/`api_base`/... found in the
+    dict (v0, where these were per-call options), so they may be there if set in the literal.
+    """
     late = {sub_key for sub_key, value in splat.values.items() if value is None}
     for key in splat.values:
         row = lookup(key)
-        if row is not None and row.action == mapping.CLIENT:
+        if (
+            row is not None
+            and row.action == mapping.CLIENT
+            and (not client_keys or key in late)
+        ):
             return f"the ** dict sets `{key}`, a client option: build the client from it by hand"
         if key in DEPLOYMENT_KEYS and key in late:
             return f"the ** dict sets `{key}` after it is built: the client cannot be chosen here"
@@ -110,8 +122,8 @@ class SplatsRule:
             return "model" if keep_model else None
         if row.action in (mapping.RENAME, mapping.PIPELINE):
             return row.target
-        if row.action == mapping.DROP:
-            return None
+        if row.action in (mapping.DROP, mapping.CLIENT):
+            return None  # dropped, or moved into the client the call builds
         return key
 
     def _value(self, key: str, value: cst.BaseExpression) -> cst.BaseExpression:

@@ -248,14 +248,22 @@ class Planner:
     def _spec_for(self, cp: CallPlan, literal_deployments: List[str]) -> None:
         call = cp.call
         kw = call.kwargs
-        per_call = {
-            k: _code(kw[k].value)
+        given = {
+            k: kw[k].value
             for k in ("api_key", "api_base", "api_type", "api_version")
             if k in kw
         }
+        if (
+            cp.splat is not None
+        ):  # the same per-call options, inside a rewritten ** dict
+            for k in ("api_key", "api_base", "api_type", "api_version"):
+                value = cp.splat.values.get(k)  # type: ignore[attr-defined]
+                if value is not None:
+                    given.setdefault(k, value)
+        per_call = {k: _code(v) for k, v in given.items()}
         api_type = self.api_type
-        if "api_type" in kw:
-            literal = string_value(kw["api_type"].value)
+        if "api_type" in given:
+            literal = string_value(given["api_type"])
             api_type = literal.lower() if literal else "unknown"
         key_code = per_call.get("api_key", self.config_code.get("api_key"))
         base_code = per_call.get(
@@ -371,7 +379,9 @@ class Planner:
             )
             if call.has_splat and splat is not None:
                 lookup = chat_params.lookup(call.api, call.generation)
-                reason = splats.assess(splat, lookup, call.node)
+                reason = splats.assess(
+                    splat, lookup, call.node, client_keys=call.generation == "v0"
+                )
                 if reason:
                     cp.todo = reason
                     continue

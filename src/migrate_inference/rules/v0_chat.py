@@ -353,6 +353,7 @@ class Planner:
             api_version=version_code,
             scopes=scopes,
             parameterized=parameterized,
+            extra=(retry_budget(call.generation),),
         )
 
     def run(self) -> Plan:
@@ -482,6 +483,20 @@ class Planner:
             ]
             if in_method:
                 self.plan.client_site = in_method[-1]
+
+
+# How often the original retried a failed request on its own: openai 0.28 never retried an
+# HTTP status (only connection errors, in requests' adapter), v1 clients retry
+# `max_retries` times (default 2).  azure-core's RetryPolicy would retry up to 3 times.
+V0_RETRIES = "0"
+V1_DEFAULT_RETRIES = "2"
+
+
+def retry_budget(generation: str, max_retries: Optional[str] = None) -> str:
+    """The `retry_total=` keyword that keeps the original's request count."""
+    if max_retries is not None:
+        return f"retry_total={max_retries}"
+    return f"retry_total={V0_RETRIES if generation == 'v0' else V1_DEFAULT_RETRIES}"
 
 
 def client_call_code(spec: ClientSpec, indent: str = "") -> str:

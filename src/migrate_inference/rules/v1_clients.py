@@ -42,6 +42,7 @@ from migrate_inference.rules.v0_chat import (
     accessor_source,
     client_call_code,
     need_client_imports,
+    retry_budget,
 )
 
 CODE = "MI200"
@@ -528,6 +529,8 @@ class V1Planner:
         ):
             version = _literal(self.config.effective_api_version)
         extra = list(cred_extra)
+        if "max_retries" not in binding.kwargs:
+            extra.append(retry_budget("v1"))
         for name, arg in binding.kwargs.items():
             if name in CTOR_RENAMES:
                 extra.append(f"{CTOR_RENAMES[name]}={_code(arg.value)}")

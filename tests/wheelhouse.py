@@ -154,11 +154,11 @@ def pack_installed(dist: metadata.Distribution, directory: Path) -> Path:
     if wheel_text is None:
         wheel_text = _wheel_metadata(members)
         members.append((f"{dist_info.as_posix()}/WHEEL", None))
-    tag = re.search(r"^Tag: (\S+)$", wheel_text, re.M)
-    if tag is None:
+    tags = re.findall(r"^Tag: (\S+)$", wheel_text, re.M)
+    if not tags:
         raise Unavailable(f"{dist_info.name}/WHEEL names no tag")
     name = re.sub(r"[-_.]+", "_", dist.metadata["Name"])
-    path = directory / f"{name}-{dist.version}-{tag.group(1)}.whl"
+    path = directory / f"{name}-{dist.version}-{_compressed(tags)}.whl"
     record: List[str] = []
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for arcname, source in members:
@@ -172,6 +172,16 @@ def pack_installed(dist: metadata.Distribution, directory: Path) -> Path:
         record.append(f"{record_name},,")
         archive.writestr(record_name, "\n".join(record) + "\n")
     return path
+
+
+def _compressed(tags: List[str]) -> str:
+    """The file-name form of a wheel's tags: ``py2.py3-none-any`` for two tags."""
+    columns: List[List[str]] = [[], [], []]
+    for tag in tags:
+        for column, part in zip(columns, tag.split("-")):
+            if part not in column:
+                column.append(part)
+    return "-".join(".".join(column) for column in columns)
 
 
 def _read_member(members, arcname: str) -> Optional[str]:

@@ -338,7 +338,10 @@ def test_single_status_clause_reraises_other_statuses(monkeypatch):
         scenarios=[s for s in SCENARIOS if s != "timeout"],
     )
     assert "if e.status_code != 429:\n            raise" in migrated
-    assert "{e.status_code} {bool(e.message)}" in migrated
+    assert (
+        "{e.status_code} {bool((e.error.message if e.error is not None else e.message))}"
+        in migrated
+    )
 
 
 def test_v0_timeout_and_connection_clauses(monkeypatch):
@@ -686,7 +689,8 @@ def handle(call):
     assert _outcome(fn, _azure_error("connect")) == ("returned", None)
 
 
-def test_body_and_code_get_todos_naming_the_replacement():
+def test_an_attribute_with_no_azure_equal_keeps_the_clause_with_a_todo():
+    """e.code maps (same value); e.body has none: the clause stays OpenAI's, never half-rewritten."""
     source = """
 import openai
 
@@ -698,11 +702,54 @@ def handle(call):
         return e.code, e.body
 """
     result = migrate_source(source, Config())
+    assert "except openai.BadRequestError as e:" in result.code
+    assert "return e.code, e.body" in result.code
     messages = [
         f.message for f in result.findings if f.code == "MI340" and f.kind == "todo"
     ]
-    assert any("e.error.code" in m for m in messages)
-    assert any("e.response.json()" in m for m in messages)
+    assert any("`e.body`" in m and 'e.response.json()["error"]' in m for m in messages)
+
+
+def test_mapped_attributes_read_the_same_values_from_a_real_azure_error():
+    """The replacements, evaluated on azure-core's HttpResponseError for a real error body."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.pipeline.transport import HttpResponse
+
+    from migrate_inference.rules.errors import attribute_mapping
+
+    class Response(HttpResponse):
+        def __init__(self):
+            super().__init__(None, None)
+            self.status_code = 429
+            self.reason = "Too Many Requests"
+            self.headers = {"x-request-id": "req-1", "request-id": "req-0"}
+            self._body = b'{"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}'
+
+        def body(self):
+            return self._body
+
+        def text(self, encoding=None):
+            return self._body.decode()
+
+    e = HttpResponseError(response=Response())
+    values = {}
+    for generation in ("v0", "v1"):
+        for attr in ("http_status", "user_message", "request_id", "code", "headers"):
+            template = attribute_mapping(attr, generation, http_only=True)
+            if template:
+                values[generation, attr] = eval(template.format(v="e"), {"e": e})
+    assert values["v1", "code"] == "rate_limit_exceeded"  # openai: body["code"]
+    assert values["v1", "request_id"] == "req-1"  # openai: x-request-id
+    assert values["v0", "request_id"] == "req-0"  # openai 0.28: request-id
+    assert values["v0", "user_message"] == "Rate limit reached"  # error["message"]
+    assert values["v0", "http_status"] == values["v1", "http_status"] == 429
+    assert values["v0", "headers"]["x-request-id"] == "req-1"
+    # no equal: these keep the file on OpenAI
+    assert attribute_mapping("message", "v1", True) is None
+    assert attribute_mapping("body", "v1", True) is None
+    assert attribute_mapping("code", "v0", True) is None
+    # a clause that also catches connection errors has no response to read
+    assert attribute_mapping("request_id", "v1", http_only=False) is None
 
 
 # -- the reviewed fixtures run ------------------------------------------------------------------
@@ -726,6 +773,7 @@ def test_migrated_fixture_imports(path, monkeypatch):
         monkeypatch.setitem(sys.modules, "openai.error", sys.modules["openai"].error)
     pytest.importorskip("azure.ai.inference")
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("AZURE_OPENAI_CHAT_KEY", "test-key")
     monkeypatch.setenv(
         "AZURE_OPENAI_CHAT_ENDPOINT", "https://example.invalid/openai/deployments/gpt-4"
     )

@@ -28,7 +28,13 @@ from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
-from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
+from migrate_inference.rules.errors import CODE as ERRORS_CODE
+from migrate_inference.rules.errors import (
+    ErrorsRule,
+    attribute_block,
+    block_calls,
+    collect_error_sites,
+)
 from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
 from migrate_inference.rules.messages import MessagesRule
 from migrate_inference.rules.splats import SplatsRule
@@ -112,6 +118,12 @@ def _migrate_module(module: cst.Module, config: Config):
     planner = Planner(facts, config, wrapper)
     plan = planner.run()
     v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
+    positions = position_map(wrapper)
+    attribute_reason = None
+    if config.rule_enabled(ERRORS_CODE):
+        attribute_reason = attribute_block(error_sites)
+        if attribute_reason:
+            block_calls(plan, v1_plan, attribute_reason)
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
     roots.update(
         {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
@@ -139,7 +151,7 @@ def _migrate_module(module: cst.Module, config: Config):
         [c for c, root in roots.items() if root == ROOTS["chat"]],
         facts.messages,
     ).found
-    ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
+    ctx = RuleContext(config=config, facts=facts, positions=positions)
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),
@@ -150,7 +162,7 @@ def _migrate_module(module: cst.Module, config: Config):
         FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
         ResponsesRule(ctx, roots, facts.functions),
         OutOfScopeRule(ctx),
-        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan),
+        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan, attribute_reason),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))

@@ -45,11 +45,18 @@ Classes that only meant one HTTP status have no Azure class: they become
   `backoff.on_exception(backoff.expo, HttpResponseError, giveup=lambda e: e.status_code != 429)`
   (an existing `giveup=` is kept, or-ed in).
 
-Inside a rewritten clause, `e.http_status` becomes `e.status_code` (or
-`getattr(e, "status_code", None)` when the clause also catches non-HTTP errors) and
-`e.user_message`/`e._message` become `e.message`; `e.body`, `e.json_body`,
-`e.http_body`, `e.code`, `e.headers`, `e.param`, `e.type` and `e.request_id` get a
-TODO naming the replacement (`e.response.json()`, `e.error.code`, ...).
+Inside a rewritten clause, attributes of the caught exception are read where azure-core's
+`HttpResponseError` holds the same value: `e.http_status` becomes `e.status_code` (or
+`getattr(e, "status_code", None)` when the clause also catches non-HTTP errors), v1
+`e.code` becomes `(e.error.code if e.error is not None else None)`, `e.request_id` becomes
+`e.response.headers.get("x-request-id")` (v0: `"request-id"`), v0 `e.headers` becomes
+`e.response.headers` and v0 `e.user_message` becomes `(e.error.message if e.error is not
+None else e.message)`; `e.status_code`, `e.response.status_code`, `e.response.headers` and
+`e.response.json()` are the same on both sides.  An attribute with no equal (v1 `e.message`,
+whose text differs, `e.body`, `e.json_body`, `e.http_body`, `e.param`, `e.type`, v0 `e.code`,
+any other `e.response.<x>`, or a response read in a clause that also catches connection
+errors) keeps every call of the file on OpenAI, with a TODO at each call and clause: a clause
+left catching OpenAI classes would no longer catch what migrated calls raise.
 
 The rule rewrites a file's exceptions only when nothing in it still calls OpenAI:
 every chat/embeddings call is migrated and no out-of-scope API, no
@@ -267,19 +274,57 @@ def _openai_sub(a: str, b: str) -> bool:
     return False
 
 
-# Attributes of a caught OpenAI exception: rename, or a TODO naming the replacement.
-ATTR_RENAMES = {"user_message": "message", "_message": "message"}
-ATTR_TODOS = {
-    "body": "{v}.response.json()",
-    "json_body": "{v}.response.json()",
-    "http_body": "{v}.response.text()",
-    "code": "{v}.error.code ({v}.error is None when the body is not an error object)",
-    "headers": "{v}.response.headers",
-    "param": "nothing: azure has no param ({v}.error.target may hold it)",
-    "type": "nothing: azure has no error type ({v}.error.code is the closest)",
-    "request_id": '{v}.response.headers.get("x-request-id")',
+# Attributes of a caught OpenAI exception, read in a migrated handler.  Each mapping gives the
+# same value on azure-core's HttpResponseError (checked against the real SDKs and a server
+# returning errors, tests/test_errors_attributes.py); an attribute with no such equal keeps the
+# whole file on OpenAI (`attribute_block`), since a clause left catching OpenAI classes would
+# no longer catch what the migrated calls raise.
+ATTR_MAPS = {
+    # generation -> attribute -> replacement ({v}: the caught exception)
+    "v0": {
+        "user_message": "({v}.error.message if {v}.error is not None else {v}.message)",
+        "_message": "({v}.error.message if {v}.error is not None else {v}.message)",
+        "request_id": '{v}.response.headers.get("request-id")',
+        "headers": "{v}.response.headers",
+    },
+    "v1": {
+        "code": "({v}.error.code if {v}.error is not None else None)",
+        "request_id": '{v}.response.headers.get("x-request-id")',
+    },
 }
-HANDLER_ATTRS = {"http_status", *ATTR_RENAMES, *ATTR_TODOS}
+ATTR_TODOS = {
+    "body": 'the error object: {v}.response.json()["error"] (raises when the body is not JSON)',
+    "json_body": "{v}.response.json() (raises when the body is not JSON)",
+    "http_body": "{v}.response.text()",
+    "code": "{v}.error.code ({v}.error is None when the body is not an error object); openai 0.28 set it only "
+    "for InvalidRequestError",
+    "headers": "{v}.response.headers",
+    "param": '{v}.response.json()["error"].get("param")',
+    "type": '{v}.response.json()["error"].get("type")',
+    "message": "the text differs: OpenAI's is \"Error code: <status> - <message>\", azure's "
+    '"(<code>) <message>\\nCode: ..."; {v}.error.message is the service\'s message',
+    "error": "{v}.error is azure-core's ODataV4Format (code, message), not OpenAI's error object",
+    "response": "{v}.response is azure-core's HttpResponse: .status_code, .headers and .json() agree, "
+    ".text is a method",
+    "organization": "no equivalent",
+}
+# `e.response.<x>` reads that give the same value on azure-core's HttpResponse.
+RESPONSE_SAME = {"status_code", "headers", "json"}
+HANDLER_ATTRS = {"http_status", "user_message", "_message", "request_id", *ATTR_TODOS}
+
+
+def attribute_mapping(attr: str, generation: str, http_only: bool) -> Optional[str]:
+    """The replacement template for `e.<attr>`, "" to keep it, None when it has no equal."""
+    if attr == "http_status":
+        return "{v}.status_code"
+    mapped = ATTR_MAPS[generation].get(attr)
+    if mapped is None:
+        return None
+    if "{v}.response" in mapped or "{v}.error" in mapped:
+        # AzureError without a response (a connection error) has neither attribute
+        return mapped if http_only else None
+    return mapped
+
 
 # Contexts a reference can appear in.
 EXCEPT, ISINSTANCE, TENACITY, BACKOFF, RAISE, BASE, ANNOTATION, PLAIN = (
@@ -370,6 +415,7 @@ class ErrorSites:
     attrs: Dict[cst.Attribute, Tuple[cst.ExceptHandler, str]] = field(
         default_factory=dict
     )
+    generations: Dict[cst.Attribute, str] = field(default_factory=dict)  # "v0"/"v1"
     names: Set[str] = field(default_factory=set)  # every name in the module
     azure_imported: Set[str] = field(
         default_factory=set
@@ -598,11 +644,15 @@ class _Collector(cst.CSTVisitor):
                     entry.ref.context = EXCEPT
             if spec.has_openai:
                 found = True
-                self._handler_attrs(handler)
+                v0 = any(
+                    e.ref is not None and e.ref.qname.startswith("openai.error.")
+                    for e in spec.entries
+                )
+                self._handler_attrs(handler, "v0" if v0 else "v1")
         if found:
             self.sites.tries.add(node)
 
-    def _handler_attrs(self, handler: cst.ExceptHandler) -> None:
+    def _handler_attrs(self, handler: cst.ExceptHandler, generation: str) -> None:
         if handler.name is None or not isinstance(handler.name.name, cst.Name):
             return
         binding = handler.name.name
@@ -619,7 +669,16 @@ class _Collector(cst.CSTVisitor):
                     and parent.value is access.node
                     and parent.attr.value in HANDLER_ATTRS
                 ):
+                    if parent.attr.value == "response":
+                        above = self.get_metadata(ParentNodeProvider, parent, None)
+                        if (
+                            isinstance(above, cst.Attribute)
+                            and above.value is parent
+                            and above.attr.value in RESPONSE_SAME
+                        ):
+                            continue
                     self.sites.attrs[parent] = (handler, parent.attr.value)
+                    self.sites.generations[parent] = generation
 
     def visit_Call(self, node: cst.Call) -> None:
         names = {q.name for q in self._qnames(node.func)}
@@ -1193,6 +1252,47 @@ def blocking_reasons(
     return reasons
 
 
+def attribute_block(sites: ErrorSites) -> Optional[str]:
+    """Why no call of this file may migrate: a handler reads an attribute with no azure equal."""
+    http_only: Dict[cst.CSTNode, bool] = {}
+    for node in sites.tries:
+        for clause in plan_try(node, sites.specs).clauses:
+            http_only[clause.handler] = clause.http_only
+    for node, (handler, attr) in sites.attrs.items():
+        generation = sites.generations.get(node, "v1")
+        if attribute_mapping(attr, generation, http_only.get(handler, False)) is None:
+            var = _code(node.value)
+            hint = ATTR_TODOS.get(attr, "nothing").format(v=var)
+            if attr in ATTR_MAPS[generation]:
+                hint = "the clause also catches errors that carry no HTTP response"
+            return (
+                f"an except clause reads `{var}.{attr}`, which has no equal on "
+                f"azure exceptions ({hint}): rewrite that read, then migrate the calls and the clause together"
+            )
+    return None
+
+
+def block_calls(plan, v1_plan, reason: str) -> None:
+    """Keep every call (and client) of the file on OpenAI, each with `reason` as its TODO."""
+    if plan is not None:
+        for cp in plan.calls.values():
+            if cp.todo is None:
+                cp.todo = reason
+        plan.consumed_config.clear()
+        plan.renamed_config.clear()
+        plan.splats.clear()
+    if v1_plan is not None:
+        for cp in v1_plan.calls.values():
+            if cp.todo is None:
+                cp.todo = reason
+            cp.client = None
+        for bp in v1_plan.bindings.values():
+            if bp.todo is None:
+                bp.todo = ""  # the calls carry the TODO
+            bp.clients.clear()
+        v1_plan.splats.clear()
+
+
 def _v1_codes() -> List[str]:
     try:
         from migrate_inference.rules.v1_chat import CODE as CHAT
@@ -1207,7 +1307,12 @@ class ErrorsRule:
     name = NAME
 
     def __init__(
-        self, ctx: RuleContext, sites: ErrorSites, plan=None, v1_plan=None
+        self,
+        ctx: RuleContext,
+        sites: ErrorSites,
+        plan=None,
+        v1_plan=None,
+        attribute_reason: Optional[str] = None,
     ) -> None:
         self.ctx = ctx
         self.sites = sites
@@ -1223,6 +1328,8 @@ class ErrorsRule:
                 f"this file still calls OpenAI ({reasons[0]}{more}), which raises OpenAI exceptions; "
                 "migrate that first"
             )
+        if attribute_reason:
+            self.blocked = attribute_reason
         self.plans: Dict[cst.CSTNode, TryPlan] = {}
         # rewritten handler -> everything it lets through is an HttpResponseError
         self.handlers: Dict[cst.ExceptHandler, bool] = {}
@@ -1512,16 +1619,25 @@ class ErrorsRule:
                 f"getattr({var}, {quote}status_code{quote}, None)"
             )
             return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        if attr in ATTR_RENAMES:
-            self._rewrite(original, f"{var}.{attr} -> {var}.{ATTR_RENAMES[attr]}")
-            return updated.with_changes(attr=cst.Name(ATTR_RENAMES[attr]))
-        replacement = ATTR_TODOS[attr].format(v=var)
-        self.ctx.todo(
-            CODE,
-            original,
-            f"`{var}.{attr}` does not exist on azure exceptions: use {replacement}",
+        template = attribute_mapping(
+            attr, self.sites.generations.get(original, "v1"), self.handlers[handler]
         )
-        return updated
+        if template is None:  # attribute_block kept the file on OpenAI: not reached
+            replacement = ATTR_TODOS.get(attr, "nothing").format(v=var)
+            self.ctx.todo(
+                CODE,
+                original,
+                f"`{var}.{attr}` has no equal on azure exceptions: {replacement}",
+            )
+            return updated
+        code = template.format(v=var)
+        if any('"' in start for start in self._fstrings):
+            code = code.replace('"', "'")
+        self._rewrite(original, f"{var}.{attr} -> {code}")
+        node = cst.parse_expression(code)
+        if isinstance(node, cst.Attribute):
+            return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return node
 
     # -- isinstance, tenacity, backoff ---------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import List, Optional, Set
+from dataclasses import replace
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
@@ -27,7 +28,13 @@ from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
-from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
+from migrate_inference.rules.base import (
+    IGNORE_RE,
+    CompositeTransformer,
+    RuleContext,
+    position_map,
+    suppression_directives,
+)
 from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
 from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
 from migrate_inference.rules.messages import MessagesRule
@@ -51,11 +58,17 @@ def migrate_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        line, column, reason = _syntax_error_position(source, exc)
         return error_result(
-            source, "MI001", f"syntax error at line {exc.raw_line}: {exc.message}"
+            source, "MI001", f"syntax error at line {line}: {reason}", line, column
         )
     except Exception as exc:  # LibCST can raise other errors on odd input
         return error_result(source, "MI001", f"could not parse: {exc}")
+    directives = suppression_directives(source)
+    if directives.skip_file:
+        return Result(original=source, code=source, findings=directives.warnings)
+    if directives.file_ignores:
+        config = replace(config, ignore=config.ignore | directives.file_ignores)
     try:
         code, findings = _migrate_module(module, config)
     except RecursionError:
@@ -67,6 +80,7 @@ def migrate_source(
             f"internal error ({type(exc).__name__}: {exc}); file left unchanged",
         )
     findings = [f for f in findings if config.rule_enabled(f.code)]
+    findings += directives.warnings
     if code == source:
         return Result(original=source, code=source, findings=findings)
     problem = verify(source, code, filename)
@@ -139,7 +153,12 @@ def _migrate_module(module: cst.Module, config: Config):
         [c for c, root in roots.items() if root == ROOTS["chat"]],
         facts.messages,
     ).found
-    ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
+    ctx = RuleContext(
+        config=config,
+        facts=facts,
+        positions=position_map(wrapper),
+        has_ignore_comments=IGNORE_RE.search(module.code) is not None,
+    )
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),
@@ -351,10 +370,35 @@ def _format_like(original: str, migrated: str) -> str:
         return migrated
 
 
-def error_result(source: str, code: str, message: str) -> Result:
+def error_result(
+    source: str, code: str, message: str, line: int = 1, column: int = 1
+) -> Result:
     return Result(
         original=source,
         code=source,
-        findings=[Finding(code, ERROR, message)],
+        findings=[Finding(code, ERROR, message, line, column)],
         error=message,
     )
+
+
+def _syntax_error_position(
+    source: str, exc: "cst.ParserSyntaxError"
+) -> Tuple[int, int, str]:
+    """Line, column (1-based) and reason of a syntax error, as Python itself reports them.
+
+    LibCST's parser often places the error on the token after the real one (a
+    line too far for an unclosed bracket); Python's own parser is asked first,
+    and LibCST's position is used only when Python accepts the code.
+    """
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as syntax:
+        if syntax.lineno:
+            return syntax.lineno, max(1, syntax.offset or 1), syntax.msg
+    except (ValueError, MemoryError, RecursionError):
+        pass
+    return exc.editor_line, exc.editor_column, exc.message

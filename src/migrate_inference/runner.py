@@ -153,6 +153,8 @@ class FileOutcome:
     # For code files: a migrate_inference.deps.CodeFacts about the code as it
     # ends up (or None when unknown), for the dependency decision.
     facts: Any = field(default=None, repr=False)
+    # The file's position in discovery order (set by the CLI, for merging shard reports).
+    index: Optional[int] = None
 
 
 class _Failure(Exception):
@@ -268,7 +270,10 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
             handler, needs_async=plan.needs_async, needs_identity=plan.needs_identity
         )
     text, encoding = decode_source(data, kind)
-    result = handler(text, settings.config, path)
+    config = settings.config
+    if candidate.ignore:  # [per-file-ignores]
+        config = replace(config, ignore=config.ignore | candidate.ignore)
+    result = handler(text, config, path)
     if result.error is not None:
         codes = [f.code for f in result.findings if f.kind == "error"]
         outcome = failed(

@@ -16,12 +16,7 @@ DEPLOYMENT = "_deployment"
 
 SOURCES: Dict[str, str] = {
     BASE_URL: '''def _openai_v1_base_url(endpoint):
-    """The Azure OpenAI v1 base URL for an azure-ai-inference endpoint, on the same host.
-
-    https://<resource>.services.ai.azure.com/models and
-    https://<resource>.openai.azure.com/openai/deployments/<deployment>
-    both become https://<resource>.<same domain>/openai/v1/.
-    """
+    """https://<resource>.../models or .../openai/deployments/<name> -> https://<resource>.../openai/v1/"""
     url = endpoint.split("?", 1)[0].rstrip("/")
     for route in ("/openai/deployments/", "/openai/v1"):
         if route in url:
@@ -31,16 +26,12 @@ SOURCES: Dict[str, str] = {
     return url + "/openai/v1/"
 ''',
     DEPLOYMENT: '''def _deployment(endpoint, model=None):
-    """The model= to send on /openai/v1/: the deployment an
-    .../openai/deployments/<deployment> endpoint names (azure-ai-inference sent every
-    request to it, whatever model= said), else model."""
+    """The deployment an .../openai/deployments/<name> endpoint names (it served every request), else model."""
     path = endpoint.split("?", 1)[0]
     if "/openai/deployments/" in path:
         return path.split("/openai/deployments/", 1)[1].split("/", 1)[0]
     if model is None:
-        raise ValueError(
-            "openai needs model=: the endpoint names no deployment and no model was given"
-        )
+        raise ValueError("openai needs model=: no deployment in the endpoint, no model given")
     return model
 ''',
 }

@@ -185,7 +185,7 @@ EMBEDDINGS_REQUEST = _table(
         "input_type",
         TODO,
         None,
-        "input_type (query/document/text) has no openai equivalent: TODO",
+        "openai's embeddings.create has no input_type (query/document/text); whether the service takes it in extra_body is unknown: decide by hand",
     ),
     Row(
         "model_extras",

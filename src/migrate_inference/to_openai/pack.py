@@ -252,27 +252,27 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
         plan.loops.update(comp.loops)
         for node, code, message in comp.todos:
             plan.todo(node, code, message)
-    chat_migrating = [c for c in migrating if c.api == "chat"]
-    chat_blocked = [c for c in blocked if c.api == "chat"]
-    if chat_migrating:
-        inside = _inside_migrated(planner, migrating)
-        whole = not chat_blocked
-        for call, cls in planner.model_calls.items():
-            if whole or call in inside:
-                if _attribute_read(planner, call):
-                    plan.todo(
-                        call,
-                        MESSAGES,
-                        f"{cls}(...) is read by attribute later: it stays an azure-ai-inference object (openai accepts it as a mapping); make it a dict by hand to drop azure-ai-inference",
-                    )
-                    continue
-                plan.model_calls[call] = cls
-        for call in planner.json_formats:
-            if whole or call in inside:
-                plan.json_formats.add(call)
-        for attr, value in planner.enum_refs.items():
-            if whole or attr in inside:
-                plan.enum_refs[attr] = value
+    # Model classes and enum members become dicts and strings module-wide when no
+    # component stays behind (azure-ai-inference takes the dicts too); otherwise only
+    # inside what the migrated components pass.
+    inside = _inside_migrated(planner, migrating)
+    whole = not blocked
+    for call, cls in planner.model_calls.items():
+        if whole or call in inside:
+            if _attribute_read(planner, call):
+                plan.todo(
+                    call,
+                    MESSAGES,
+                    f"{cls}(...) is read by attribute later: it stays an azure-ai-inference object (openai accepts it as a mapping); make it a dict by hand to drop azure-ai-inference",
+                )
+                continue
+            plan.model_calls[call] = cls
+    for call in planner.json_formats:
+        if whole or call in inside:
+            plan.json_formats.add(call)
+    for attr, value in planner.enum_refs.items():
+        if whole or attr in inside:
+            plan.enum_refs[attr] = value
     _plan_errors(planner, plan, migrating, blocked)
 
 
@@ -475,7 +475,7 @@ def _handler_reads(planner: Planner, plan: Plan, handler: cst.ExceptHandler) -> 
     if scope is None:
         return
     for assignment in scope.assignments[target.value]:
-        if getattr(assignment, "node", None) is not handler:
+        if getattr(assignment, "node", None) is not target:
             continue
         for access in assignment.references:
             parent = planner.parent(access.node)

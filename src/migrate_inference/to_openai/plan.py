@@ -12,6 +12,7 @@ plan.
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple, Union
 from urllib.parse import urlsplit
@@ -50,6 +51,10 @@ class Endpoint:
     static: Optional[str] = None  # its value when known statically
     base_url: Optional[str] = None  # the new base URL when static
     deployment: Optional[str] = None  # the deployment named in a static URL
+    # `<base> + "/openai/deployments/" + <expr>`: the deployment, as an expression
+    deployment_expr: Optional[cst.BaseExpression] = None
+    # the part before "/openai/deployments/...", when the endpoint is built that way
+    base_expr: Optional[cst.BaseExpression] = None
 
 
 @dataclass
@@ -69,6 +74,12 @@ class Site:
     kwargs: Dict[str, cst.Arg] = field(default_factory=dict)
     extras: Optional[Dict[str, cst.BaseExpression]] = None  # literal model_extras
     scope: Optional[Scope] = None
+    factory_call: Optional[cst.Call] = (
+        None  # `_client(...)` when the client comes from a factory
+    )
+    bindings: Dict[str, cst.BaseExpression] = field(
+        default_factory=dict
+    )  # factory params
 
 
 @dataclass
@@ -83,6 +94,10 @@ class Component:
     blockers: List[Tuple[Node, str, str]] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     scope: Optional[Scope] = None
+    factory: Optional[cst.FunctionDef] = None  # `def f(...): return Client(...)`
+    param_refs: Dict[cst.Name, str] = field(
+        default_factory=dict
+    )  # names of its parameters
     # edits on response reads, planned here, applied only when the component migrates
     subscripts: Set[cst.Subscript] = field(default_factory=set)
     gets: Set[cst.Call] = field(default_factory=set)
@@ -117,6 +132,7 @@ SCALAR_FIELDS = frozenset(
         "type",
         "tool_call_id",
         "system_fingerprint",
+        "created",
     }
 )
 HARMLESS_CONSUMERS = frozenset({"print", "len", "str", "repr", "bool", "isinstance"})
@@ -281,6 +297,24 @@ class Planner:
             )
             return endpoint
         if value is None:
+            if isinstance(expr, cst.BinaryOperation) and isinstance(
+                expr.operator, cst.Add
+            ):
+                tail = string_value(expr.right) or ""
+                match = re.fullmatch(r"/?openai/deployments/([^/?]+)/?", tail)
+                left = expr.left
+                if match:  # <base> + "/openai/deployments/gpt-4o"
+                    endpoint.deployment = match.group(1)
+                    endpoint.base_expr = left
+                elif (
+                    isinstance(left, cst.BinaryOperation)
+                    and isinstance(left.operator, cst.Add)
+                    and re.fullmatch(
+                        r"/?openai/deployments/", string_value(left.right) or ""
+                    )
+                ):  # <base> + "/openai/deployments/" + deployment
+                    endpoint.deployment_expr = expr.right
+                    endpoint.base_expr = left.left
             return endpoint
         endpoint.static = value
         parts = urlsplit(value)
@@ -366,6 +400,8 @@ class Planner:
             and len(grand.targets) == 1
         ):
             return grand.value
+        if isinstance(parent, cst.AsName) and isinstance(grand, cst.WithItem):
+            return grand.item
         return None
 
     def _credential(
@@ -447,12 +483,148 @@ class Planner:
                 return self._self_refs(comp, target)
         if isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
             return self._name_refs(comp, parent.target)
+        if isinstance(parent, cst.Return):
+            refs = self._factory_refs(comp, parent)
+            if refs is not None:
+                return refs
         comp.block(
             call,
             CLIENTS,
             "the client value is not stored in a variable the tool can follow (returned, passed on or put in a container): migrate it with its users by hand",
         )
         return []
+
+    def _factory_refs(self, comp: Component, ret: cst.Return) -> Optional[List[Node]]:
+        """`def f(params): return Client(...)` (cached or not): the calls `f(...)`, or None."""
+        func = self._enclosing(ret, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or not isinstance(
+            func.body, cst.IndentedBlock
+        ):
+            return None
+        body = [
+            stmt
+            for stmt in func.body.body
+            if not (
+                isinstance(stmt, cst.SimpleStatementLine)
+                and all(isinstance(b, cst.Expr) for b in stmt.body)
+            )
+        ]
+        if (
+            len(body) != 1
+            or not isinstance(body[0], cst.SimpleStatementLine)
+            or body[0].body[0] is not ret
+        ):
+            return None
+        params = func.params
+        if (
+            params.star_arg not in (None, cst.MaybeSentinel.DEFAULT)
+            or params.star_kwarg
+            or params.kwonly_params
+            or params.posonly_params
+        ):
+            return None
+        scope = self.scopes.get(func)
+        if scope is None or len(scope.assignments[func.name.value]) != 1:
+            return None
+        comp.factory = func
+        names_of = {p.name.value for p in params.params}
+        for node in _walk(comp.node):
+            if isinstance(node, cst.Name) and node.value in names_of:
+                parent = self.parent(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
+                    continue
+                if isinstance(parent, cst.Arg) and parent.keyword is node:
+                    continue
+                comp.param_refs[node] = node.value
+        refs: List[Node] = []
+        for assignment in scope.assignments[func.name.value]:
+            for access in assignment.references:
+                ref = access.node
+                parent = self.parent(ref)
+                if isinstance(parent, cst.Call) and parent.func is ref:
+                    refs.append(parent)
+                elif isinstance(parent, cst.Decorator):
+                    continue
+                else:
+                    comp.block(
+                        ref,
+                        CLIENTS,
+                        f"`{func.name.value}` is used here other than called: the tool cannot follow the clients it makes",
+                    )
+        return refs
+
+    def _bind_factory(self, comp: Component, site: Site, call: cst.Call) -> None:
+        assert comp.factory is not None
+        params = comp.factory.params.params
+        positional = [a for a in call.args if a.keyword is None]
+        if any(a.star for a in call.args) or len(positional) > len(params):
+            comp.block(
+                call,
+                CLIENTS,
+                "the factory's arguments cannot be matched to its parameters",
+            )
+            return
+        for param, arg in zip(params, positional):
+            site.bindings[param.name.value] = arg.value
+        for arg in call.args:
+            if arg.keyword is not None:
+                site.bindings[arg.keyword.value] = arg.value
+        for param in params:
+            name = param.name.value
+            if name not in site.bindings and param.default is not None:
+                site.bindings[name] = param.default
+        for name in set(comp.param_refs.values()):
+            value = site.bindings.get(name)
+            if value is None or not _simple(value):
+                comp.block(
+                    call,
+                    CLIENTS,
+                    f"the factory's {name} is not a plain value here: the tool cannot copy it into the call",
+                )
+
+    def _response_refs(self, comp: Component, target: cst.Name) -> List[Node]:
+        """Reads of a name a response (or part of one) is assigned to.  The name may be
+        assigned again (`response = client.complete(...)` twice): a read that may see
+        another value is followed only when every value it may see is also a
+        complete()/embed() result or a read of one."""
+        scope = self.scopes.get(target)
+        if scope is None:
+            return []
+        mine = [
+            a
+            for a in scope.assignments[target.value]
+            if getattr(a, "node", None) is target
+        ]
+        refs: List[Node] = []
+        for assignment in mine:
+            for access in assignment.references:
+                others = [r for r in access.referents if r is not assignment]
+                if all(self._response_like(r) for r in others):
+                    refs.append(access.node)
+                else:
+                    comp.block(
+                        access.node,
+                        RESPONSES,
+                        f"`{target.value}` here may hold a response or another value: openai responses are read by attribute only; the tool cannot rewrite this read safely",
+                    )
+        return refs
+
+    def _response_like(self, assignment) -> bool:
+        node = getattr(assignment, "node", None)
+        parent = self.parent(node) if node is not None else None
+        grand = self.parent(parent) if parent is not None else None
+        if not (isinstance(parent, cst.AssignTarget) and isinstance(grand, cst.Assign)):
+            return False
+        value = grand.value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        while isinstance(value, (cst.Attribute, cst.Subscript)):
+            value = value.value
+        return (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value in ("complete", "embed")
+        )
 
     def _name_refs(self, comp: Component, target: cst.Name) -> List[Node]:
         scope = self.scopes.get(target)
@@ -527,6 +699,9 @@ class Planner:
             name = parent.attr.value
             if name == method and is_call:
                 site = Site(call=grand, api=comp.api, scope=self.scopes.get(grand))
+                if comp.factory is not None and isinstance(ref, cst.Call):
+                    site.factory_call = ref
+                    self._bind_factory(comp, site, ref)
                 comp.sites.append(site)
                 self.site_of[grand] = (comp, site)
                 return
@@ -699,6 +874,12 @@ class Planner:
                     'openai needs model= (the deployment name) on every call, and neither the call, the client nor the endpoint names one: add model="<deployment>"',
                 )
             return
+        if endpoint.deployment is not None:
+            return
+        if endpoint.deployment_expr is not None and self.portable(
+            endpoint.deployment_expr, comp, site
+        ):
+            return
         if not self.portable(endpoint.expr, comp, site):
             comp.block(
                 site.call,
@@ -741,6 +922,8 @@ class Planner:
                     continue
                 return False
             if isinstance(node, cst.Name):
+                if node in comp.param_refs:
+                    continue  # the factory's parameter: its value at the call is substituted
                 parent = self.parent(node)
                 if isinstance(parent, cst.Attribute) and parent.attr is node:
                     continue
@@ -952,7 +1135,7 @@ class Planner:
                 if len(parent.targets) == 1 and isinstance(
                     parent.targets[0].target, cst.Name
                 ):
-                    for ref in self._name_refs(comp, parent.targets[0].target):
+                    for ref in self._response_refs(comp, parent.targets[0].target):
                         work.append((ref, kind))
                 else:
                     comp.todos.append(
@@ -983,6 +1166,8 @@ class Planner:
                     continue
                 if kind == "other" and _is_list_append(call, parent):
                     continue
+                if call in self.model_calls:
+                    continue  # becomes a value in a message dict openai serializes
             if isinstance(
                 parent, (cst.Return, cst.Yield, cst.Arg, cst.Element, cst.DictElement)
             ):
@@ -990,10 +1175,37 @@ class Planner:
                     (
                         node,
                         RESPONSES,
-                        f"`{code_of(node)}` leaves this code: openai responses are read by attribute only (no ['key'], no .get(), no .as_dict(); .created is an int); check what reads it",
+                        f"{_what(node, parent)} openai responses are read by attribute only (no ['key'], .get() or .as_dict(); .created is an int): check the code that reads it",
                     )
                 )
                 continue
+
+
+def _what(node: Node, parent: Optional[Node]) -> str:
+    text = (
+        code_of(node) if not isinstance(node, (cst.Call, cst.Await)) else "the response"
+    )
+    if len(text) > 40:
+        text = "the response"
+    if isinstance(parent, cst.Return):
+        return f"{text} is returned:"
+    if isinstance(parent, cst.Yield):
+        return f"{text} is yielded:"
+    return f"{text} is passed on:"
+
+
+def _simple(node: cst.BaseExpression) -> bool:
+    return isinstance(
+        node,
+        (
+            cst.SimpleString,
+            cst.Integer,
+            cst.Float,
+            cst.Name,
+            cst.Attribute,
+            cst.ConcatenatedString,
+        ),
+    )
 
 
 def _is_list_append(call: Optional[Node], arg: cst.Arg) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -54,13 +54,38 @@ def _dict(items: Sequence[Tuple[str, cst.BaseExpression]]) -> cst.Dict:
     return cst.Dict(elements=elements)
 
 
-def relayout(original: Sequence[cst.Arg], new: List[cst.Arg]) -> List[cst.Arg]:
-    """Commas for `new` copied from the original argument list's layout (one line or one per line)."""
+def _comment_of(arg: Optional[cst.Arg]) -> Optional[cst.TrailingWhitespace]:
+    comma = getattr(arg, "comma", None)
+    ws = getattr(comma, "whitespace_after", None)
+    if (
+        isinstance(ws, cst.ParenthesizedWhitespace)
+        and ws.first_line.comment is not None
+    ):
+        return ws.first_line
+    return None
+
+
+def relayout(
+    original: Sequence[cst.Arg],
+    new: List[Tuple[cst.Arg, Optional[cst.Arg]]],
+    dropped: Sequence[cst.Arg] = (),
+    call: Optional[cst.Call] = None,
+) -> Tuple[List[cst.Arg], List[str]]:
+    """Commas for `new` copied from the original argument list's layout (one line or
+    one per line); a comment after an argument stays with the argument it belonged
+    to.  Returns the arguments and the comments of dropped arguments."""
+    lost = [
+        c.comment.value
+        for c in map(_comment_of, dropped)
+        if c is not None and c.comment
+    ]
     if not new:
-        return new
+        return [], lost
     if not original:
-        inner = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        last = cst.MaybeSentinel.DEFAULT
+        inner: Union[cst.Comma, cst.MaybeSentinel] = cst.Comma(
+            whitespace_after=cst.SimpleWhitespace(" ")
+        )
+        last: Union[cst.Comma, cst.MaybeSentinel] = cst.MaybeSentinel.DEFAULT
     else:
         template = original[0] if len(original) > 1 else None
         inner = (
@@ -71,10 +96,48 @@ def relayout(original: Sequence[cst.Arg], new: List[cst.Arg]) -> List[cst.Arg]:
         last = original[-1].comma
         if isinstance(last, cst.Comma) and len(original) == 1:
             inner = last
+        elif (
+            len(original) == 1
+            and call is not None
+            and isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace)
+        ):
+            inner = cst.Comma(whitespace_after=call.whitespace_before_args)
+    plain = _without_comment(inner)
+    plain_last = _without_comment(last)
     out = []
-    for i, arg in enumerate(new):
-        out.append(arg.with_changes(comma=inner if i < len(new) - 1 else last))
-    return out
+    for i, (arg, src) in enumerate(new):
+        comma = plain if i < len(new) - 1 else plain_last
+        comment = _comment_of(src)
+        if comment is not None:
+            if isinstance(comma, cst.Comma) and isinstance(
+                comma.whitespace_after, cst.ParenthesizedWhitespace
+            ):
+                comma = comma.with_changes(
+                    whitespace_after=comma.whitespace_after.with_changes(
+                        first_line=comment
+                    )
+                )
+            else:
+                comma = src.comma  # type: ignore[union-attr]
+        after = (
+            original[-1].whitespace_after_arg
+            if original and i == len(new) - 1
+            else cst.SimpleWhitespace("")
+        )
+        out.append(arg.with_changes(comma=comma, whitespace_after_arg=after))
+    return out, lost
+
+
+def _without_comment(comma):
+    if isinstance(comma, cst.Comma) and isinstance(
+        comma.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        ws = comma.whitespace_after
+        if ws.first_line.comment is not None:
+            return comma.with_changes(
+                whitespace_after=ws.with_changes(first_line=cst.TrailingWhitespace())
+            )
+    return comma
 
 
 class Rewriter(CompositeTransformer):
@@ -84,8 +147,24 @@ class Rewriter(CompositeTransformer):
         self.p = planner
         self.plan = plan
         self.value_rewriter = _ValueRewriter(self)
+        self._kept: Dict[int, List[str]] = {}
 
     # ------------------------------------------------------------ TODOs
+
+    def keep_comments(self, comments: List[str]) -> None:
+        """Comments of arguments that disappear move above their statement."""
+        if comments and self.ctx._statements:
+            self._kept.setdefault(id(self.ctx._statements[-1][0]), []).extend(comments)
+
+    def on_leave(self, original_node: Node, updated_node: Node):
+        result = super().on_leave(original_node, updated_node)
+        kept = self._kept.pop(id(original_node), None)
+        if kept and isinstance(
+            result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+        ):
+            lines = [cst.EmptyLine(comment=cst.Comment(c)) for c in kept]
+            result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
+        return result
 
     def on_visit(self, node: Node) -> bool:
         result = super().on_visit(node)
@@ -121,12 +200,13 @@ class Rewriter(CompositeTransformer):
             comp, site = plan.sites[original]
             return self._site(comp, site, original, updated)
         if original in plan.gets:
-            key = string_value(original.args[0].value)
             return cst.Call(
                 func=cst.Name("getattr"),
                 args=[
                     cst.Arg(updated.func.value, comma=_comma()),  # type: ignore[attr-defined]
-                    cst.Arg(_string(key), comma=_comma()),  # type: ignore[arg-type]
+                    cst.Arg(
+                        original.args[0].value, comma=_comma()
+                    ),  # its own quotes: f-strings
                     cst.Arg(cst.Name("None")),
                 ],
             )
@@ -195,9 +275,25 @@ class Rewriter(CompositeTransformer):
         )
         return _dict([("type", _string("json_schema")), ("json_schema", _dict(inner))])
 
-    def copy(self, node: cst.BaseExpression) -> cst.BaseExpression:
-        """A converted copy of an original expression (a client default copied into a call)."""
-        return node.visit(self.value_rewriter)  # type: ignore[return-value]
+    def copy(
+        self,
+        node: cst.BaseExpression,
+        comp: Optional[Component] = None,
+        site: Optional[Site] = None,
+    ) -> cst.BaseExpression:
+        """A converted copy of an original expression (a client default copied into a
+        call), with a factory's parameters replaced by the call's arguments."""
+        rewriter = self.value_rewriter
+        if comp is not None and site is not None and comp.param_refs:
+            rewriter = _ValueRewriter(
+                self,
+                {
+                    n: site.bindings[v]
+                    for n, v in comp.param_refs.items()
+                    if v in site.bindings
+                },
+            )
+        return node.visit(rewriter)  # type: ignore[return-value]
 
     # ------------------------------------------------------------ clients
 
@@ -222,17 +318,28 @@ class Rewriter(CompositeTransformer):
         kwargs = self._updated_kwargs(original, updated)
         endpoint = comp.endpoint
         assert endpoint is not None and comp.credential is not None
-        if endpoint.base_url is not None:
+        if endpoint.base_url is not None and string_value(endpoint.expr) is not None:
             base_url: cst.BaseExpression = _string(endpoint.base_url)
         else:
             self.plan.helpers.add(helpers.BASE_URL)
-            base_url = cst.Call(
-                func=cst.Name(helpers.BASE_URL),
-                args=[cst.Arg(kwargs["endpoint"].value)],
-            )
-        new = [_kw("base_url", base_url)]
+            value = kwargs["endpoint"].value
+            if endpoint.base_expr is not None:
+                # <base> + "/openai/deployments/..." (updated): the base is enough
+                value = value.left  # type: ignore[attr-defined]
+                if endpoint.deployment_expr is not None:
+                    value = value.left  # type: ignore[attr-defined]
+            base_url = cst.Call(func=cst.Name(helpers.BASE_URL), args=[cst.Arg(value)])
+        new: List[Tuple[cst.Arg, Optional[cst.Arg]]] = [
+            (_kw("base_url", base_url), kwargs["endpoint"])
+        ]
+        used = {"endpoint", "credential", "headers", "read_timeout", "retry_total"}
         if comp.credential.kind == "key":
-            new.append(_kw("api_key", self._key(comp, kwargs["credential"].value)))
+            new.append(
+                (
+                    _kw("api_key", self._key(comp, kwargs["credential"].value)),
+                    kwargs["credential"],
+                )
+            )
         else:
             provider = self.plan.provider_name(comp.aio)
             args = [cst.Arg(kwargs["credential"].value, comma=_comma())]
@@ -259,23 +366,39 @@ class Rewriter(CompositeTransformer):
             else:
                 args.append(cst.Arg(scopes.value, star="*"))
             args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            new.append(_kw("api_key", cst.Call(func=cst.Name(provider), args=args)))
+            new.append(
+                (
+                    _kw("api_key", cst.Call(func=cst.Name(provider), args=args)),
+                    kwargs["credential"],
+                )
+            )
         if "headers" in kwargs:
-            new.append(_kw("default_headers", kwargs["headers"].value))
+            new.append(
+                (_kw("default_headers", kwargs["headers"].value), kwargs["headers"])
+            )
         timeout = self._timeout(kwargs)
         if timeout is not None:
-            new.append(_kw("timeout", timeout))
+            new.append(
+                (
+                    _kw("timeout", timeout),
+                    kwargs.get("read_timeout") or kwargs.get("connection_timeout"),
+                )
+            )
         retries = kwargs.get("retry_total")
         new.append(
-            _kw(
-                "max_retries",
-                (
-                    retries.value
-                    if retries is not None
-                    else cst.Integer(str(mapping.AZURE_CORE_DEFAULT_RETRIES))
+            (
+                _kw(
+                    "max_retries",
+                    (
+                        retries.value
+                        if retries is not None
+                        else cst.Integer(str(mapping.AZURE_CORE_DEFAULT_RETRIES))
+                    ),
                 ),
+                retries,
             )
         )
+        dropped = [a for k, a in kwargs.items() if k not in used]
         cls = "AsyncOpenAI" if comp.aio else "OpenAI"
         func = self.plan.openai_name(cls)
         self.ctx.rewrite(
@@ -283,7 +406,9 @@ class Rewriter(CompositeTransformer):
             original,
             f"{code_of(original.func)}(...) became {cls}(...) on the /openai/v1/ endpoint",
         )
-        return updated.with_changes(func=func, args=relayout(updated.args, new))
+        args, lost = relayout(updated.args, new, dropped, updated)
+        self.keep_comments(lost)
+        return updated.with_changes(func=func, args=args)
 
     def _key(
         self, comp: Component, credential: cst.BaseExpression
@@ -354,23 +479,27 @@ class Rewriter(CompositeTransformer):
                 if _is_none(arg.value):
                     continue
                 order.append(name)
-                values[name] = self.copy(arg.value)
-        new: List[cst.Arg] = []
+                values[name] = self.copy(arg.value, comp, site)
+        new: List[Tuple[cst.Arg, Optional[cst.Arg]]] = []
+        dropped: List[cst.Arg] = []
         model = self._model_value(comp, site, values)
-        new.append(_kw("model", model))
+        new.append((_kw("model", model), updated_kwargs.get("model")))
         extras_keys = set()
         for name in order:
             value = values[name]
             if name == "model":
                 continue
+            src = updated_kwargs.get(name)
             if _is_none(value):
+                if src is not None:
+                    dropped.append(src)
                 continue  # azure-ai-inference drops None; openai would send null
             row = table[name]
             if row.action == mapping.RESPONSE_FORMAT:
                 text = string_value(value)
                 if text is not None:
                     value = _dict([("type", _string(text))])
-                new.append(_kw("response_format", value))
+                new.append((_kw("response_format", value), src))
             elif row.action == mapping.EXTRAS:
                 source_keys = site.extras if name in site.kwargs else None
                 if name not in site.kwargs:
@@ -390,20 +519,26 @@ class Rewriter(CompositeTransformer):
                             and key not in extras_keys
                         ):
                             extras_keys.add(key)
-                            new.append(_kw(key, element.value))
+                            new.append((_kw(key, element.value), None))
                         else:
                             rest.append(element)
                     if rest:
                         rest[-1] = rest[-1].with_changes(
                             comma=cst.MaybeSentinel.DEFAULT
                         )
-                        new.append(_kw("extra_body", value.with_changes(elements=rest)))
+                        new.append(
+                            (_kw("extra_body", value.with_changes(elements=rest)), src)
+                        )
+                    elif src is not None:
+                        dropped.append(src)
                 else:
-                    new.append(_kw("extra_body", value))
+                    new.append((_kw("extra_body", value), src))
             elif row.action in (mapping.RENAME,):
-                new.append(_kw(row.target, value))  # type: ignore[arg-type]
+                new.append((_kw(row.target, value), src))  # type: ignore[arg-type]
             elif row.action == mapping.TIMEOUT:
                 if name == "read_timeout" and "connection_timeout" in values:
+                    if src is not None:
+                        dropped.append(src)
                     continue
                 timeout = self._timeout(
                     {
@@ -412,16 +547,18 @@ class Rewriter(CompositeTransformer):
                         if k in values
                     }
                 )
-                new.append(_kw("timeout", timeout))  # type: ignore[arg-type]
+                new.append((_kw("timeout", timeout), src))  # type: ignore[arg-type]
             else:
-                new.append(_kw(name, value))
+                new.append((_kw(name, value), src))
         api = "chat.completions.create" if comp.api == "chat" else "embeddings.create"
         self.ctx.rewrite(
             CHAT if comp.api == "chat" else EMBEDDINGS,
             original,
             f"{names.CALL_METHOD[comp.api]}(...) became {api}(...)",
         )
-        return updated.with_changes(func=new_func, args=relayout(updated.args, new))
+        args, lost = relayout(updated.args, new, dropped, updated)
+        self.keep_comments(lost)
+        return updated.with_changes(func=new_func, args=args)
 
     def _model_value(
         self, comp: Component, site: Site, values: Dict[str, cst.BaseExpression]
@@ -430,14 +567,16 @@ class Rewriter(CompositeTransformer):
         assert endpoint is not None
         given: Optional[cst.BaseExpression] = values.get("model")
         if given is None and "model" in comp.kwargs:
-            given = self.copy(comp.kwargs["model"].value)
+            given = self.copy(comp.kwargs["model"].value, comp, site)
+        if endpoint.deployment is not None:
+            return _string(endpoint.deployment)
         if endpoint.static is not None:
-            if endpoint.deployment is not None:
-                return _string(endpoint.deployment)
             assert given is not None
             return given
+        if endpoint.deployment_expr is not None:
+            return self.copy(endpoint.deployment_expr, comp, site)
         self.plan.helpers.add(helpers.DEPLOYMENT)
-        args = [cst.Arg(endpoint.expr.deep_clone())]  # type: ignore[arg-type]
+        args = [cst.Arg(self.copy(endpoint.expr, comp, site))]
         if given is not None:
             args = [args[0].with_changes(comma=_comma()), cst.Arg(given)]
         return cst.Call(func=cst.Name(helpers.DEPLOYMENT), args=args)
@@ -447,6 +586,8 @@ class Rewriter(CompositeTransformer):
     def leave_For(self, original: cst.For, updated: cst.For):
         target = self.plan.loops.get(original)
         if target is None:
+            return updated
+        if _guarded(updated.body, target):
             return updated
         guard = cst.parse_statement(
             f"if not {target}.choices and not {target}.usage:\n    continue\n"
@@ -525,6 +666,21 @@ class Rewriter(CompositeTransformer):
         return updated.with_changes(body=[*body[:end], *new, *body[end:]])
 
 
+def _guarded(body: cst.BaseSuite, target: str) -> bool:
+    """The loop body is all `if <target>.choices: ...` already (no else)."""
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return False
+    stmt = body.body[0]
+    return (
+        isinstance(stmt, cst.If)
+        and stmt.orelse is None
+        and isinstance(stmt.test, cst.Attribute)
+        and isinstance(stmt.test.value, cst.Name)
+        and stmt.test.value.value == target
+        and stmt.test.attr.value == "choices"
+    )
+
+
 def _is_header(stmt: cst.CSTNode) -> bool:
     if not isinstance(stmt, cst.SimpleStatementLine):
         return False
@@ -549,9 +705,15 @@ def _is_none(node: cst.BaseExpression) -> bool:
 class _ValueRewriter(cst.CSTTransformer):
     """The expression conversions alone, for copies of client defaults."""
 
-    def __init__(self, owner: Rewriter) -> None:
+    def __init__(self, owner: Rewriter, bindings=None) -> None:
         super().__init__()
         self.owner = owner
+        self.bindings = bindings or {}
+
+    def leave_Name(self, original, updated):
+        if original in self.bindings:
+            return self.bindings[original].deep_clone()
+        return updated
 
     def leave_Attribute(self, original, updated):
         if original in self.owner.plan.enum_refs:

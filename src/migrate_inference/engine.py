@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import List, Optional, Set
+from typing import Callable, List, Optional, Set
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
@@ -40,13 +40,17 @@ from migrate_inference.rules.v1_chat import V1ChatRule
 from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
 
 QUICK_MARKERS = ("openai", "OpenAI")
+# `--to openai` starts from azure-ai-inference code: every construct it rewrites is
+# imported from a module whose dotted name holds "inference" (azure.ai.inference...).
+REVERSE_MARKERS = ("inference",)
 
 
 def migrate_source(
     source: str, config: Optional[Config] = None, filename: str = "<string>"
 ) -> Result:
     config = config or Config()
-    if not any(marker in source for marker in QUICK_MARKERS):
+    markers = REVERSE_MARKERS if config.to_openai else QUICK_MARKERS
+    if not any(marker in source for marker in markers):
         return Result(original=source, code=source)
     try:
         module = cst.parse_module(source)
@@ -89,6 +93,10 @@ OPENAI_IMPORT = re.compile(
 
 
 def _migrate_module(module: cst.Module, config: Config):
+    if config.to_openai:
+        from migrate_inference.to_openai.pack import migrate_module
+
+        return migrate_module(module, config)
     if not OPENAI_IMPORT.search(module.code):
         return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -160,7 +168,10 @@ def _migrate_module(module: cst.Module, config: Config):
 
 
 def _fix_imports(
-    module: cst.Module, ctx: RuleContext, original: cst.Module
+    module: cst.Module,
+    ctx: RuleContext,
+    original: cst.Module,
+    always_removable: Optional[Callable[[str], bool]] = None,
 ) -> cst.Module:
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
@@ -170,7 +181,8 @@ def _fix_imports(
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
     module = _add_imports(module, context)
     unused = _unused_imports(module.code)
-    removable = {name for name in unused if _is_openai(name)} | (
+    drop = always_removable or _is_openai
+    removable = {name for name in unused if drop(name)} | (
         unused - _unused_imports(original.code)
     )
     if not removable:

@@ -17,8 +17,9 @@ request is reduced to a canonical form:
   one-item list, and ``encoding_format: "base64"`` dropped (the openai SDKs ask
   for base64 on their own and decode it; the program never sees it).
 
-Requests are compared as sets of canonical forms, so retries of the same
-request and the order of concurrent requests do not matter.
+Requests are compared as multisets of canonical forms: the order of
+concurrent requests does not matter, but how often each one was sent does
+(a retry budget that differs shows up as a count).
 """
 
 from __future__ import annotations
@@ -167,6 +168,15 @@ def compare_requests(
         for key in unexpected:
             lines.append(f"  sent, not expected: {key}   [path {got[key].path}]")
         problems.append("\n".join(lines))
+    want_counts = Counter(_key(canonical(r, with_api_version)) for r in original)
+    got_counts = Counter(_key(canonical(r, with_api_version)) for r in migrated)
+    counts = [
+        f"  sent {got_counts[k]} times, expected {want_counts[k]}: {k}"
+        for k in want_counts
+        if k in got_counts and got_counts[k] != want_counts[k]
+    ]
+    if counts:
+        problems.append("request counts differ (retries?):\n" + "\n".join(counts))
     for request in migrated if check_extras else []:
         problem = extras_problem(request)
         if problem:

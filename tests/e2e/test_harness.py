@@ -153,11 +153,20 @@ def test_compare_normalisations() -> None:
         },
         "m",
     )
-    assert compare_requests([original, original], [migrated]) == []
+    assert compare_requests([original], [migrated]) == []
     other_model = _request(
         {"messages": [{"role": "user", "content": "x"}], "stop": ["s"]}, "other"
     )
     assert compare_requests([original], [other_model])
+
+
+def test_compare_counts_each_request() -> None:
+    """A retry budget that differs sends the same request a different number of times."""
+    original = _request({"model": "m", "messages": [{"role": "user", "content": "x"}]})
+    migrated = _request({"messages": [{"role": "user", "content": "x"}]}, "m")
+    assert compare_requests([original, original], [migrated, migrated]) == []
+    problems = compare_requests([original, original, original], [migrated])
+    assert problems and "sent 1 times, expected 3" in problems[0]
 
 
 def test_compare_embeddings_input_and_implicit_base64() -> None:

@@ -353,6 +353,7 @@ class Planner:
             api_version=version_code,
             scopes=scopes,
             parameterized=parameterized,
+            extra=(retry_budget(call.generation),),
         )
 
     def run(self) -> Plan:
@@ -484,6 +485,20 @@ class Planner:
                 self.plan.client_site = in_method[-1]
 
 
+# How often the original retried a failed request on its own: openai 0.28 never retried an
+# HTTP status (only connection errors, in requests' adapter), v1 clients retry
+# `max_retries` times (default 2).  azure-core's RetryPolicy would retry up to 3 times.
+V0_RETRIES = "0"
+V1_DEFAULT_RETRIES = "2"
+
+
+def retry_budget(generation: str, max_retries: Optional[str] = None) -> str:
+    """The `retry_total=` keyword that keeps the original's request count."""
+    if max_retries is not None:
+        return f"retry_total={max_retries}"
+    return f"retry_total={V0_RETRIES if generation == 'v0' else V1_DEFAULT_RETRIES}"
+
+
 def client_call_code(spec: ClientSpec, indent: str = "") -> str:
     """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
     cls = CLIENT_CLASSES[spec.api, spec.is_async]
@@ -518,7 +533,9 @@ def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
         ctx.need_import("azure.identity", "DefaultAzureCredential")
 
 
-def accessor_source(spec: ClientSpec, name: str) -> List[str]:
+def accessor_source(
+    spec: ClientSpec, name: str, store: Optional[str] = None
+) -> List[str]:
     """The lazily built, cached client: one per process (sync) or per event loop (async:
     an aiohttp session cannot outlive the loop it was made in, and `asyncio.run()` makes a
     new loop each time)."""
@@ -528,17 +545,28 @@ def accessor_source(spec: ClientSpec, name: str) -> List[str]:
         return [
             f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
         ]
-    store = name + "s"
+    store = store or name + "s"
     key = "deployment" if param else "None"
     body = client_call_code(spec, indent="        ")
+    # openai 0.28 opened and closed an aiohttp session per request: the cached client is
+    # closed when asyncio.run() cancels the tasks left at its end, so no session is leaked.
     return [
         f"{store} = weakref.WeakKeyDictionary()\n",
         f"def {name}({param}):\n"
         f"    # one client per event loop: an aiohttp session cannot outlive its loop\n"
         f"    clients = {store}.setdefault(asyncio.get_running_loop(), {{}})\n"
         f"    if {key} not in clients:\n"
-        f"        clients[{key}] = {body}\n"
-        f"    return clients[{key}]\n",
+        f"        client = {body}\n"
+        f"\n"
+        f"        async def close_at_loop_end():\n"
+        f"            # asyncio.run() cancels the tasks still pending when its coroutine returns\n"
+        f"            try:\n"
+        f"                await asyncio.Event().wait()\n"
+        f"            finally:\n"
+        f"                await client.close()\n"
+        f"\n"
+        f"        clients[{key}] = client, asyncio.ensure_future(close_at_loop_end())\n"
+        f"    return clients[{key}][0]\n",
     ]
 
 

@@ -39,8 +39,10 @@ from migrate_inference.rules.v0_chat import (
     CLIENT_CLASSES,
     ClientSpec,
     _multiline,
+    accessor_source,
     client_call_code,
     need_client_imports,
+    retry_budget,
 )
 
 CODE = "MI200"
@@ -88,6 +90,10 @@ class ClientPlan:
     spec: ClientSpec
     target: str  # code that names the client: "client", "self.client_embeddings"
     keep_model: bool
+    # a module-level async client the original never closed: built per event loop by this
+    # function and closed at the loop's end (an aiohttp session left open warns at exit)
+    accessor: Optional[str] = None
+    store: Optional[str] = None  # the accessor's per-loop cache
 
 
 @dataclass
@@ -432,9 +438,26 @@ class V1Planner:
                     target = self._fresh(target)
             spec, keep_model, notes = self._spec(bp, api, lit, len(same_api) > 1)
             bp.notes.extend(n for n in notes if n not in bp.notes)
+            accessor = store = None
+            if self._per_loop(binding):
+                accessor, target = target, f"{target}()"
+                store = self._fresh(f"_{accessor}s")
             bp.clients[(api, lit)] = ClientPlan(
-                spec=spec, target=target, keep_model=keep_model
+                spec=spec,
+                target=target,
+                keep_model=keep_model,
+                accessor=accessor,
+                store=store,
             )
+
+    def _per_loop(self, binding: Binding) -> bool:
+        """A module-level async client that nothing closes: one per event loop, closed at its end."""
+        return (
+            binding.is_async
+            and binding.kind == "name"
+            and not binding.cleanup
+            and binding.statement in self.top_index
+        )
 
     def _fresh(self, name: str) -> str:
         candidate, i = name, 2
@@ -506,6 +529,8 @@ class V1Planner:
         ):
             version = _literal(self.config.effective_api_version)
         extra = list(cred_extra)
+        if "max_retries" not in binding.kwargs:
+            extra.append(retry_budget("v1"))
         for name, arg in binding.kwargs.items():
             if name in CTOR_RENAMES:
                 extra.append(f"{CTOR_RENAMES[name]}={_code(arg.value)}")
@@ -632,6 +657,12 @@ class V1ClientsRule:
             need_client_imports(self.ctx, cp.spec)
             if "os." in cp.spec.endpoint or "os." in cp.spec.credential:
                 self.ctx.need_import("os")
+            if cp.accessor is not None:
+                self.ctx.need_import("asyncio")
+                self.ctx.need_import("weakref")
+                source = "\n\n".join(accessor_source(cp.spec, cp.accessor, cp.store))
+                out.extend(cst.parse_module(source).body)
+                continue
             code = client_call_code(cp.spec, indent="")
             out.append(cst.parse_statement(f"{cp.target} = {_multiline(code)}\n"))
         return out

@@ -18,6 +18,7 @@ from typing import Callable, List, Optional, Set
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from migrate_inference import comments
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -260,6 +261,33 @@ class _RemoveImports(cst.CSTTransformer):
     def __init__(self, removable: Set[str]) -> None:
         super().__init__()
         self.removable = removable
+        # per open block: comments of removed import lines, for the next statement
+        self.waiting: List[List[str]] = []
+
+    def visit_Module(self, node) -> bool:
+        self.waiting.append([])
+        return True
+
+    def visit_IndentedBlock(self, node) -> bool:
+        self.waiting.append([])
+        return True
+
+    def leave_Module(self, original, updated):
+        return comments.with_comments_in_footer(updated, self.waiting.pop())
+
+    def on_leave(self, original, updated):
+        result = super().on_leave(original, updated)
+        if isinstance(original, cst.IndentedBlock):
+            return comments.with_comments_in_footer(result, self.waiting.pop())
+        if (
+            comments.is_statement(original)
+            and self.waiting
+            and self.waiting[-1]
+            and isinstance(result, cst.CSTNode)
+        ):
+            result = comments.with_comments_above(result, self.waiting[-1])
+            self.waiting[-1] = []
+        return result
 
     def _shown(self, alias: cst.ImportAlias, module: Optional[str]) -> str:
         name = _name(alias.name)
@@ -290,6 +318,9 @@ class _RemoveImports(cst.CSTTransformer):
             if small is not None:
                 body.append(small)
         if not body:
+            said = comments.own_comments(original)
+            if said and self.waiting:
+                self.waiting[-1].extend(comments.in_order(original, said))
             return cst.RemoveFromParent()
         if len(body) != len(updated.body):
             body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)

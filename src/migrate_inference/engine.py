@@ -18,6 +18,7 @@ from typing import List, Optional, Set
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from migrate_inference.analysis.components import settle_v1
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -112,6 +113,8 @@ def _migrate_module(module: cst.Module, config: Config):
     planner = Planner(facts, config, wrapper)
     plan = planner.run()
     v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
+    positions = position_map(wrapper)
+    settle_v1(v1_plan)  # all or nothing, per client component
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
     roots.update(
         {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
@@ -139,7 +142,7 @@ def _migrate_module(module: cst.Module, config: Config):
         [c for c, root in roots.items() if root == ROOTS["chat"]],
         facts.messages,
     ).found
-    ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
+    ctx = RuleContext(config=config, facts=facts, positions=positions)
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),

@@ -6,13 +6,13 @@ pre-commit clones the committed hooks, builds their virtualenv with
 ``pip install .`` and runs the ``migrate-inference`` console script on the
 files, exactly as a user's pre-commit would.
 
-Offline: pre-commit's virtualenv is created with the interpreter's
-site-packages visible (``VIRTUALENV_SYSTEM_SITE_PACKAGES``), so pip finds
-libcst, click, pathspec, tomlkit and packaging already installed; pip is told
-to use no index (``PIP_NO_INDEX``) and to build this project without an
-isolated build environment (``PIP_NO_BUILD_ISOLATION=0``, which in pip's
-spelling turns isolation *off*), using the setuptools virtualenv seeds.  No
-network is touched.
+Offline: the hook's dependencies are packed into a local wheelhouse from the
+distributions installed in the interpreter running the tests (a virtual
+environment or not, see ``wheelhouse.py``), with setuptools from the wheels
+virtualenv carries, and pip is told to install from that wheelhouse only
+(``PIP_NO_INDEX``, ``PIP_FIND_LINKS``, no pip configuration).  No network is
+touched.  The tests skip, saying which, only when a distribution the hook
+needs cannot be packed.
 
 Most tests swap the engine for a textual stand-in inside the hook's process
 (a ``sitecustomize`` module on ``PYTHONPATH`` that patches
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
+from wheelhouse import pip_offline_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -156,6 +157,18 @@ def hook_rev() -> str:
 
 
 @pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory) -> Path:
+    from wheelhouse import Unavailable, build_wheelhouse
+
+    directory = tmp_path_factory.mktemp("wheelhouse")
+    try:
+        build_wheelhouse(directory)
+    except Unavailable as exc:
+        pytest.skip(f"cannot install the hook offline: {exc}")
+    return directory
+
+
+@pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory) -> Path:
     """One hook installation shared by the tests of this module (installing takes a few seconds)."""
     return tmp_path_factory.mktemp("pre-commit-home")
@@ -169,22 +182,27 @@ def fake_engine_dir(tmp_path_factory) -> Path:
 
 
 class Project:
-    def __init__(self, path: Path, home: Path, fake_engine: Optional[Path]) -> None:
+    def __init__(
+        self, path: Path, home: Path, fake_engine: Optional[Path], wheelhouse: Path
+    ) -> None:
         self.path = path
         self.home = home
         self.fake_engine = fake_engine
+        self.wheelhouse = wheelhouse
 
     def env(self) -> Dict[str, str]:
         env = _clean_env()
         env.update(
             PRE_COMMIT_HOME=str(self.home),
-            VIRTUALENV_SYSTEM_SITE_PACKAGES="1",
-            PIP_NO_INDEX="1",
-            PIP_NO_BUILD_ISOLATION="0",
-            PIP_DISABLE_PIP_VERSION_CHECK="1",
             PRE_COMMIT_COLOR="never",
             NO_COLOR="1",
+            **pip_offline_env(self.wheelhouse),
         )
+        for name in list(env):
+            if name.startswith(("PIP_", "VIRTUALENV_")) and name not in (
+                pip_offline_env(self.wheelhouse)
+            ):
+                del env[name]
         if self.fake_engine is not None:
             env["PYTHONPATH"] = str(self.fake_engine)
         else:
@@ -236,6 +254,7 @@ def make_project(
     rev: str,
     hook_ids: List[str],
     fake_engine: Optional[Path],
+    wheelhouse: Path,
 ) -> Project:
     path = tmp_path / "project"
     path.mkdir()
@@ -249,7 +268,7 @@ def make_project(
     (path / "README.md").write_text(README)
     (path / "chat.ipynb").write_text(notebook_text())
     assert git(path, "add", "-A").returncode == 0
-    return Project(path, home, fake_engine)
+    return Project(path, home, fake_engine, wheelhouse)
 
 
 def explain(run: subprocess.CompletedProcess, project: Project) -> str:
@@ -261,10 +280,15 @@ def explain(run: subprocess.CompletedProcess, project: Project) -> str:
 
 
 def test_rewrite_hook_rewrites_files_and_fails(
-    tmp_path, pre_commit_home, hook_rev, fake_engine_dir
+    tmp_path, pre_commit_home, hook_rev, fake_engine_dir, wheelhouse
 ):
     project = make_project(
-        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine_dir
+        tmp_path,
+        pre_commit_home,
+        hook_rev,
+        ["migrate-inference"],
+        fake_engine_dir,
+        wheelhouse,
     )
     run = project.pre_commit("run", "--all-files")
     assert run.returncode == 1, explain(run, project)
@@ -299,7 +323,7 @@ def test_rewrite_hook_rewrites_files_and_fails(
 
 
 def test_check_hook_reports_and_never_writes(
-    tmp_path, pre_commit_home, hook_rev, fake_engine_dir
+    tmp_path, pre_commit_home, hook_rev, fake_engine_dir, wheelhouse
 ):
     project = make_project(
         tmp_path,
@@ -307,6 +331,7 @@ def test_check_hook_reports_and_never_writes(
         hook_rev,
         ["migrate-inference-check"],
         fake_engine_dir,
+        wheelhouse,
     )
     run = project.pre_commit("run", "--all-files")
     assert run.returncode == 1, explain(run, project)
@@ -319,10 +344,15 @@ def test_check_hook_reports_and_never_writes(
 
 
 def test_git_commit_is_stopped_until_the_rewrite_is_staged(
-    tmp_path, pre_commit_home, hook_rev, fake_engine_dir
+    tmp_path, pre_commit_home, hook_rev, fake_engine_dir, wheelhouse
 ):
     project = make_project(
-        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine_dir
+        tmp_path,
+        pre_commit_home,
+        hook_rev,
+        ["migrate-inference"],
+        fake_engine_dir,
+        wheelhouse,
     )
     installed = project.pre_commit("install")
     assert installed.returncode == 0, explain(installed, project)
@@ -341,7 +371,7 @@ def test_git_commit_is_stopped_until_the_rewrite_is_staged(
     assert "openai" not in committed
 
 
-def test_real_engine_through_the_hook(tmp_path, pre_commit_home, hook_rev):
+def test_real_engine_through_the_hook(tmp_path, pre_commit_home, hook_rev, wheelhouse):
     from migrate_inference.config import Config
     from migrate_inference.engine import migrate_source
 
@@ -350,7 +380,7 @@ def test_real_engine_through_the_hook(tmp_path, pre_commit_home, hook_rev):
             "the engine in this checkout does not migrate openai.ChatCompletion.create yet"
         )
     project = make_project(
-        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], fake_engine=None
+        tmp_path, pre_commit_home, hook_rev, ["migrate-inference"], None, wheelhouse
     )
     run = project.pre_commit("run", "--files", "app.py")
     assert run.returncode == 1, explain(run, project)

@@ -18,7 +18,7 @@ from typing import List, Optional, Set
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from migrate_inference.analysis.components import settle_v1
+from migrate_inference.analysis.components import guard_regions, settle_v1
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -153,7 +153,17 @@ def _migrate_module(module: cst.Module, config: Config):
         FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
         ResponsesRule(ctx, roots, facts.functions),
         OutOfScopeRule(ctx),
-        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan),
+        errors_rule := ErrorsRule(
+            ctx,
+            error_sites,
+            plan,
+            v1_plan,
+            (
+                guard_regions(wrapper, facts, plan, v1_plan, error_sites)
+                if error_sites.active
+                else None
+            ),
+        ),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))

@@ -139,3 +139,141 @@ def _revert(plan, members, reason: str, where) -> None:
             )
         if cp.splat is not None:
             plan.splats.pop(id(cp.splat), None)
+
+
+class GuardRegions:
+    """What each `try` block and each decorated function can raise: OpenAI's exceptions or
+    azure-ai-inference's.
+
+    An `except`/`isinstance`/tenacity/backoff reference to an OpenAI exception class guards
+    the calls of one region: the body of its `try`, or the function its retry decorator
+    wraps.  The region's verdict is True when it makes OpenAI calls and every one of them
+    (also through functions of this module it calls) is migrated, False when one of them
+    stays OpenAI, and None when it makes no OpenAI call this module can see (the caller
+    then decides for the file as a whole)."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        parents: Dict[cst.CSTNode, cst.CSTNode],
+        migrated: List[cst.CSTNode],
+        kept: Dict[cst.CSTNode, str],
+    ) -> None:
+        self.parents = parents
+        self.has_migrated: Dict[cst.CSTNode, bool] = {}
+        self.kept: Dict[cst.CSTNode, str] = {}  # region -> what stays OpenAI there
+        functions: Dict[str, List[cst.FunctionDef]] = {}
+        calls: List[cst.Call] = []
+
+        class _Scan(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+                functions.setdefault(node.name.value, []).append(node)
+
+            def visit_Call(self, node: cst.Call) -> None:
+                if isinstance(node.func, cst.Name):
+                    calls.append(node)
+
+        module.visit(_Scan())
+        pending_done = list(migrated)
+        while pending_done:
+            node = pending_done.pop()
+            for region in self._regions(node):
+                if region in self.has_migrated:
+                    continue
+                self.has_migrated[region] = True
+                if isinstance(region, cst.FunctionDef):
+                    # a call of this function raises azure-ai-inference's exceptions
+                    pending_done.extend(
+                        call
+                        for call in calls
+                        if call.func.value == region.name.value  # type: ignore[attr-defined]
+                    )
+        pending = list(kept.items())
+        while pending:
+            node, what = pending.pop()
+            for region in self._regions(node):
+                if region in self.kept:
+                    continue
+                self.kept[region] = what
+                if isinstance(region, cst.FunctionDef):
+                    # a call of this function raises what it raises
+                    for call in calls:
+                        if call.func.value == region.name.value:  # type: ignore[attr-defined]
+                            pending.append(
+                                (call, f"{region.name.value}() calls {what}")
+                            )
+
+    def _regions(self, node: cst.CSTNode):
+        """The try bodies and functions `node` is inside (innermost first)."""
+        child, current = node, self.parents.get(node)
+        while current is not None:
+            if isinstance(current, (cst.Try, cst.TryStar)) and child is current.body:
+                yield current
+            elif isinstance(current, (cst.FunctionDef, cst.Lambda)):
+                yield current
+            child, current = current, self.parents.get(current)
+
+    def region_of(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The try statement whose clause holds `node`, or the function a decorator holding
+        it wraps (None: `node` guards no region, e.g. a module-level tuple of classes).
+        """
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            return node
+        current = node
+        while current is not None:
+            if isinstance(current, cst.ExceptHandler):
+                parent = self.parents.get(current)
+                if isinstance(parent, (cst.Try, cst.TryStar)):
+                    return parent
+            if isinstance(current, cst.Decorator):
+                return self.parents.get(current)
+            if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+                return None
+            current = self.parents.get(current)
+        return None
+
+    def verdict(self, node: cst.CSTNode) -> Tuple[Optional[bool], str]:
+        """(True: every guarded call is migrated; False: one stays OpenAI, and which; None)."""
+        region = self.region_of(node)
+        if region is None:
+            return None, ""
+        if region in self.kept:
+            return False, self.kept[region]
+        if self.has_migrated.get(region):
+            return True, ""
+        return None, ""
+
+
+def guard_regions(wrapper, facts, plan, v1_plan, error_sites) -> GuardRegions:
+    """The regions of one module, from what the plans migrate and what they keep."""
+    from libcst.metadata import ParentNodeProvider
+
+    from migrate_inference.analysis.names import dotted
+
+    migrated = list(plan.migrated) + list(v1_plan.migrated)
+    done = set(migrated)
+    kept: Dict[cst.CSTNode, str] = {}
+
+    def name(node) -> str:
+        func = node.func if isinstance(node, cst.Call) else node
+        return dotted(func) or "a call"
+
+    for call in (
+        list(facts.chat_calls) + list(facts.v1.calls) + list(facts.v1.ambiguous)
+    ):
+        if call not in done:
+            kept[call] = name(call)
+    for call, what in facts.out_of_scope.items():
+        kept[call] = what
+    for node in list(facts.chat_refs) + list(facts.v1.refs):
+        kept[node] = name(node)
+    for node, qname in error_sites.unhandled:
+        kept[node] = qname
+    for binding in facts.v1.bindings:
+        bp = v1_plan.bindings.get(id(binding))
+        if bp is None or not bp.clients or not bp.replace:
+            for node in binding.unknown_uses:
+                kept[node] = f"the OpenAI client `{binding.target or binding.cls}`"
+    return GuardRegions(
+        wrapper.module, wrapper.resolve(ParentNodeProvider), migrated, kept
+    )

@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference import comments
+from migrate_inference.analysis.components import guard_regions, settle_v1
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -121,6 +122,8 @@ def _migrate_module(module: cst.Module, config: Config):
     planner = Planner(facts, config, wrapper)
     plan = planner.run()
     v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
+    positions = position_map(wrapper)
+    settle_v1(v1_plan)  # all or nothing, per client component
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
     roots.update(
         {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
@@ -148,7 +151,7 @@ def _migrate_module(module: cst.Module, config: Config):
         [c for c, root in roots.items() if root == ROOTS["chat"]],
         facts.messages,
     ).found
-    ctx = RuleContext(config=config, facts=facts, positions=position_map(wrapper))
+    ctx = RuleContext(config=config, facts=facts, positions=positions)
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),
@@ -159,7 +162,17 @@ def _migrate_module(module: cst.Module, config: Config):
         FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
         ResponsesRule(ctx, roots, facts.functions),
         OutOfScopeRule(ctx),
-        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan),
+        errors_rule := ErrorsRule(
+            ctx,
+            error_sites,
+            plan,
+            v1_plan,
+            (
+                guard_regions(wrapper, facts, plan, v1_plan, error_sites)
+                if error_sites.active
+                else None
+            ),
+        ),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))

@@ -80,6 +80,13 @@ def _usable_cores() -> int:
     help="Write nothing; list the files that would change.",
 )
 @click.option(
+    "--to",
+    "to",
+    type=click.Choice(["azure-ai-inference", "openai"]),
+    help="Direction: openai code to azure-ai-inference (default), or azure-ai-inference code "
+    "to the openai SDK on Azure's /openai/v1/ endpoint (azure-ai-inference retires 2026-08-26).",
+)
+@click.option(
     "--endpoint-style",
     type=click.Choice(["deployment", "models"]),
     help="Azure OpenAI deployment endpoints (default) or a models endpoint (Azure AI Foundry / serverless).",
@@ -236,7 +243,8 @@ def _usable_cores() -> int:
 @click.version_option(__version__, prog_name=PROG, message="%(prog)s %(version)s")
 @click.pass_context
 def command(ctx: click.Context, **options: Any) -> int:
-    """Rewrite OpenAI SDK chat-completion and embeddings code to azure-ai-inference.
+    """Rewrite OpenAI SDK chat-completion and embeddings code to azure-ai-inference,
+    or, with --to openai, azure-ai-inference code to the openai SDK.
 
     Migrates the Python files, notebooks and dependency files under each PATH in place.
     """
@@ -377,8 +385,17 @@ def _convert(
 
 def _codes(value: Optional[str], option: str) -> frozenset:
     from migrate_inference.rules import RULES, non_rule_codes
+    from migrate_inference.to_openai.codes import (
+        REVERSE_DEPENDENCY_CODES,
+        REVERSE_RULES,
+    )
 
-    known = [rule.code for rule in RULES] + list(non_rule_codes())
+    known = (
+        [rule.code for rule in RULES]
+        + [rule.code for rule in REVERSE_RULES]
+        + list(non_rule_codes())
+        + list(REVERSE_DEPENDENCY_CODES)
+    )
     codes = frozenset(
         code.strip().upper() for code in (value or "").split(",") if code.strip()
     )
@@ -406,6 +423,8 @@ def _config(options: Dict[str, Any]) -> Any:
         )
         if options[name] is not None
     }
+    if options.get("to") is not None:
+        fields["target"] = options["to"]
     return Config(
         select=_codes(options["select"], "--select"),
         ignore=_codes(options["ignore"], "--ignore"),
@@ -418,11 +437,15 @@ def _config(options: Dict[str, Any]) -> Any:
 
 def _list_rules() -> int:
     from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
+    from migrate_inference.to_openai.codes import (
+        REVERSE_DEPENDENCY_CODES,
+        REVERSE_RULES,
+    )
 
-    width = max(len(rule.name) for rule in RULES)
-    for rule in RULES:
+    width = max(len(rule.name) for rule in [*RULES, *REVERSE_RULES])
+    for rule in [*RULES, *REVERSE_RULES]:
         click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.summary}")
-    for code, summary in DEPENDENCY_CODES.items():
+    for code, summary in {**DEPENDENCY_CODES, **REVERSE_DEPENDENCY_CODES}.items():
         click.echo(f"{code}  {'(deps)':<{width}}  {summary}")
     for code, summary in ERROR_CODES.items():
         click.echo(f"{code}  {'(error)':<{width}}  {summary}")

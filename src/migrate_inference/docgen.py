@@ -111,6 +111,7 @@ def mapping_markdown() -> str:
     out += _table(
         mapping.MODULE_CONFIG, "v0 module configuration (`openai.<name> = ...`)"
     )
+    out += _table(mapping.CLIENT_RETRIES, "Clients: the retry budget")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import replace
-from typing import List, Optional, Set, Tuple
+from typing import Callable, List, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from migrate_inference import comments
+from migrate_inference.analysis.components import guard_regions, settle_v1
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -47,13 +49,17 @@ from migrate_inference.rules.v1_chat import V1ChatRule
 from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
 
 QUICK_MARKERS = ("openai", "OpenAI")
+# `--to openai` starts from azure-ai-inference code: every construct it rewrites is
+# imported from a module whose dotted name holds "inference" (azure.ai.inference...).
+REVERSE_MARKERS = ("inference",)
 
 
 def migrate_source(
     source: str, config: Optional[Config] = None, filename: str = "<string>"
 ) -> Result:
     config = config or Config()
-    if not any(marker in source for marker in QUICK_MARKERS):
+    markers = REVERSE_MARKERS if config.to_openai else QUICK_MARKERS
+    if not any(marker in source for marker in markers):
         return Result(original=source, code=source)
     try:
         module = cst.parse_module(source)
@@ -103,6 +109,10 @@ OPENAI_IMPORT = re.compile(
 
 
 def _migrate_module(module: cst.Module, config: Config):
+    if config.to_openai:
+        from migrate_inference.to_openai.pack import migrate_module
+
+        return migrate_module(module, config)
     if not OPENAI_IMPORT.search(module.code):
         return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -126,6 +136,8 @@ def _migrate_module(module: cst.Module, config: Config):
     planner = Planner(facts, config, wrapper)
     plan = planner.run()
     v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
+    positions = position_map(wrapper)
+    settle_v1(v1_plan)  # all or nothing, per client component
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
     roots.update(
         {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
@@ -156,7 +168,7 @@ def _migrate_module(module: cst.Module, config: Config):
     ctx = RuleContext(
         config=config,
         facts=facts,
-        positions=position_map(wrapper),
+        positions=positions,
         has_ignore_comments=IGNORE_RE.search(module.code) is not None,
     )
     rules: List[object] = [
@@ -169,7 +181,17 @@ def _migrate_module(module: cst.Module, config: Config):
         FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
         ResponsesRule(ctx, roots, facts.functions),
         OutOfScopeRule(ctx),
-        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan),
+        errors_rule := ErrorsRule(
+            ctx,
+            error_sites,
+            plan,
+            v1_plan,
+            (
+                guard_regions(wrapper, facts, plan, v1_plan, error_sites)
+                if error_sites.active
+                else None
+            ),
+        ),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
@@ -179,7 +201,10 @@ def _migrate_module(module: cst.Module, config: Config):
 
 
 def _fix_imports(
-    module: cst.Module, ctx: RuleContext, original: cst.Module
+    module: cst.Module,
+    ctx: RuleContext,
+    original: cst.Module,
+    always_removable: Optional[Callable[[str], bool]] = None,
 ) -> cst.Module:
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
@@ -189,7 +214,8 @@ def _fix_imports(
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
     module = _add_imports(module, context)
     unused = _unused_imports(module.code)
-    removable = {name for name in unused if _is_openai(name)} | (
+    drop = always_removable or _is_openai
+    removable = {name for name in unused if drop(name)} | (
         unused - _unused_imports(original.code)
     )
     if not removable:
@@ -267,6 +293,33 @@ class _RemoveImports(cst.CSTTransformer):
     def __init__(self, removable: Set[str]) -> None:
         super().__init__()
         self.removable = removable
+        # per open block: comments of removed import lines, for the next statement
+        self.waiting: List[List[str]] = []
+
+    def visit_Module(self, node) -> bool:
+        self.waiting.append([])
+        return True
+
+    def visit_IndentedBlock(self, node) -> bool:
+        self.waiting.append([])
+        return True
+
+    def leave_Module(self, original, updated):
+        return comments.with_comments_in_footer(updated, self.waiting.pop())
+
+    def on_leave(self, original, updated):
+        result = super().on_leave(original, updated)
+        if isinstance(original, cst.IndentedBlock):
+            return comments.with_comments_in_footer(result, self.waiting.pop())
+        if (
+            comments.is_statement(original)
+            and self.waiting
+            and self.waiting[-1]
+            and isinstance(result, cst.CSTNode)
+        ):
+            result = comments.with_comments_above(result, self.waiting[-1])
+            self.waiting[-1] = []
+        return result
 
     def _shown(self, alias: cst.ImportAlias, module: Optional[str]) -> str:
         name = _name(alias.name)
@@ -297,6 +350,9 @@ class _RemoveImports(cst.CSTTransformer):
             if small is not None:
                 body.append(small)
         if not body:
+            said = comments.own_comments(original)
+            if said and self.waiting:
+                self.waiting[-1].extend(comments.in_order(original, said))
             return cst.RemoveFromParent()
         if len(body) != len(updated.body):
             body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)

@@ -47,6 +47,24 @@ def explain(code: str) -> Optional[str]:
                 parts.append("When it leaves a TODO: " + " ".join(when.split()))
             parts.append(SUPPRESSION_TEXT)
             return "\n\n".join(parts) + "\n"
+    from migrate_inference.to_openai.codes import (
+        REVERSE_DEPENDENCY_CODES,
+        REVERSE_RULES,
+    )
+
+    for rule in REVERSE_RULES:
+        if rule.code == wanted:
+            return (
+                f"{rule.code} ({rule.name}): {rule.summary}.\n\n"
+                "A rule of the reverse direction: it applies with `--to openai`, which "
+                "rewrites azure-ai-inference code to the openai SDK on the endpoint's "
+                "/openai/v1/ URL, per client component, all or nothing; what it cannot "
+                "rewrite safely is left with a TODO naming the alternative.\n\n"
+                + SUPPRESSION_TEXT
+                + "\n"
+            )
+    if wanted in REVERSE_DEPENDENCY_CODES:
+        return f"{wanted} (dependencies): {REVERSE_DEPENDENCY_CODES[wanted]}.\n"
     if wanted in ERROR_CODES:
         if wanted == "MI005":
             return f"{wanted} (warning): {ERROR_CODES[wanted]}.\n\n{SUPPRESSION_TEXT}\n"

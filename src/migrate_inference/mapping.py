@@ -293,6 +293,29 @@ MODULE_CONFIG: Dict[str, Row] = _rows(
     ),
 )
 
+# Options of the client the original built (v1 `OpenAI(...)`, v0's module) that set how
+# many requests one call may send.  azure-core's RetryPolicy retries a POST on 500/503/504
+# and on any status >= 400 that carries Retry-After, up to retry_total times (default 10,
+# at most 3 for statuses); `retry_total=0` sends one request.
+CLIENT_RETRIES: Dict[str, Row] = _rows(
+    Row(
+        "max_retries",
+        RENAME,
+        "retry_total",
+        "v1 `OpenAI(max_retries=N)`: `retry_total=N`; without it `retry_total=2`, OpenAI's default, so a "
+        "failing call sends as many requests as before (azure-core would retry 3 times). OpenAI also "
+        "retried 408, 409, 502 and a 429 without Retry-After, which azure-core does not retry on a POST",
+        api="v1",
+    ),
+    Row(
+        "(none)",
+        CLIENT,
+        "retry_total",
+        "v0 never retried an HTTP status (only connection errors): every client gets `retry_total=0`",
+        api="v0",
+    ),
+)
+
 # Keywords of complete()/embed() that azure-core's pipeline consumes (not in the signature).
 PIPELINE_KEYWORDS = frozenset(
     {

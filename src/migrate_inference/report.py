@@ -398,6 +398,17 @@ class SarifReporter(Reporter):
         for code, summary in ERROR_CODES.items():
             level = "warning" if code == UNKNOWN_CODE else "error"
             rules.append(_sarif_rule(code, f"{level}-{code.lower()}", summary, level))
+        from migrate_inference.to_openai.codes import (
+            REVERSE_DEPENDENCY_CODES,
+            REVERSE_RULES,
+        )
+
+        for rule in REVERSE_RULES:
+            rules.append(_sarif_rule(rule.code, rule.name, rule.summary, "warning"))
+        for code, summary in REVERSE_DEPENDENCY_CODES.items():
+            rules.append(
+                _sarif_rule(code, "dependencies-" + code.lower(), summary, "warning")
+            )
         self.rule_index = {rule["id"]: index for index, rule in enumerate(rules)}
         self.results_written = 0
         self.failed = False

@@ -14,8 +14,9 @@ Each folder ``fixtures/e2e/<name>/`` holds
 ``e2e/<name>`` migrates ``program.py`` with `migrate_source` (default Config),
 runs the result with the real azure-ai-inference SDK, and checks that it no
 longer imports openai, exits 0, sends the same requests as the original
-(compared semantically, see request_compare.py; extra keys must travel with
-``extra-parameters: pass-through``) and prints the same stdout.  For v1
+(compared semantically, counts included, see request_compare.py; extra keys
+must travel with ``extra-parameters: pass-through``), prints the same stdout and
+leaves no async client unclosed (aiohttp's ``Unclosed client session``).  For v1
 programs the original is run too, with the real openai SDK against the same
 server; for v0 programs expected.json stands in for it.
 ``e2e-reference/<name>`` runs the same checks on ``reference.py``.
@@ -61,6 +62,8 @@ TIMEOUT = 90
 DEFAULT_CHAT_DEPLOYMENT = "gpt-4o"
 DEFAULT_EMBEDDINGS_DEPLOYMENT = "text-embedding-3-small"
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+# What aiohttp prints when an async azure client is never closed.
+UNCLOSED_WARNINGS = ("Unclosed client session", "Unclosed connector")
 
 
 @dataclass
@@ -260,6 +263,15 @@ def check_against_original(
     if migrated.returncode != 0:
         problems.append(f"migrated program failed: {migrated.describe()}")
     problems += compare_requests(original.requests, migrated.requests)
+    leaks = [
+        line
+        for line in migrated.stderr.splitlines()
+        if any(w in line for w in UNCLOSED_WARNINGS)
+    ]
+    if leaks:
+        problems.append(
+            "the migrated program leaves clients open:\n" + "\n".join(leaks[:5])
+        )
     if migrated.stdout != original.stdout:
         diff = difflib.unified_diff(
             original.stdout.splitlines(keepends=True),

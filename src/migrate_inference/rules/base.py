@@ -9,12 +9,14 @@ resolution runs once per file.  A rule is a class with LibCST-style
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
+from migrate_inference import comments
 from migrate_inference.config import Config
 from migrate_inference.findings import REWRITE, TODO, WARNING, Finding
 
@@ -40,6 +42,11 @@ class RuleContext:
     _seen: Set[Tuple[str, int, int, str]] = field(default_factory=set)
     # Whether the module has any `migrate-inference: ignore` comment to keep.
     has_ignore_comments: bool = False
+    # Comments a rule placed itself (see `keep_comments`), and comments of removed
+    # statements waiting for the next statement of their block: (depth, texts).
+    _kept_comments: Counter = field(default_factory=Counter)
+    _orphans: List[Tuple[int, List[str]]] = field(default_factory=list)
+    _dirty: List[bool] = field(default_factory=list)
 
     def position(self, node: cst.CSTNode) -> Tuple[int, int]:
         rng = self.positions.get(node)
@@ -70,6 +77,10 @@ class RuleContext:
             notes = self._statements[-1][1]
             if note not in notes:
                 notes.append(note)
+
+    def keep_comments(self, comments: Sequence[str]) -> None:
+        """A rule moved these comments somewhere of its choosing: do not put them back."""
+        self._kept_comments.update(comments)
 
     def need_import(
         self, module: str, obj: Optional[str] = None, asname: Optional[str] = None
@@ -294,6 +305,7 @@ class CompositeTransformer(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if _is_statement(node):
             self.ctx._statements.append((node, []))
+            self.ctx._dirty.append(False)
         for hook in self._hooks(self._visit_hooks, "visit_", node):
             hook(node)
         return True
@@ -305,13 +317,21 @@ class CompositeTransformer(cst.CSTTransformer):
                 original_node
             ):
                 break
-            result = hook(original_node, result)
+            changed = hook(original_node, result)
+            if changed is not result and self.ctx._dirty:
+                self.ctx._dirty[:] = [True] * len(self.ctx._dirty)
+            result = changed
+        if isinstance(original_node, (cst.IndentedBlock, cst.Module)):
+            result = self._place_orphans(result)
         if _is_statement(original_node):
             if self.ctx.has_ignore_comments and isinstance(
                 result, (cst.CSTNode, cst.FlattenSentinel)
             ):
                 result = keep_ignore_comments(original_node, result)
             _, notes = self.ctx._statements.pop()
+            dirty = self.ctx._dirty.pop()
+            if dirty or self.ctx._orphans:
+                result = self._keep_comments(original_node, result, dirty)
             if notes and isinstance(result, cst.CSTNode) and _is_statement(result):
                 result = _with_notes(result, notes)
             elif notes and isinstance(result, cst.FlattenSentinel) and result.nodes:
@@ -321,6 +341,44 @@ class CompositeTransformer(cst.CSTTransformer):
             # A rule may remove every statement of a block (config lines): keep it valid.
             result = result.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         return result
+
+    def _keep_comments(self, original: cst.CSTNode, result, dirty: bool):
+        """Put back the comments `original` held that its replacement lost, and those of
+        removed statements before it in its block."""
+        ctx = self.ctx
+        depth = len(ctx._statements)
+        waiting = [c for d, texts in ctx._orphans if d == depth for c in texts]
+        ctx._orphans = [(d, t) for d, t in ctx._orphans if d != depth]
+        texts: List[str] = []
+        if dirty:
+            lost = comments.own_comments(original) - comments.result_comments(result)
+            kept = ctx._kept_comments & lost
+            ctx._kept_comments -= kept
+            lost -= kept
+            texts = comments.in_order(original, lost) if lost else []
+        if isinstance(result, cst.RemovalSentinel) or (
+            isinstance(result, cst.FlattenSentinel) and not result.nodes
+        ):
+            if waiting or texts:
+                ctx._orphans.append((depth, [*waiting, *texts]))
+            return result
+        above = [*waiting, *texts]
+        if isinstance(result, cst.FlattenSentinel):
+            first, *rest = result.nodes
+            return cst.FlattenSentinel(
+                [comments.with_comments_above(first, above), *rest]
+            )
+        return comments.with_comments_above(result, above)
+
+    def _place_orphans(self, block):
+        """Comments of removed statements that no later statement of the block took."""
+        ctx = self.ctx
+        depth = len(ctx._statements)
+        waiting = [c for d, texts in ctx._orphans if d == depth for c in texts]
+        if not waiting or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return block
+        ctx._orphans = [(d, t) for d, t in ctx._orphans if d != depth]
+        return comments.with_comments_in_footer(block, waiting)
 
 
 def position_map(wrapper: cst.MetadataWrapper) -> Dict[cst.CSTNode, CodeRange]:

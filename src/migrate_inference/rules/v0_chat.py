@@ -15,7 +15,7 @@ first call still counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
@@ -31,6 +31,7 @@ from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug as _slug
 from migrate_inference.analysis.names import string_value
+from migrate_inference import comments
 from migrate_inference.config import MODELS, Config
 from migrate_inference.mapping import MODULE_CONFIG
 from migrate_inference.rules import chat_params, embeddings, splats
@@ -353,6 +354,7 @@ class Planner:
             api_version=version_code,
             scopes=scopes,
             parameterized=parameterized,
+            extra=(retry_budget(call.generation),),
         )
 
     def run(self) -> Plan:
@@ -484,6 +486,20 @@ class Planner:
                 self.plan.client_site = in_method[-1]
 
 
+# How often the original retried a failed request on its own: openai 0.28 never retried an
+# HTTP status (only connection errors, in requests' adapter), v1 clients retry
+# `max_retries` times (default 2).  azure-core's RetryPolicy would retry up to 3 times.
+V0_RETRIES = "0"
+V1_DEFAULT_RETRIES = "2"
+
+
+def retry_budget(generation: str, max_retries: Optional[str] = None) -> str:
+    """The `retry_total=` keyword that keeps the original's request count."""
+    if max_retries is not None:
+        return f"retry_total={max_retries}"
+    return f"retry_total={V0_RETRIES if generation == 'v0' else V1_DEFAULT_RETRIES}"
+
+
 def client_call_code(spec: ClientSpec, indent: str = "") -> str:
     """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
     cls = CLIENT_CLASSES[spec.api, spec.is_async]
@@ -518,7 +534,9 @@ def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
         ctx.need_import("azure.identity", "DefaultAzureCredential")
 
 
-def accessor_source(spec: ClientSpec, name: str) -> List[str]:
+def accessor_source(
+    spec: ClientSpec, name: str, store: Optional[str] = None
+) -> List[str]:
     """The lazily built, cached client: one per process (sync) or per event loop (async:
     an aiohttp session cannot outlive the loop it was made in, and `asyncio.run()` makes a
     new loop each time)."""
@@ -528,17 +546,28 @@ def accessor_source(spec: ClientSpec, name: str) -> List[str]:
         return [
             f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
         ]
-    store = name + "s"
+    store = store or name + "s"
     key = "deployment" if param else "None"
     body = client_call_code(spec, indent="        ")
+    # openai 0.28 opened and closed an aiohttp session per request: the cached client is
+    # closed when asyncio.run() cancels the tasks left at its end, so no session is leaked.
     return [
         f"{store} = weakref.WeakKeyDictionary()\n",
         f"def {name}({param}):\n"
         f"    # one client per event loop: an aiohttp session cannot outlive its loop\n"
         f"    clients = {store}.setdefault(asyncio.get_running_loop(), {{}})\n"
         f"    if {key} not in clients:\n"
-        f"        clients[{key}] = {body}\n"
-        f"    return clients[{key}]\n",
+        f"        client = {body}\n"
+        f"\n"
+        f"        async def close_at_loop_end():\n"
+        f"            # asyncio.run() cancels the tasks still pending when its coroutine returns\n"
+        f"            try:\n"
+        f"                await asyncio.Event().wait()\n"
+        f"            finally:\n"
+        f"                await client.close()\n"
+        f"\n"
+        f"        clients[{key}] = client, asyncio.ensure_future(close_at_loop_end())\n"
+        f"    return clients[{key}][0]\n",
     ]
 
 
@@ -549,6 +578,9 @@ class V0ChatRule:
     def __init__(self, ctx: RuleContext, plan: Plan) -> None:
         self.ctx = ctx
         self.plan = plan
+        self._config_comments: List[str] = (
+            []
+        )  # of removed config lines, for the accessor
 
     # -- the calls ----------------------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -664,6 +696,12 @@ class V0ChatRule:
                 s for s, o in zip(updated.body, original.body) if not self._is_config(o)
             ]
             if not keep:
+                if self.plan.self_method is None and self._used_specs():
+                    # what was said about the config belongs to the client now built from it
+                    found = comments.own_comments(original)
+                    said = comments.in_order(original, found)
+                    self._config_comments.extend(said)
+                    self.ctx.keep_comments(said)
                 return cst.RemoveFromParent()
             return updated.with_changes(body=keep)
         var = self.plan.renamed_config.get(original)
@@ -717,10 +755,13 @@ class V0ChatRule:
         ]
         if not defs:
             return updated
-        return insert_after_imports(updated, defs)
+        return insert_after_imports(updated, defs, self._config_comments)
 
 
-def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
+def insert_after_imports(
+    module: cst.Module, sources: List[str], above: Sequence[str] = ()
+) -> cst.Module:
+    """`sources` as statements after the module's imports, `above` as comments before them."""
     body = list(module.body)
     index = 0
     for i, stmt in enumerate(body):
@@ -734,6 +775,8 @@ def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
         stmt = stmt.with_changes(
             leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if index > 0 or new else []
         )
+        if not new:
+            stmt = comments.with_comments_above(stmt, above)
         new.append(stmt)
     if index < len(body):
         following = body[index]

@@ -14,7 +14,11 @@ from typing import List
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-SKIP_DIRS = {"e2e"}
+SKIP_DIRS = {
+    "e2e",
+    "to_openai",
+    "e2e_to_openai",
+}  # to_openai: tests/test_to_openai_fixtures.py
 
 
 @dataclass

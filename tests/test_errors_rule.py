@@ -93,6 +93,12 @@ def _fake_openai() -> types.ModuleType:
         v1[name] = type(name, (v1["APIStatusError"],), {})
     for name, cls in v1.items():
         setattr(openai, name, cls)
+
+    class Client:  # a client the migration kept: built at import, never called here
+        def __init__(self, **options):
+            self.options = options
+
+    openai.OpenAI = openai.AzureOpenAI = Client  # type: ignore[attr-defined]
     openai.error = error  # type: ignore[attr-defined]
     openai.v0 = v0  # type: ignore[attr-defined]
     return openai
@@ -921,3 +927,39 @@ def test_hand_rolled_retry_given_a_variable_is_left_with_a_todo():
     assert "@retry_on(openai.error.ServiceUnavailableError)" in result.code
     assert "except exception_type:" in result.code
     assert any("has no Azure class" in f.message for f in result.findings)
+
+
+def test_guards_follow_the_calls_they_guard(monkeypatch):
+    """One client migrated, one kept: the retry and the except around the migrated call
+    act on azure's 429, the except around the kept call still catches OpenAI's."""
+    pytest.importorskip("tenacity")
+    pytest.importorskip("azure.ai.inference")
+    fake = _fake_openai()
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv(
+        "AZURE_OPENAI_CHAT_ENDPOINT",
+        "https://example.invalid/openai/deployments/gpt-4o",
+    )
+    path = FIXTURES[0].with_name("retry_guards_per_function.after.py")
+    namespace = _load(path.read_text(encoding="utf-8"), monkeypatch, fake)
+    replies = [_azure_error(429), _azure_error(429)]
+
+    class Chat:
+        def complete(self, **kwargs):
+            if replies:
+                raise replies.pop(0)
+            return "answered"
+
+    namespace["chat"] = Chat()
+    assert namespace["answer"]("q") == "answered"  # the retry saw both 429s
+    assert not replies
+
+    class Legacy:
+        class chat:
+            class completions:
+                @staticmethod
+                def create(**kwargs):
+                    raise fake.RateLimitError("slow down", status_code=429)
+
+    namespace["legacy"] = Legacy()
+    assert namespace["answer_with"]("q", "gpt-4o") is None

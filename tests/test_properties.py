@@ -14,6 +14,8 @@ For every such module the engine must:
 * not report an error (a crash or a failed self-check on valid input);
 * produce code that parses with LibCST and compiles with ``compile``;
 * be idempotent: migrating its own output changes nothing;
+* keep every comment of the input (the generator writes them after keywords, above
+  keywords as commented-out code, after `create(` and on the configuration lines);
 * call ``.complete(...)`` only with keywords azure-ai-inference accepts
   (anything else is a TypeError at run time, see sdk-reference section 1),
   never with a positional argument (it would be sent as the raw body), and
@@ -24,13 +26,14 @@ For every such module the engine must:
 from __future__ import annotations
 
 import ast
-from typing import List
+from typing import List, Sequence
 
 import libcst
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from migrate_inference.comments import comments_of_source
 from migrate_inference.config import Config
 from migrate_inference.engine import migrate_source
 from migrate_inference.findings import ERROR
@@ -149,13 +152,27 @@ def parameter_subset(draw) -> List[str]:
 
 
 def render_call(
-    receiver: str, keywords: List[str], multiline: bool, indent: str
+    receiver: str,
+    keywords: List[str],
+    multiline: bool,
+    indent: str,
+    notes: Sequence[int] = (),
 ) -> str:
+    """The call; when it is one keyword per line, `notes` picks the keywords that carry a
+    comment: 0 none, 1 at the end of the line, 2 a commented-out line above it."""
     if not multiline:
         return f"{receiver}({', '.join(keywords)})"
     inner = indent + "    "
-    body = "".join(f"{inner}{k},\n" for k in keywords)
-    return f"{receiver}(\n{body}{indent})"
+    body = ""
+    for i, k in enumerate(keywords):
+        note = notes[i] if i < len(notes) else 0
+        name = k.split("=")[0].lstrip("*")
+        if note == 2:
+            body += f"{inner}# {name}=old_{name},\n"
+        body += f"{inner}{k},"
+        body += f"  # why {name}\n" if note == 1 else "\n"
+    opening = "  # the request" if 3 in notes else ""
+    return f"{receiver}({opening}\n{body}{indent})"
 
 
 @st.composite
@@ -239,8 +256,15 @@ def openai_module(draw) -> str:
         "method": "        ",
         "conditional": "        ",
     }.get(context, "")
-    call = render_call(sync_receiver, keywords, multiline, indent)
-    acall = "await " + render_call(async_receiver, keywords, multiline, indent)
+    notes = draw(st.lists(st.sampled_from([0, 0, 1, 2, 3]), max_size=len(keywords)))
+    call = render_call(sync_receiver, keywords, multiline, indent, notes)
+    acall = "await " + render_call(async_receiver, keywords, multiline, indent, notes)
+    if draw(st.booleans()):  # notes on the configuration, which the rewrite removes
+        lines = [
+            (f"{line}  # set here" if ".api_" in line and i % 2 else line)
+            for i, line in enumerate(lines)
+        ]
+        lines.insert(1, "# configuration of the service")
     body = CONTEXTS[context].format(call=call, acall=acall, client_setup=client_setup)
     return "\n".join(lines) + "\n\n" + PREAMBLE + "\n\n" + body
 
@@ -327,6 +351,14 @@ def test_generated_call_sites_migrate_safely(source: str) -> None:
     assert (
         again == out
     ), f"not idempotent\n--- input ---\n{source}\n--- first ---\n{out}\n--- second ---\n{again}"
+
+    before, after = comments_of_source(source), comments_of_source(out)
+    lost = before - after
+    repeated = {c: n for c, n in (after - before).items() if c in before}
+    assert not lost and not repeated, (
+        f"comments lost {dict(lost)}, repeated {repeated}"
+        f"\n--- input ---\n{source}\n--- output ---\n{out}"
+    )
 
     problems = complete_call_problems(out)
     assert not problems, (

@@ -283,9 +283,14 @@ def test_sarif_structure_rules_and_results():
     out, _, _ = render("sarif")
     run = check_sarif(json.loads(out))
     ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    from migrate_inference.to_openai.codes import (
+        REVERSE_DEPENDENCY_CODES,
+        REVERSE_RULES,
+    )
+
     assert ids == [rule.code for rule in RULES] + list(DEPENDENCY_CODES) + list(
         ERROR_CODES
-    )
+    ) + [rule.code for rule in REVERSE_RULES] + list(REVERSE_DEPENDENCY_CODES)
     results = [
         (
             r["ruleId"],

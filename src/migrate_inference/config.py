@@ -22,11 +22,18 @@ DEFAULT_EMBEDDINGS_ENV = {
 }
 DEFAULT_API_VERSION = "2024-06-01"
 
+# What the migrated code targets: the forward pack (openai -> azure-ai-inference, the
+# default) or the reverse pack (azure-ai-inference -> openai on Azure's /openai/v1/).
+TARGET_AZURE = "azure-ai-inference"
+TARGET_OPENAI = "openai"
+TARGETS = (TARGET_AZURE, TARGET_OPENAI)
+
 
 @dataclass(frozen=True)
 class Config:
     """What the user chose.  Defaults follow the Azure migration guide."""
 
+    target: str = TARGET_AZURE
     endpoint_style: str = DEPLOYMENT
     credential: str = "key"  # "key" or "entra"
     api_version: Optional[str] = (
@@ -38,6 +45,16 @@ class Config:
     embeddings_key_env: Optional[str] = None
     select: FrozenSet[str] = field(default_factory=frozenset)
     ignore: FrozenSet[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(
+                f"target must be one of {', '.join(TARGETS)}, not {self.target!r}"
+            )
+
+    @property
+    def to_openai(self) -> bool:
+        return self.target == TARGET_OPENAI
 
     @property
     def chat_endpoint_env(self) -> str:

@@ -398,7 +398,9 @@ class _Emitter:
         return out
 
 
-def _migrate_requirements(text: str, filename: str, wanted: List[str]) -> Result:
+def _migrate_requirements(
+    text: str, filename: str, wanted: List[str], source: str = "openai"
+) -> Result:
     lines = _split_lines(text)
     targets: List[int] = []
     present: Set[str] = set()
@@ -419,7 +421,7 @@ def _migrate_requirements(text: str, filename: str, wanted: List[str]) -> Result
         name = _requirement_name(spec)
         if name is None:
             continue
-        if name != "openai":
+        if name != source:
             present.add(name)
             continue
         if "--hash" in requirement:
@@ -462,7 +464,9 @@ _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 _CFG_KEY = re.compile(r"^([^\s=:#;][^=:]*?)\s*[=:]\s?(.*)$")
 
 
-def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
+def _migrate_setup_cfg(
+    text: str, filename: str, wanted: List[str], source: str = "openai"
+) -> Result:
     lines = _split_lines(text)
     # (line index, value start column) of every requirement in install_requires / extras_require.
     values: List[Tuple[int, int, str]] = []  # (line, column, key)
@@ -497,12 +501,12 @@ def _migrate_setup_cfg(text: str, filename: str, wanted: List[str]) -> Result:
         requirement, _ = _split_comment(lines[index].text[column:])
         name = _requirement_name(requirement)
         if name is None:
-            if re.search(r"(?<![\w-])openai(?![\w-])", requirement):
+            if re.search(rf"(?<![\w-]){re.escape(source)}(?![\w-])", requirement):
                 findings.append(
                     _todo(index + 1, "the value is not one requirement per line")
                 )
             continue
-        if name == "openai":
+        if name == source:
             targets[index] = (column, key)
         else:
             by_key.setdefault(key, set()).add(name)
@@ -553,7 +557,9 @@ def _continuation_indent(lines: List[_Line], index: int) -> str:
 # ------------------------------------------------------------ pyproject.toml
 
 
-def _migrate_pyproject(text: str, filename: str, wanted: List[str]) -> Result:
+def _migrate_pyproject(
+    text: str, filename: str, wanted: List[str], source: str = "openai"
+) -> Result:
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
@@ -564,8 +570,10 @@ def _migrate_pyproject(text: str, filename: str, wanted: List[str]) -> Result:
     findings: List[Finding] = []
     locator = _Locator(text)
     for array in _pep621_arrays(document):
-        findings.extend(_rewrite_array(array, wanted, locator))
+        findings.extend(_rewrite_array(array, wanted, locator, source))
     new_text = document.as_string()
+    if source != "openai":  # Poetry tables: the openai direction only
+        return Result(text, new_text, findings)
     poetry_text, poetry_findings = _rewrite_poetry(new_text, wanted, locator)
     findings.extend(poetry_findings)
     return Result(text, poetry_text, findings)
@@ -605,19 +613,21 @@ class _Locator:
             start = position + 1
 
 
-def _rewrite_array(array: Any, wanted: List[str], locator: _Locator) -> List[Finding]:
+def _rewrite_array(
+    array: Any, wanted: List[str], locator: _Locator, source: str = "openai"
+) -> List[Finding]:
     import tomlkit
 
     entries = [str(item) if isinstance(item, str) else None for item in array]
     names = [_requirement_name(e) if e is not None else None for e in entries]
-    if "openai" not in names:
+    if source not in names:
         return []
-    emitter = _Emitter(wanted, {n for n in names if n and n != "openai"})
+    emitter = _Emitter(wanted, {n for n in names if n and n != source})
     findings = []
     position = 0
     while position < len(array):
         entry = str(array[position]) if isinstance(array[position], str) else None
-        if entry is None or _requirement_name(entry) != "openai":
+        if entry is None or _requirement_name(entry) != source:
             position += 1
             continue
         raw = (

@@ -30,10 +30,24 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    IO,
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 PYTHON = "python"
 NOTEBOOK = "notebook"
@@ -74,6 +88,8 @@ class Candidate:
     path: str
     kind: str
     explicit: bool = False
+    # Rule codes [per-file-ignores] turns off for this file.
+    ignore: FrozenSet[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -225,10 +241,35 @@ def _join(parent: str, name: str) -> str:
 
 
 class _Walker:
-    def __init__(self, exclude: Sequence[str], include: Sequence[str]) -> None:
+    def __init__(
+        self,
+        exclude: Sequence[str],
+        include: Sequence[str],
+        force_exclude: bool = False,
+        root: Optional[str] = None,
+    ) -> None:
         self.exclude = _Globs(exclude)
         self.include = _Globs(include)
+        self.force_exclude = force_exclude and bool(self.exclude)
+        self.root = os.path.abspath(root or os.getcwd())
         self.seen: Set[Tuple[int, int]] = set()
+
+    def forced_out(self, path: str, is_dir: bool) -> bool:
+        """--force-exclude: a path named on the command line that an exclude glob matches.
+
+        The glob is matched against the path relative to the project root (the
+        directory of the configuration file, else the working directory), and
+        against each of its parent directories, as for a walked file.
+        """
+        if not self.force_exclude:
+            return False
+        rel = project_relative(path, self.root)
+        parts = rel.split("/")
+        for end in range(1, len(parts) + 1):
+            last = end == len(parts)
+            if self.exclude.matches("/".join(parts[:end]), is_dir or not last):
+                return True
+        return False
 
     def first_time(self, st: os.stat_result) -> bool:
         key = (st.st_dev, st.st_ino)
@@ -242,6 +283,8 @@ class _Walker:
             st = os.stat(path)
         except OSError as exc:
             yield DiscoveryError(path, os_error_reason(exc, path))
+            return
+        if self.forced_out(path, stat.S_ISDIR(st.st_mode)):
             return
         if stat.S_ISDIR(st.st_mode):
             yield from self.walk(path)
@@ -324,9 +367,115 @@ class _Walker:
 
 
 def discover(
-    paths: Iterable[str], exclude: Sequence[str] = (), include: Sequence[str] = ()
+    paths: Iterable[str],
+    exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
+    *,
+    force_exclude: bool = False,
+    root: Optional[str] = None,
+    per_file_ignores: Sequence[Tuple[str, FrozenSet[str]]] = (),
 ) -> Iterator[Discovered]:
-    """Candidates and errors for the given command-line paths, lazily, in a stable order."""
-    walker = _Walker(exclude, include)
+    """Candidates and errors for the given command-line paths, lazily, in a stable order.
+
+    ``force_exclude`` applies the exclude globs to the paths themselves too;
+    ``per_file_ignores`` (glob, codes) pairs, matched like exclude globs
+    against the path relative to ``root``, set each candidate's ``ignore``.
+    """
+    walker = _Walker(exclude, include, force_exclude, root)
+    ignores = [(_Globs([glob]), codes) for glob, codes in per_file_ignores]
     for path in paths:
-        yield from walker.explicit(path)
+        for item in walker.explicit(path):
+            if ignores and isinstance(item, Candidate):
+                rel = project_relative(item.path, walker.root)
+                codes = frozenset().union(
+                    *(c for globs, c in ignores if globs.matches(rel, False))
+                )
+                if codes:
+                    item = Candidate(item.path, item.kind, item.explicit, codes)
+            yield item
+
+
+def project_relative(path: str, root: str) -> str:
+    """The path relative to the project root, with forward slashes (as given when outside it)."""
+    absolute = os.path.abspath(path)
+    try:
+        inside = os.path.commonpath([absolute, root]) == root
+    except ValueError:  # another drive on Windows
+        inside = False
+    rel = os.path.relpath(absolute, root) if inside else path
+    return rel.replace(os.sep, "/")
+
+
+# ------------------------------------------------------------ sharding
+
+
+def read_files_from(stream: IO[str]) -> Iterator[str]:
+    """Paths one a line, as ``git ls-files`` prints them; blank lines are skipped.
+
+    Only the line ending is removed, so names with inner or trailing spaces
+    survive; git's quoting of unusual names (``core.quotePath``) is undone.
+    """
+    for line in stream:
+        path = line.rstrip("\r\n")
+        if not path.strip():
+            continue
+        if len(path) >= 2 and path[0] == path[-1] == '"':
+            path = _git_unquote(path[1:-1])
+        yield path
+
+
+_GIT_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13}
+
+
+def _git_unquote(text: str) -> str:
+    out = bytearray()
+    i = 0
+    raw = text.encode("utf-8", "surrogateescape")
+    while i < len(raw):
+        char = raw[i : i + 1]
+        if char == b"\\" and i + 1 < len(raw):
+            nxt = chr(raw[i + 1])
+            if nxt in "01234567" and i + 3 < len(raw) + 1:
+                out.append(int(raw[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            out.append(_GIT_ESCAPES.get(nxt, ord(nxt)))
+            i += 2
+            continue
+        out += char
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
+def parse_shard(text: str) -> Tuple[int, int]:
+    """``K/N`` -> (K, N), with 1 <= K <= N; ValueError otherwise."""
+    left, sep, right = text.partition("/")
+    if not sep:
+        raise ValueError("expected K/N, e.g. 1/4")
+    k, n = int(left), int(right)
+    if n < 1 or not 1 <= k <= n:
+        raise ValueError("expected K/N with 1 <= K <= N")
+    return k, n
+
+
+def shard_of(path: str, count: int, root: str) -> int:
+    """The shard (1..count) a path belongs to: a hash of its path from the project root.
+
+    Stable across runs, machines and Python versions (no ``hash()``
+    randomisation), and independent of which other files exist.
+    """
+    rel = project_relative(path, os.path.abspath(root))
+    digest = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def indexed(
+    items: Iterable[Discovered],
+    shard: Optional[Tuple[int, int]] = None,
+    root: Optional[str] = None,
+) -> Iterator[Tuple[int, Discovered]]:
+    """Each item with its position in discovery order; with ``shard`` (K, N), only shard K's."""
+    base = os.path.abspath(root or os.getcwd())
+    for index, item in enumerate(items):
+        if shard is None or shard_of(item.path, shard[1], base) == shard[0]:
+            yield index, item

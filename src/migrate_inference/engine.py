@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import List, Optional, Set
+from dataclasses import replace
+from typing import Callable, List, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from migrate_inference import comments
+from migrate_inference.analysis.components import guard_regions, settle_v1
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -27,7 +30,13 @@ from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
-from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
+from migrate_inference.rules.base import (
+    IGNORE_RE,
+    CompositeTransformer,
+    RuleContext,
+    position_map,
+    suppression_directives,
+)
 from migrate_inference.rules.errors import CODE as ERRORS_CODE
 from migrate_inference.rules.errors import (
     ErrorsRule,
@@ -46,22 +55,32 @@ from migrate_inference.rules.v1_chat import V1ChatRule
 from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
 
 QUICK_MARKERS = ("openai", "OpenAI")
+# `--to openai` starts from azure-ai-inference code: every construct it rewrites is
+# imported from a module whose dotted name holds "inference" (azure.ai.inference...).
+REVERSE_MARKERS = ("inference",)
 
 
 def migrate_source(
     source: str, config: Optional[Config] = None, filename: str = "<string>"
 ) -> Result:
     config = config or Config()
-    if not any(marker in source for marker in QUICK_MARKERS):
+    markers = REVERSE_MARKERS if config.to_openai else QUICK_MARKERS
+    if not any(marker in source for marker in markers):
         return Result(original=source, code=source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        line, column, reason = _syntax_error_position(source, exc)
         return error_result(
-            source, "MI001", f"syntax error at line {exc.raw_line}: {exc.message}"
+            source, "MI001", f"syntax error at line {line}: {reason}", line, column
         )
     except Exception as exc:  # LibCST can raise other errors on odd input
         return error_result(source, "MI001", f"could not parse: {exc}")
+    directives = suppression_directives(source)
+    if directives.skip_file:
+        return Result(original=source, code=source, findings=directives.warnings)
+    if directives.file_ignores:
+        config = replace(config, ignore=config.ignore | directives.file_ignores)
     try:
         code, findings = _migrate_module(module, config)
     except RecursionError:
@@ -73,6 +92,7 @@ def migrate_source(
             f"internal error ({type(exc).__name__}: {exc}); file left unchanged",
         )
     findings = [f for f in findings if config.rule_enabled(f.code)]
+    findings += directives.warnings
     if code == source:
         return Result(original=source, code=source, findings=findings)
     problem = verify(source, code, filename)
@@ -95,6 +115,10 @@ OPENAI_IMPORT = re.compile(
 
 
 def _migrate_module(module: cst.Module, config: Config):
+    if config.to_openai:
+        from migrate_inference.to_openai.pack import migrate_module
+
+        return migrate_module(module, config)
     if not OPENAI_IMPORT.search(module.code):
         return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -124,6 +148,7 @@ def _migrate_module(module: cst.Module, config: Config):
         attribute_reason = attribute_block(error_sites)
         if attribute_reason:
             block_calls(plan, v1_plan, attribute_reason)
+    settle_v1(v1_plan)  # all or nothing, per client component
     roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
     roots.update(
         {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
@@ -151,7 +176,12 @@ def _migrate_module(module: cst.Module, config: Config):
         [c for c, root in roots.items() if root == ROOTS["chat"]],
         facts.messages,
     ).found
-    ctx = RuleContext(config=config, facts=facts, positions=positions)
+    ctx = RuleContext(
+        config=config,
+        facts=facts,
+        positions=positions,
+        has_ignore_comments=IGNORE_RE.search(module.code) is not None,
+    )
     rules: List[object] = [
         V0ChatRule(ctx, plan),
         V1ClientsRule(ctx, v1_plan),
@@ -162,7 +192,18 @@ def _migrate_module(module: cst.Module, config: Config):
         FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
         ResponsesRule(ctx, roots, facts.functions),
         OutOfScopeRule(ctx),
-        errors_rule := ErrorsRule(ctx, error_sites, plan, v1_plan, attribute_reason),
+        errors_rule := ErrorsRule(
+            ctx,
+            error_sites,
+            plan,
+            v1_plan,
+            (
+                guard_regions(wrapper, facts, plan, v1_plan, error_sites)
+                if error_sites.active
+                else None
+            ),
+            attribute_reason=attribute_reason,
+        ),
     ]
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
@@ -172,7 +213,10 @@ def _migrate_module(module: cst.Module, config: Config):
 
 
 def _fix_imports(
-    module: cst.Module, ctx: RuleContext, original: cst.Module
+    module: cst.Module,
+    ctx: RuleContext,
+    original: cst.Module,
+    always_removable: Optional[Callable[[str], bool]] = None,
 ) -> cst.Module:
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
@@ -182,7 +226,8 @@ def _fix_imports(
         AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
     module = _add_imports(module, context)
     unused = _unused_imports(module.code)
-    removable = {name for name in unused if _is_openai(name)} | (
+    drop = always_removable or _is_openai
+    removable = {name for name in unused if drop(name)} | (
         unused - _unused_imports(original.code)
     )
     if not removable:
@@ -260,6 +305,33 @@ class _RemoveImports(cst.CSTTransformer):
     def __init__(self, removable: Set[str]) -> None:
         super().__init__()
         self.removable = removable
+        # per open block: comments of removed import lines, for the next statement
+        self.waiting: List[List[str]] = []
+
+    def visit_Module(self, node) -> bool:
+        self.waiting.append([])
+        return True
+
+    def visit_IndentedBlock(self, node) -> bool:
+        self.waiting.append([])
+        return True
+
+    def leave_Module(self, original, updated):
+        return comments.with_comments_in_footer(updated, self.waiting.pop())
+
+    def on_leave(self, original, updated):
+        result = super().on_leave(original, updated)
+        if isinstance(original, cst.IndentedBlock):
+            return comments.with_comments_in_footer(result, self.waiting.pop())
+        if (
+            comments.is_statement(original)
+            and self.waiting
+            and self.waiting[-1]
+            and isinstance(result, cst.CSTNode)
+        ):
+            result = comments.with_comments_above(result, self.waiting[-1])
+            self.waiting[-1] = []
+        return result
 
     def _shown(self, alias: cst.ImportAlias, module: Optional[str]) -> str:
         name = _name(alias.name)
@@ -290,6 +362,9 @@ class _RemoveImports(cst.CSTTransformer):
             if small is not None:
                 body.append(small)
         if not body:
+            said = comments.own_comments(original)
+            if said and self.waiting:
+                self.waiting[-1].extend(comments.in_order(original, said))
             return cst.RemoveFromParent()
         if len(body) != len(updated.body):
             body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
@@ -363,10 +438,35 @@ def _format_like(original: str, migrated: str) -> str:
         return migrated
 
 
-def error_result(source: str, code: str, message: str) -> Result:
+def error_result(
+    source: str, code: str, message: str, line: int = 1, column: int = 1
+) -> Result:
     return Result(
         original=source,
         code=source,
-        findings=[Finding(code, ERROR, message)],
+        findings=[Finding(code, ERROR, message, line, column)],
         error=message,
     )
+
+
+def _syntax_error_position(
+    source: str, exc: "cst.ParserSyntaxError"
+) -> Tuple[int, int, str]:
+    """Line, column (1-based) and reason of a syntax error, as Python itself reports them.
+
+    LibCST's parser often places the error on the token after the real one (a
+    line too far for an unclosed bracket); Python's own parser is asked first,
+    and LibCST's position is used only when Python accepts the code.
+    """
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as syntax:
+        if syntax.lineno:
+            return syntax.lineno, max(1, syntax.offset or 1), syntax.msg
+    except (ValueError, MemoryError, RecursionError):
+        pass
+    return exc.editor_line, exc.editor_column, exc.message

@@ -7,6 +7,8 @@ can name it.  `kind` says what the user must do:
 * ``todo``: the tool left the code (or part of it) for a person, with a
   ``# TODO(migrate-inference): ...`` comment at the site.
 * ``error``: the file could not be processed at all; it was left as it was.
+* ``warning``: something in the file deserves a look (an unknown code in a
+  suppression comment); it changes neither the rewrite nor the exit status.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import List, Optional
 REWRITE = "rewrite"
 TODO = "todo"
 ERROR = "error"
+WARNING = "warning"
 
 
 @dataclass(frozen=True)

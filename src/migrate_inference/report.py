@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from typing import IO, Dict, List, Optional
 from urllib.parse import quote
 
-from migrate_inference.findings import ERROR, REWRITE, TODO, Finding
+from migrate_inference.findings import ERROR, REWRITE, TODO, WARNING, Finding
 from migrate_inference.runner import CHANGED, FAILED, FileOutcome
 
 FORMATS = ("text", "json", "sarif", "github")
 TOOL_NAME = "migrate-inference"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# The JSON report's schema version: bumped on any incompatible change to its shape.
+JSON_VERSION = 1
 
 # Modes of a run.
 WRITE = "write"
@@ -212,7 +214,7 @@ class TextReporter(Reporter):
         if outcome.status == FAILED:
             return
         for finding in outcome.findings:
-            if finding.kind == TODO:
+            if finding.kind in (TODO, WARNING):
                 findings_stream.write(
                     f"{outcome.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n"
                 )
@@ -246,7 +248,7 @@ class GithubReporter(TextReporter):
                 )
             )
         for finding in outcome.findings:
-            if finding.kind == TODO:
+            if finding.kind in (TODO, WARNING):
                 self.out.write(
                     _workflow_command(
                         "warning",
@@ -306,10 +308,7 @@ class JsonReporter(Reporter):
     def begin(self) -> None:
         self.files_written = 0
         self.findings = _Spool()
-        self.out.write(
-            '{\n  "tool": %s,\n  "mode": %s,\n  "files": ['
-            % (json.dumps(TOOL_NAME), json.dumps(self.mode))
-        )
+        self.out.write(json_head(self.mode))
 
     def file(self, outcome: FileOutcome) -> None:
         entry: Dict[str, object] = {
@@ -317,24 +316,55 @@ class JsonReporter(Reporter):
             "kind": outcome.kind,
             "status": outcome.status,
         }
+        if outcome.index is not None:
+            entry["index"] = outcome.index
         if outcome.error is not None:
             entry["error"] = outcome.error
             entry["error_code"] = outcome.error_code
         if outcome.diff is not None:
             entry["diff"] = outcome.diff
-        self.out.write(
-            ("," if self.files_written else "") + "\n    " + json.dumps(entry)
-        )
+        self.out.write(array_item(self.files_written, entry))
         self.files_written += 1
         for finding in _findings_of(outcome):
             self.findings.add({"path": outcome.path, **finding.as_dict()})
 
     def end(self, summary: Summary) -> None:
-        self.out.write('\n  ],\n  "findings": [')
+        self.out.write(JSON_FINDINGS_OPEN)
         self.findings.write_array_items(self.out, "    ")
-        self.out.write(
-            '\n  ],\n  "summary": %s\n}\n' % json.dumps(summary.as_dict(self.mode))
-        )
+        self.out.write(json_tail(summary.as_dict(self.mode)))
+
+
+# The JSON and SARIF documents' text, piece by piece: the reporters stream
+# them, and merging shard reports (migrate_inference.merge) writes the same bytes.
+JSON_FINDINGS_OPEN = '\n  ],\n  "findings": ['
+
+
+def json_head(mode: str) -> str:
+    return '{\n  "version": %d,\n  "tool": %s,\n  "mode": %s,\n  "files": [' % (
+        JSON_VERSION,
+        json.dumps(TOOL_NAME),
+        json.dumps(mode),
+    )
+
+
+def array_item(position: int, value: object) -> str:
+    return ("," if position else "") + "\n    " + json.dumps(value)
+
+
+def json_tail(summary: Dict[str, object]) -> str:
+    return '\n  ],\n  "summary": %s\n}\n' % json.dumps(summary)
+
+
+def sarif_head(run_head: Dict[str, object]) -> str:
+    head = json.dumps(run_head, indent=2)[:-2]  # keep the run object open
+    return '{\n"$schema": %s,\n"version": "2.1.0",\n"runs": [\n%s,\n  "results": [' % (
+        json.dumps(SARIF_SCHEMA),
+        head,
+    )
+
+
+def sarif_tail(invocation: Dict[str, object]) -> str:
+    return '\n  ],\n  "invocations": [%s]\n}\n]\n}\n' % json.dumps(invocation)
 
 
 def _findings_of(outcome: FileOutcome) -> List[Finding]:
@@ -351,7 +381,12 @@ class SarifReporter(Reporter):
 
     def begin(self) -> None:
         from migrate_inference import __version__
-        from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
+        from migrate_inference.rules import (
+            DEPENDENCY_CODES,
+            ERROR_CODES,
+            RULES,
+            UNKNOWN_CODE,
+        )
 
         rules: List[Dict[str, object]] = []
         for rule in RULES:
@@ -361,7 +396,19 @@ class SarifReporter(Reporter):
                 _sarif_rule(code, "dependencies-" + code.lower(), summary, "warning")
             )
         for code, summary in ERROR_CODES.items():
-            rules.append(_sarif_rule(code, "error-" + code.lower(), summary, "error"))
+            level = "warning" if code == UNKNOWN_CODE else "error"
+            rules.append(_sarif_rule(code, f"{level}-{code.lower()}", summary, level))
+        from migrate_inference.to_openai.codes import (
+            REVERSE_DEPENDENCY_CODES,
+            REVERSE_RULES,
+        )
+
+        for rule in REVERSE_RULES:
+            rules.append(_sarif_rule(rule.code, rule.name, rule.summary, "warning"))
+        for code, summary in REVERSE_DEPENDENCY_CODES.items():
+            rules.append(
+                _sarif_rule(code, "dependencies-" + code.lower(), summary, "warning")
+            )
         self.rule_index = {rule["id"]: index for index, rule in enumerate(rules)}
         self.results_written = 0
         self.failed = False
@@ -372,21 +419,35 @@ class SarifReporter(Reporter):
             "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": {"SRCROOT": {"uri": _directory_uri(os.getcwd())}},
         }
-        head = json.dumps(run_head, indent=2)[:-2]  # keep the run object open
-        self.out.write(
-            '{\n"$schema": %s,\n"version": "2.1.0",\n"runs": [\n%s,\n  "results": ['
-            % (
-                json.dumps(SARIF_SCHEMA),
-                head,
-            )
-        )
+        self.out.write(sarif_head(run_head))
 
     def file(self, outcome: FileOutcome) -> None:
         failed = outcome.status == FAILED
         self.failed = self.failed or failed
+        pending = outcome.status == CHANGED and self.mode != WRITE
+        if pending and not any(f.kind == REWRITE for f in outcome.findings):
+            self._result(
+                outcome.path,
+                Finding("", REWRITE, "this file would be migrated"),
+                "note",
+                outcome.index,
+            )
         for finding in _findings_of(outcome):
-            if finding.kind == TODO and not failed:
-                self._result(outcome.path, finding, "warning")
+            if finding.kind in (TODO, WARNING) and not failed:
+                self._result(outcome.path, finding, "warning", outcome.index)
+            elif finding.kind == REWRITE and pending:
+                self._result(
+                    outcome.path,
+                    Finding(
+                        finding.code,
+                        REWRITE,
+                        "would be migrated: " + finding.message,
+                        finding.line,
+                        finding.column,
+                    ),
+                    "note",
+                    outcome.index,
+                )
             elif finding.kind == ERROR:
                 message = (
                     outcome.error if (failed and outcome.error) else finding.message
@@ -395,11 +456,14 @@ class SarifReporter(Reporter):
                     outcome.path,
                     Finding(finding.code, ERROR, message, finding.line, finding.column),
                     "error",
+                    outcome.index,
                 )
 
-    def _result(self, path: str, finding: Finding, level: str) -> None:
+    def _result(
+        self, path: str, finding: Finding, level: str, index: Optional[int] = None
+    ) -> None:
         result: Dict[str, object] = {
-            "ruleId": finding.code,
+            **({"ruleId": finding.code} if finding.code else {}),
             "level": level,
             "message": {"text": finding.message},
             "locations": [
@@ -416,9 +480,9 @@ class SarifReporter(Reporter):
         }
         if finding.code in self.rule_index:
             result["ruleIndex"] = self.rule_index[finding.code]
-        self.out.write(
-            ("," if self.results_written else "") + "\n    " + json.dumps(result)
-        )
+        if index is not None:
+            result["properties"] = {"fileIndex": index}
+        self.out.write(array_item(self.results_written, result))
         self.results_written += 1
 
     def end(self, summary: Summary) -> None:
@@ -426,16 +490,19 @@ class SarifReporter(Reporter):
             "executionSuccessful": not (self.failed or summary.interrupted),
             "exitCode": summary.exit_code(self.mode),
         }
-        self.out.write(
-            '\n  ],\n  "invocations": [%s]\n}\n]\n}\n' % json.dumps(invocation)
-        )
+        self.out.write(sarif_tail(invocation))
 
 
 def _sarif_rule(code: str, name: str, summary: str, level: str) -> Dict[str, object]:
+    from migrate_inference.explain import explain
+
+    text = explain(code) or summary
     return {
         "id": code,
         "name": name,
         "shortDescription": {"text": summary},
+        "fullDescription": {"text": text.split("\n\n", 1)[0].strip()},
+        "help": {"text": text, "markdown": text},
         "defaultConfiguration": {"level": level},
     }
 
@@ -458,6 +525,51 @@ def _artifact_location(path: str) -> Dict[str, str]:
     return {"uri": quote(shown), "uriBaseId": "SRCROOT"}
 
 
+class StatisticsReporter(Reporter):
+    """``--statistics``: how many findings each code has, most frequent first.
+
+    Text: ``count  code  kind  summary`` lines; JSON: a list of objects with
+    ``code``, ``kind``, ``count`` and ``summary``.  Diffs (with --diff) are
+    printed as usual, before the table.
+    """
+
+    def __init__(self, out: IO[str], mode: str, fmt: str) -> None:
+        super().__init__(out, mode)
+        self.fmt = fmt
+        self.counts: Dict[tuple, int] = {}
+
+    def file(self, outcome: FileOutcome) -> None:
+        if outcome.diff and self.fmt == "text":
+            self.out.write(outcome.diff)
+        for finding in _findings_of(outcome):
+            key = (finding.code, finding.kind)
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def end(self, summary: Summary) -> None:
+        from migrate_inference.rules import RULES, non_rule_codes
+
+        summaries = {rule.code: rule.summary for rule in RULES}
+        summaries.update(non_rule_codes())
+        rows = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        if self.fmt == "json":
+            document = [
+                {
+                    "code": code,
+                    "kind": kind,
+                    "count": count,
+                    "summary": summaries.get(code, ""),
+                }
+                for (code, kind), count in rows
+            ]
+            self.out.write(json.dumps(document, indent=2) + "\n")
+            return
+        width = max((len(str(count)) for _, count in rows), default=1)
+        for (code, kind), count in rows:
+            self.out.write(
+                f"{count:>{width}}  {code}  {kind:<7}  {summaries.get(code, '')}\n"
+            )
+
+
 def make_reporter(
     fmt: str,
     mode: str,
@@ -466,7 +578,10 @@ def make_reporter(
     err: IO[str],
     verbose: bool = False,
     color: bool = False,
+    statistics: bool = False,
 ) -> Reporter:
+    if statistics:
+        return StatisticsReporter(out, mode, fmt)
     if fmt == "text":
         return TextReporter(out, mode, verbose, err=err, color=color)
     if fmt == "github":

@@ -69,7 +69,7 @@ from migrate_inference.discover import (
     Candidate,
     Discovered,
     DiscoveryError,
-    has_openai_bytes,
+    OPENAI_MARKERS,
     os_error_reason,
 )
 from migrate_inference.findings import Finding, Result
@@ -115,6 +115,13 @@ _HANDLERS = {
     PYPROJECT: ("migrate_inference.deps", "migrate_pyproject"),
     SETUP_CFG: ("migrate_inference.deps", "migrate_setup_cfg"),
 }
+# `--to openai`: dependency files swap azure-ai-inference for openai.
+_REVERSE_HANDLERS = {
+    **_HANDLERS,
+    REQUIREMENTS: ("migrate_inference.to_openai.deps", "migrate_requirements"),
+    PYPROJECT: ("migrate_inference.to_openai.deps", "migrate_pyproject"),
+    SETUP_CFG: ("migrate_inference.to_openai.deps", "migrate_setup_cfg"),
+}
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,8 @@ class FileOutcome:
     # For code files: a migrate_inference.deps.CodeFacts about the code as it
     # ends up (or None when unknown), for the dependency decision.
     facts: Any = field(default=None, repr=False)
+    # The file's position in discovery order (set by the CLI, for merging shard reports).
+    index: Optional[int] = None
 
 
 class _Failure(Exception):
@@ -228,8 +237,9 @@ def _screen_candidate(
     """Stat, read, prefilter: an outcome when that settles the file, else its bytes and stat."""
     path, kind = candidate.path, candidate.kind
     before = _stat_regular(path)
+    markers = _markers(settings.config)
     if before.st_size > MAX_FILE_BYTES:
-        if not _large_file_mentions_openai(path):
+        if not _large_file_mentions_openai(path, markers):
             outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
             outcome.facts = _plain_facts()
             return outcome
@@ -240,7 +250,13 @@ def _screen_candidate(
     data = _read_bytes(path)
     if b"\0" in data:
         raise _Failure("contains NUL bytes (a binary file?)")
-    if not has_openai_bytes(data):
+    if not any(marker in data for marker in markers):
+        if settings.config.to_openai:
+            outcome = FileOutcome(
+                path, kind, UNCHANGED, note="no azure-ai-inference reference"
+            )
+            outcome.facts = _plain_facts()
+            return outcome
         outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
         outcome.facts = _facts_without_openai(data, path)
         return outcome
@@ -268,7 +284,10 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
             handler, needs_async=plan.needs_async, needs_identity=plan.needs_identity
         )
     text, encoding = decode_source(data, kind)
-    result = handler(text, settings.config, path)
+    config = settings.config
+    if candidate.ignore:  # [per-file-ignores]
+        config = replace(config, ignore=config.ignore | candidate.ignore)
+    result = handler(text, config, path)
     if result.error is not None:
         codes = [f.code for f in result.findings if f.kind == "error"]
         outcome = failed(
@@ -340,8 +359,19 @@ def _read_bytes(path: str) -> bytes:
         raise _Failure(os_error_reason(exc, path)) from exc
 
 
-def _large_file_mentions_openai(path: str) -> bool:
-    overlap = max(len(m) for m in (b"openai", b"OpenAI")) - 1
+# `--to openai` looks for azure-ai-inference code: `azure.ai.inference` in Python,
+# `azure-ai-inference` in dependency files.
+REVERSE_MARKERS = (b"inference",)
+
+
+def _markers(config: Config) -> Tuple[bytes, ...]:
+    return REVERSE_MARKERS if config.to_openai else OPENAI_MARKERS
+
+
+def _large_file_mentions_openai(
+    path: str, markers: Tuple[bytes, ...] = (b"openai", b"OpenAI")
+) -> bool:
+    overlap = max(len(m) for m in markers) - 1
     tail = b""
     try:
         with open(path, "rb") as handle:
@@ -349,7 +379,7 @@ def _large_file_mentions_openai(path: str) -> bool:
                 chunk = handle.read(_SCAN_CHUNK)
                 if not chunk:
                     return False
-                if has_openai_bytes(tail + chunk):
+                if any(marker in tail + chunk for marker in markers):
                     return True
                 tail = chunk[-overlap:]
     except OSError as exc:
@@ -365,7 +395,8 @@ def _handler(
         from migrate_inference.engine import migrate_source
 
         return migrate_source
-    module_name, function_name = _HANDLERS[kind]
+    handlers = _REVERSE_HANDLERS if settings.config.to_openai else _HANDLERS
+    module_name, function_name = handlers[kind]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -531,6 +562,17 @@ class _FactsTally:
     def plan(self, config: Config) -> Tuple[Any, str]:
         if self.unknown:
             return None, "kept: not every code file could be migrated"
+        if config.to_openai:
+            if self.azure:
+                return None, "kept: code still uses azure-ai-inference"
+            if not self.openai:
+                return None, "kept: no code uses openai"
+            from migrate_inference.deps import DependencyPlan
+
+            return (
+                DependencyPlan(needs_async=self.asyncio, needs_identity=self.identity),
+                "",
+            )
         if self.openai:
             return None, "kept: code still uses openai"
         try:

@@ -57,6 +57,28 @@ def load_pyproject_config(start_dir: Union[str, "os.PathLike[str]"]) -> Dict[str
     return {str(key).replace("-", "_"): value for key, value in table.items()}
 
 
+def load_config_file(path: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
+    """The options of a file named with ``--config``, keys in snake case.
+
+    A ``pyproject.toml`` (or any file with a ``[tool.migrate-inference]``
+    table) gives that table; any other TOML file is read as the table itself
+    (a standalone ``migrate-inference.toml``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SettingsError(f"{path}: no such configuration file")
+    document = _read_toml(path)
+    tool = document.get("tool", {})
+    table: Any = None
+    if isinstance(tool, dict):
+        table = tool.get(SECTION, tool.get(SECTION.replace("-", "_")))
+    if table is None:
+        table = {} if path.name == "pyproject.toml" else document
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [tool.{SECTION}] is not a table")
+    return {str(key).replace("-", "_"): value for key, value in table.items()}
+
+
 def _read_toml(path: Path) -> Dict[str, Any]:
     try:
         data = path.read_bytes()

@@ -62,13 +62,22 @@ sys.path.insert(0, HERE)
 from synth import FIXTURES, MARKERS, build_tree  # noqa: E402
 
 TARGETS = {"tool/L": 1.5, "B/tool": 10.0, "peak MB": 300.0, "one-file/bound": 2.0}
-HEAVY_MODULES = ("libcst", "black", "pyflakes", "migrate_inference.engine", "migrate_inference.notebooks", "migrate_inference.deps")
+HEAVY_MODULES = (
+    "libcst",
+    "black",
+    "pyflakes",
+    "migrate_inference.engine",
+    "migrate_inference.notebooks",
+    "migrate_inference.deps",
+)
 DEFAULT_PRECOMMIT_FILE = os.path.join(FIXTURES, "v1_chat", "create_reference.before.py")
 
 
 def _env() -> Dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, HERE, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (SRC, HERE, env.get("PYTHONPATH", "")) if p
+    )
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     env["NO_COLOR"] = "1"
     return env
@@ -169,7 +178,13 @@ def wait_for_quiet(limit: float = 60.0, threshold: float = 0.15) -> float:
         time.sleep(1.0)
 
 
-def run_measured(cmd: Sequence[str], cwd: str, poll: bool = False, capture: bool = False, quiet: bool = True) -> Dict[str, object]:
+def run_measured(
+    cmd: Sequence[str],
+    cwd: str,
+    poll: bool = False,
+    capture: bool = False,
+    quiet: bool = True,
+) -> Dict[str, object]:
     """Wall time, exit status, CPU time, and (with poll) peak memory of one command.
 
     ``other_cpu`` is the CPU time the rest of the machine used meanwhile: a
@@ -181,7 +196,13 @@ def run_measured(cmd: Sequence[str], cwd: str, poll: bool = False, capture: bool
     self_before = time.process_time()
     busy_before = _busy_seconds()
     start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), cwd=cwd, env=_env(), stdout=out if capture else subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        list(cmd),
+        cwd=cwd,
+        env=_env(),
+        stdout=out if capture else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     poller = MemoryPoller(proc.pid) if poll else None
     if poller:
         poller.__enter__()
@@ -199,7 +220,8 @@ def run_measured(cmd: Sequence[str], cwd: str, poll: bool = False, capture: bool
         "out": out.read(),
         "cpu": cpu,
         "other_cpu": max(0.0, busy - cpu - (time.process_time() - self_before)),
-        "maxrss_mb": usage.ru_maxrss / 1024,  # kB on Linux: the largest process of the tree
+        "maxrss_mb": usage.ru_maxrss
+        / 1024,  # kB on Linux: the largest process of the tree
     }
     out.close()
     if poller:
@@ -267,7 +289,14 @@ def parse_time(path: str, repeat: int = 20) -> float:
 
 def imported_heavy_modules(args: Sequence[str], cwd: str) -> List[str]:
     """The heavy modules a run of the CLI imports (from -X importtime)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "migrate_inference", *args], cwd=cwd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "migrate_inference", *args],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     names = set()
     for line in proc.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -293,11 +322,15 @@ def _tree_files(root: str) -> List[str]:
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
-        out += [os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(".py")]
+        out += [
+            os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(".py")
+        ]
     return out
 
 
-def _prepare_tree(args: argparse.Namespace) -> Tuple[str, Optional[str], Dict[str, int]]:
+def _prepare_tree(
+    args: argparse.Namespace,
+) -> Tuple[str, Optional[str], Dict[str, int]]:
     stamp_name = ".bench-tree.json"
     wanted = {"files": args.files, "seed": args.seed}
     if args.keep:
@@ -309,7 +342,9 @@ def _prepare_tree(args: argparse.Namespace) -> Tuple[str, Optional[str], Dict[st
             if saved.get("params") == wanted:
                 print(f"reusing the tree in {root}", flush=True)
                 return root, None, saved["stats"]
-            raise SystemExit(f"{root} holds a tree built with {saved.get('params')}; remove it or use another --keep")
+            raise SystemExit(
+                f"{root} holds a tree built with {saved.get('params')}; remove it or use another --keep"
+            )
         if os.path.exists(root) and os.listdir(root):
             raise SystemExit(f"{root} exists and is not a benchmark tree")
     else:
@@ -326,15 +361,41 @@ def _prepare_tree(args: argparse.Namespace) -> Tuple[str, Optional[str], Dict[st
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--files", type=int, default=10_000, help="files in the synthetic tree (default 10000)")
-    parser.add_argument("--keep", metavar="DIR", help="build the tree in DIR and keep it (reused when it matches)")
+    parser.add_argument(
+        "--files",
+        type=int,
+        default=10_000,
+        help="files in the synthetic tree (default 10000)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build the tree in DIR and keep it (reused when it matches)",
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3, help="runs of the tool, the plumbing and L (best of; default 3)")
-    parser.add_argument("--baseline-files", type=int, default=2000, metavar="M", help="run B on a random sample of M files and scale linearly (default 2000; 0: the whole tree)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="runs of the tool, the plumbing and L (best of; default 3)",
+    )
+    parser.add_argument(
+        "--baseline-files",
+        type=int,
+        default=2000,
+        metavar="M",
+        help="run B on a random sample of M files and scale linearly (default 2000; 0: the whole tree)",
+    )
     parser.add_argument("--skip-baseline", action="store_true", help="do not run B")
-    parser.add_argument("--precommit-file", default=DEFAULT_PRECOMMIT_FILE, help="the file for the one-file run")
+    parser.add_argument(
+        "--precommit-file",
+        default=DEFAULT_PRECOMMIT_FILE,
+        help="the file for the one-file run",
+    )
     parser.add_argument("--precommit-runs", type=int, default=7)
-    parser.add_argument("--json", metavar="FILE", help="also write every measurement to FILE")
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write every measurement to FILE"
+    )
     parser.add_argument("--lower-bound", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.lower_bound:
@@ -342,7 +403,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
 
     cores = _usable_cores()
-    print(f"machine: {platform.machine()}, {cores} usable cores, Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {cores} usable cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     root, cleanup, stats = _prepare_tree(args)
     try:
         return _bench(args, root, stats, cores)
@@ -363,10 +426,16 @@ def _load_note(runs: Sequence[Dict[str, object]]) -> str:
     """A warning when other processes used more than a tenth of a core during (the worst of) these runs."""
     worst = max(runs, key=lambda r: r["other_cpu"] / r["wall"])
     share = worst["other_cpu"] / worst["wall"]
-    return f"; other processes used up to {share:.2f} cores meanwhile" if share > 0.1 else ""
+    return (
+        f"; other processes used up to {share:.2f} cores meanwhile"
+        if share > 0.1
+        else ""
+    )
 
 
-def _bench(args: argparse.Namespace, root: str, stats: Dict[str, int], cores: int) -> int:
+def _bench(
+    args: argparse.Namespace, root: str, stats: Dict[str, int], cores: int
+) -> int:
     files = _tree_files(root)
     for path in files:  # warm the page cache: every timed run reads from memory
         with open(path, "rb") as handle:
@@ -387,7 +456,10 @@ def _bench(args: argparse.Namespace, root: str, stats: Dict[str, int], cores: in
             print(f"the tool exited with {r['code']}", file=sys.stderr)
             return 2
         runs.append(r)
-        print(f"  tool run {i + 1}: {r['wall']:.2f} s (cpu {r['cpu']:.1f} s), peak {r['rss_mb']:.0f} MB RSS / {r['pss_mb']:.0f} MB PSS over {r['processes']} processes{_load_note([r])}", flush=True)
+        print(
+            f"  tool run {i + 1}: {r['wall']:.2f} s (cpu {r['cpu']:.1f} s), peak {r['rss_mb']:.0f} MB RSS / {r['pss_mb']:.0f} MB PSS over {r['processes']} processes{_load_note([r])}",
+            flush=True,
+        )
     res["tool_runs"] = runs
     res["changed"], res["failed"] = _count_outcomes(root)
 
@@ -396,13 +468,20 @@ def _bench(args: argparse.Namespace, root: str, stats: Dict[str, int], cores: in
     for i in range(args.runs):
         r = run_measured(_cli("--check", root, engine="parse_only"), cwd=root)
         plumbing.append(r)
-        print(f"  plumbing run {i + 1} (engine = parse + codegen): {r['wall']:.2f} s (cpu {r['cpu']:.1f} s){_load_note([r])}", flush=True)
+        print(
+            f"  plumbing run {i + 1} (engine = parse + codegen): {r['wall']:.2f} s (cpu {r['cpu']:.1f} s){_load_note([r])}",
+            flush=True,
+        )
     res["plumbing_runs"] = plumbing
 
     # -- L
     l_runs = []
     for i in range(args.runs):
-        r = run_measured([sys.executable, os.path.abspath(__file__), "--lower-bound", root], cwd=root, capture=True)
+        r = run_measured(
+            [sys.executable, os.path.abspath(__file__), "--lower-bound", root],
+            cwd=root,
+            capture=True,
+        )
         detail = json.loads(r["out"])
         detail.update(wall=r["wall"], other_cpu=r["other_cpu"])
         l_runs.append(detail)
@@ -414,15 +493,33 @@ def _bench(args: argparse.Namespace, root: str, stats: Dict[str, int], cores: in
         sample = files
         if args.baseline_files and args.baseline_files < len(files):
             sample = sorted(random.Random(args.seed).sample(files, args.baseline_files))
-        print(f"  baseline: libcst.tool codemod over {len(sample)} files ...", flush=True)
+        print(
+            f"  baseline: libcst.tool codemod over {len(sample)} files ...", flush=True
+        )
         targets = [root] if sample is files else sample
-        r = run_measured([sys.executable, "-m", "libcst.tool", "codemod", "-x", "noop_codemod.NoOpCommand", "--no-format", "--hide-progress", *targets], cwd=root)
+        r = run_measured(
+            [
+                sys.executable,
+                "-m",
+                "libcst.tool",
+                "codemod",
+                "-x",
+                "noop_codemod.NoOpCommand",
+                "--no-format",
+                "--hide-progress",
+                *targets,
+            ],
+            cwd=root,
+        )
         if r["code"] != 0:
             print(f"libcst.tool codemod exited with {r['code']}", file=sys.stderr)
         r["sample"] = len(sample)
         r["scaled"] = r["wall"] * len(files) / len(sample)
         res["baseline"] = r
-        print(f"  baseline: {r['wall']:.1f} s (cpu {r['cpu']:.1f} s){_load_note([r])}", flush=True)
+        print(
+            f"  baseline: {r['wall']:.1f} s (cpu {r['cpu']:.1f} s){_load_note([r])}",
+            flush=True,
+        )
 
     # -- one file (pre-commit)
     res["one"] = _one_file(args, root)
@@ -438,12 +535,20 @@ def _bench(args: argparse.Namespace, root: str, stats: Dict[str, int], cores: in
 
 
 def _count_outcomes(root: str) -> Tuple[int, int]:
-    proc = subprocess.run(_cli("--check", "--format", "json", root), cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.run(
+        _cli("--check", "--format", "json", root),
+        cwd=root,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         files = json.loads(proc.stdout).get("files", [])
     except (ValueError, AttributeError):
         return -1, -1
-    return sum(f.get("status") == "changed" for f in files), sum(f.get("status") == "failed" for f in files)
+    return sum(f.get("status") == "changed" for f in files), sum(
+        f.get("status") == "failed" for f in files
+    )
 
 
 def _one_file(args: argparse.Namespace, root: str) -> Dict[str, object]:
@@ -452,7 +557,11 @@ def _one_file(args: argparse.Namespace, root: str) -> Dict[str, object]:
         target = os.path.join(work, "app.py")
         shutil.copyfile(args.precommit_file, target)
         plain = os.path.join(work, "plain.py")
-        sample = next(p for p in _tree_files(root) if os.path.getsize(p) > 3000 and not _has_marker(p))
+        sample = next(
+            p
+            for p in _tree_files(root)
+            if os.path.getsize(p) > 3000 and not _has_marker(p)
+        )
         shutil.copyfile(sample, plain)
         n = args.precommit_runs
 
@@ -505,30 +614,90 @@ def _report(res: Dict[str, object]) -> None:
     walls = ", ".join(f"{r['wall']:.2f}" for r in runs)
     plumb_walls = ", ".join(f"{r['wall']:.2f}" for r in plumbing)
     rows: List[Tuple[str, str, str]] = [
-        ("tool: migrate-inference --check DIR", f"{tool:.2f} s", f"best of {walls}; cpu {_median([r['cpu'] for r in runs]):.1f} s; {res['changed']} files would change, {res['failed']} failed{_load_note([best_run])}"),
-        ("L: one process, read all + parse candidates", f"{L:.2f} s", f"python start {ld['wall'] - ld['import'] - ld['read'] - ld['parse']:.2f} s + import libcst {ld['import']:.2f} s + read {ld['files']} files ({ld['bytes'] / 1e6:.1f} MB) {ld['read']:.2f} s + parse+codegen {ld['candidates']} candidates ({ld['candidate_bytes'] / 1e3:.0f} kB) {ld['parse']:.2f} s{_load_note([ld])}"),
+        (
+            "tool: migrate-inference --check DIR",
+            f"{tool:.2f} s",
+            f"best of {walls}; cpu {_median([r['cpu'] for r in runs]):.1f} s; {res['changed']} files would change, {res['failed']} failed{_load_note([best_run])}",
+        ),
+        (
+            "L: one process, read all + parse candidates",
+            f"{L:.2f} s",
+            f"python start {ld['wall'] - ld['import'] - ld['read'] - ld['parse']:.2f} s + import libcst {ld['import']:.2f} s + read {ld['files']} files ({ld['bytes'] / 1e6:.1f} MB) {ld['read']:.2f} s + parse+codegen {ld['candidates']} candidates ({ld['candidate_bytes'] / 1e3:.0f} kB) {ld['parse']:.2f} s{_load_note([ld])}",
+        ),
         ("tool / L", f"{tool / L:.2f}", _verdict(tool / L, TARGETS["tool/L"], True)),
-        ("plumbing: tool with engine = parse+codegen", f"{plumb:.2f} s", f"best of {plumb_walls}; everything but the engine's own work{_load_note([best_plumbing])}"),
-        ("plumbing / L", f"{plumb / L:.2f}", _verdict(plumb / L, TARGETS["tool/L"], True)),
+        (
+            "plumbing: tool with engine = parse+codegen",
+            f"{plumb:.2f} s",
+            f"best of {plumb_walls}; everything but the engine's own work{_load_note([best_plumbing])}",
+        ),
+        (
+            "plumbing / L",
+            f"{plumb / L:.2f}",
+            _verdict(plumb / L, TARGETS["tool/L"], True),
+        ),
     ]
     b = res.get("baseline")
     if b:
-        how = "whole tree" if b["sample"] == nfiles else f"measured {b['wall']:.1f} s on {b['sample']} random files, scaled linearly to {nfiles}"
-        rows.append(("B: libcst.tool codemod, no-op", f"{b['scaled']:.1f} s", how + _load_note([b])))
-        rows.append(("B / tool", f"{b['scaled'] / tool:.1f}", _verdict(b["scaled"] / tool, TARGETS["B/tool"], False)))
+        how = (
+            "whole tree"
+            if b["sample"] == nfiles
+            else f"measured {b['wall']:.1f} s on {b['sample']} random files, scaled linearly to {nfiles}"
+        )
+        rows.append(
+            (
+                "B: libcst.tool codemod, no-op",
+                f"{b['scaled']:.1f} s",
+                how + _load_note([b]),
+            )
+        )
+        rows.append(
+            (
+                "B / tool",
+                f"{b['scaled'] / tool:.1f}",
+                _verdict(b["scaled"] / tool, TARGETS["B/tool"], False),
+            )
+        )
     peak_rss = max(r["rss_mb"] for r in runs)
-    rows.append(("peak memory of the tool (process tree)", f"{peak_rss:.0f} MB", f"sum of RSS, {_verdict(peak_rss, TARGETS['peak MB'], True)}; sum of PSS {max(r['pss_mb'] for r in runs):.0f} MB; largest process {max(r['maxrss_mb'] for r in runs):.0f} MB; {max(r['processes'] for r in runs)} processes"))
+    rows.append(
+        (
+            "peak memory of the tool (process tree)",
+            f"{peak_rss:.0f} MB",
+            f"sum of RSS, {_verdict(peak_rss, TARGETS['peak MB'], True)}; sum of PSS {max(r['pss_mb'] for r in runs):.0f} MB; largest process {max(r['maxrss_mb'] for r in runs):.0f} MB; {max(r['processes'] for r in runs)} processes",
+        )
+    )
     bound = one["import_libcst"] + one["parse"]
     rows += [
-        (f"one file: --check {os.path.basename(one['file'])}", f"{one['tool']:.2f} s", f"{one['size']} bytes; imports {', '.join(one['imports_file']) or 'nothing heavy'}{one['tool_note']}"),
-        ("  bound: python -c 'import libcst' + parse", f"{bound:.2f} s", f"import {one['import_libcst']:.3f} s + parse {one['parse'] * 1000:.1f} ms (bare python {one['python']:.3f} s){one['import_libcst_note']}"),
-        ("  one file / bound", f"{one['tool'] / bound:.2f}", _verdict(one["tool"] / bound, TARGETS["one-file/bound"], True)),
-        ("one file without OpenAI code: --check", f"{one['tool_plain']:.2f} s", f"{one['plain_size']} bytes; imports {', '.join(one['imports_plain']) or 'nothing heavy'}{one['tool_plain_note']}"),
-        ("migrate-inference --help", f"{one['help']:.2f} s", f"imports {', '.join(one['imports_help']) or 'nothing heavy'}{one['help_note']}"),
+        (
+            f"one file: --check {os.path.basename(one['file'])}",
+            f"{one['tool']:.2f} s",
+            f"{one['size']} bytes; imports {', '.join(one['imports_file']) or 'nothing heavy'}{one['tool_note']}",
+        ),
+        (
+            "  bound: python -c 'import libcst' + parse",
+            f"{bound:.2f} s",
+            f"import {one['import_libcst']:.3f} s + parse {one['parse'] * 1000:.1f} ms (bare python {one['python']:.3f} s){one['import_libcst_note']}",
+        ),
+        (
+            "  one file / bound",
+            f"{one['tool'] / bound:.2f}",
+            _verdict(one["tool"] / bound, TARGETS["one-file/bound"], True),
+        ),
+        (
+            "one file without OpenAI code: --check",
+            f"{one['tool_plain']:.2f} s",
+            f"{one['plain_size']} bytes; imports {', '.join(one['imports_plain']) or 'nothing heavy'}{one['tool_plain_note']}",
+        ),
+        (
+            "migrate-inference --help",
+            f"{one['help']:.2f} s",
+            f"imports {', '.join(one['imports_help']) or 'nothing heavy'}{one['help_note']}",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print()
-    print(f"Results: {cores} cores; tree of {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB; wall-clock seconds, best of {len(runs)} runs (one-file rows: median of {one['runs']})")
+    print(
+        f"Results: {cores} cores; tree of {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB; wall-clock seconds, best of {len(runs)} runs (one-file rows: median of {one['runs']})"
+    )
     print("-" * (width + 12))
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>8}  {note}")

@@ -151,15 +151,25 @@ def main() -> int:
             TOTALS["runner: code_facts (tokenize)"] += time.perf_counter() - t_facts
     total = (time.perf_counter() - t) / args.repeat
     size = sum(len(text.encode()) for _, text in files)
-    print(f"{len(files)} candidate files, {size / 1e3:.0f} kB, {changed // args.repeat} changed; one process")
-    print(f"plain LibCST parse + codegen of the same files: {parse_once:.2f} s ({size / 1e6 / parse_once:.2f} MB/s)")
-    print(f"engine (migrate_source) + code_facts:            {total:.2f} s = {total / parse_once:.1f} parses")
+    print(
+        f"{len(files)} candidate files, {size / 1e3:.0f} kB, {changed // args.repeat} changed; one process"
+    )
+    print(
+        f"plain LibCST parse + codegen of the same files: {parse_once:.2f} s ({size / 1e6 / parse_once:.2f} MB/s)"
+    )
+    print(
+        f"engine (migrate_source) + code_facts:            {total:.2f} s = {total / parse_once:.1f} parses"
+    )
     print()
     width = max(len(k) for k in TOTALS)
-    print(f"{'stage (exclusive time)':<{width}}  {'seconds':>8}  {'share':>6}  {'parses':>6}")
+    print(
+        f"{'stage (exclusive time)':<{width}}  {'seconds':>8}  {'share':>6}  {'parses':>6}"
+    )
     for name, spent in sorted(TOTALS.items(), key=lambda kv: -kv[1]):
         spent /= args.repeat
-        print(f"{name:<{width}}  {spent:8.2f}  {spent / total:6.1%}  {spent / parse_once:6.1f}")
+        print(
+            f"{name:<{width}}  {spent:8.2f}  {spent / total:6.1%}  {spent / parse_once:6.1f}"
+        )
     return 0
 
 

@@ -155,7 +155,9 @@ class _Gen:
 
     def cls_name(self) -> str:
         if self.rng.random() < 0.06:
-            base = self.rng.choice([t for t in TRAPS if t[0].isupper() and not t.isupper()])
+            base = self.rng.choice(
+                [t for t in TRAPS if t[0].isupper() and not t.isupper()]
+            )
             return base + self.word().capitalize()
         return "".join(self.word().capitalize() for _ in range(self.rng.randint(1, 3)))
 
@@ -181,7 +183,9 @@ class _Gen:
             return f'"{self.word()}_{self.word()}"'
         return f"{n}[{self.rng.randint(0, 9)}]"
 
-    def body(self, params: List[str], depth: int, indent: str, async_: bool = False) -> List[str]:
+    def body(
+        self, params: List[str], depth: int, indent: str, async_: bool = False
+    ) -> List[str]:
         lines = []
         local = list(params) or ["None"]
         for _ in range(self.rng.randint(2, 7)):
@@ -198,28 +202,38 @@ class _Gen:
                 lines += self.body(local + [v], depth + 1, indent + "    ")
             elif r < 0.62:
                 lines.append(f"{indent}if {self.rng.choice(local)} is None:")
-                lines.append(f"{indent}    raise ValueError(\"{self.word()} is required\")")
-                lines.append(f"{indent}elif isinstance({self.rng.choice(local)}, (list, tuple)):")
+                lines.append(
+                    f'{indent}    raise ValueError("{self.word()} is required")'
+                )
+                lines.append(
+                    f"{indent}elif isinstance({self.rng.choice(local)}, (list, tuple)):"
+                )
                 lines += self.body(local, depth + 1, indent + "    ")
             elif r < 0.72:
                 lines.append(f"{indent}try:")
                 lines += self.body(local, depth + 1, indent + "    ")
                 lines.append(f"{indent}except (KeyError, ValueError) as exc:")
-                lines.append(f"{indent}    logger.warning(\"%s failed: %s\", \"{v}\", exc)")
+                lines.append(f'{indent}    logger.warning("%s failed: %s", "{v}", exc)')
                 lines.append(f"{indent}    {v} = None")
                 local.append(v)
             elif r < 0.8:
                 opener = "async with" if async_ else "with"
-                target = self.rng.choice(["open(path)", "lock", "self._lock", "contextlib.suppress(OSError)"])
+                target = self.rng.choice(
+                    ["open(path)", "lock", "self._lock", "contextlib.suppress(OSError)"]
+                )
                 if self.rng.random() < 0.3:
                     target = f"{self.rng.choice(TRAPS[:6])}(config)"
                 lines.append(f"{indent}{opener} {target} as {v}:")
                 lines += self.body(local + [v], depth + 1, indent + "    ", async_)
             elif r < 0.88 and async_:
-                lines.append(f"{indent}{v} = await {self.rng.choice(local)}.{self.rng.choice(VERBS)}()")
+                lines.append(
+                    f"{indent}{v} = await {self.rng.choice(local)}.{self.rng.choice(VERBS)}()"
+                )
                 local.append(v)
             else:
-                lines.append(f"{indent}logger.debug(\"{self.word()} %r\", {self.rng.choice(local)})")
+                lines.append(
+                    f'{indent}logger.debug("{self.word()} %r", {self.rng.choice(local)})'
+                )
         lines.append(f"{indent}return {self.rng.choice(local)}")
         return lines
 
@@ -229,11 +243,37 @@ class _Gen:
         params = [self.name(1) for _ in range(rng.randint(0, 4))]
         params = list(dict.fromkeys(params))
         sig = ["self"] if method else []
-        typed = [p + rng.choice(["", ": str", ": int", ": Optional[Dict[str, Any]]", ": List[str]", " = None"]) for p in params]
+        typed = [
+            p
+            + rng.choice(
+                [
+                    "",
+                    ": str",
+                    ": int",
+                    ": Optional[Dict[str, Any]]",
+                    ": List[str]",
+                    " = None",
+                ]
+            )
+            for p in params
+        ]
         sig += sorted(typed, key=lambda p: "=" in p)  # defaults last
         out = []
         if rng.random() < 0.2:
-            out.append(indent + rng.choice(["@lru_cache(maxsize=128)", "@staticmethod" if method else "@functools.wraps(func)", "@property" if method and not params else "@retry(stop=stop_after_attempt(3))"]))
+            out.append(
+                indent
+                + rng.choice(
+                    [
+                        "@lru_cache(maxsize=128)",
+                        "@staticmethod" if method else "@functools.wraps(func)",
+                        (
+                            "@property"
+                            if method and not params
+                            else "@retry(stop=stop_after_attempt(3))"
+                        ),
+                    ]
+                )
+            )
             if out[-1].strip() == "@staticmethod":
                 sig = sig[1:]
             if out[-1].strip() == "@property":
@@ -241,10 +281,23 @@ class _Gen:
         name = f"{rng.choice(VERBS)}_{self.name(rng.randint(1, 2))}"
         if rng.random() < 0.1:
             name = "_" + name
-        ret = rng.choice(["", " -> None", " -> Dict[str, Any]", " -> List[str]", " -> bool", " -> Optional[str]"])
-        out.append(f"{indent}{'async ' if async_ else ''}def {name}({', '.join(sig)}){ret}:")
+        ret = rng.choice(
+            [
+                "",
+                " -> None",
+                " -> Dict[str, Any]",
+                " -> List[str]",
+                " -> bool",
+                " -> Optional[str]",
+            ]
+        )
+        out.append(
+            f"{indent}{'async ' if async_ else ''}def {name}({', '.join(sig)}){ret}:"
+        )
         if rng.random() < 0.6:
-            out.append(f'{indent}    """{rng.choice(VERBS).capitalize()} the {self.word()} for each {self.word()}."""')
+            out.append(
+                f'{indent}    """{rng.choice(VERBS).capitalize()} the {self.word()} for each {self.word()}."""'
+            )
         names = (["self"] if method else []) + params
         out += self.body(names, 0, indent + "    ", async_)
         return out
@@ -259,9 +312,23 @@ class _Gen:
             out.append(f'    """A {self.word()} {self.word()}."""')
             out.append("")
             for _ in range(rng.randint(2, 8)):
-                out.append(f"    {self.name(1)}_{self.word()}: {rng.choice(['str', 'int', 'float', 'bool', 'Optional[str]', 'List[int]'])}" + rng.choice(["", " = 0", " = None", " = field(default_factory=list)"]))
+                out.append(
+                    f"    {self.name(1)}_{self.word()}: {rng.choice(['str', 'int', 'float', 'bool', 'Optional[str]', 'List[int]'])}"
+                    + rng.choice(
+                        ["", " = 0", " = None", " = field(default_factory=list)"]
+                    )
+                )
         else:
-            base = rng.choice(["", "(Exception)", "(BaseModel)", "(Enum)", "(object)", f"({self.cls_name()})"])
+            base = rng.choice(
+                [
+                    "",
+                    "(Exception)",
+                    "(BaseModel)",
+                    "(Enum)",
+                    "(object)",
+                    f"({self.cls_name()})",
+                ]
+            )
             if base == "(Enum)":
                 out.append(f"class {name}(Enum):")
                 for _ in range(rng.randint(2, 8)):
@@ -270,7 +337,9 @@ class _Gen:
                 return out
             out.append(f"class {name}{base}:")
             if rng.random() < 0.7:
-                out.append(f'    """{self.word().capitalize()} {self.word()} handling for the {self.word()} service."""')
+                out.append(
+                    f'    """{self.word().capitalize()} {self.word()} handling for the {self.word()} service."""'
+                )
             out.append("")
             out.append(f"    {self.word().upper()}_LIMIT = {rng.randint(1, 1000)}")
             out.append("")
@@ -286,19 +355,37 @@ class _Gen:
 
     def module(self, target_bytes: int, mention: bool) -> str:
         rng = self.rng
-        parts = [f'"""{self.word().capitalize()} {self.word()} utilities: {self.word()}s, {self.word()}s and their {self.word()}s."""', ""]
-        imports = rng.sample(STD_IMPORTS, rng.randint(2, 7)) + rng.sample(THIRD_PARTY, rng.randint(0, 3))
+        parts = [
+            f'"""{self.word().capitalize()} {self.word()} utilities: {self.word()}s, {self.word()}s and their {self.word()}s."""',
+            "",
+        ]
+        imports = rng.sample(STD_IMPORTS, rng.randint(2, 7)) + rng.sample(
+            THIRD_PARTY, rng.randint(0, 3)
+        )
         imports.append("from typing import Any, Dict, List, Optional")
         imports.append("from dataclasses import dataclass, field")
         parts += sorted(set(imports))
         if rng.random() < 0.4:
-            parts.append(f"from .{self.word()}s import {self.cls_name()}, {self.name(2)}")
-        parts += ["", "logger = logging.getLogger(__name__)" if "import logging" in imports else "import logging\nlogger = logging.getLogger(__name__)"]
+            parts.append(
+                f"from .{self.word()}s import {self.cls_name()}, {self.name(2)}"
+            )
+        parts += [
+            "",
+            (
+                "logger = logging.getLogger(__name__)"
+                if "import logging" in imports
+                else "import logging\nlogger = logging.getLogger(__name__)"
+            ),
+        ]
         for _ in range(rng.randint(1, 4)):
             w = rng.choice([self.word().upper(), rng.choice(TRAPS).upper()])
-            parts.append(f"{w}_{self.word().upper()} = {rng.choice([str(rng.randint(1, 9999)), repr(self.word()), 'os.environ.get(%r, %r)' % (w, self.word())])}")
+            parts.append(
+                f"{w}_{self.word().upper()} = {rng.choice([str(rng.randint(1, 9999)), repr(self.word()), 'os.environ.get(%r, %r)' % (w, self.word())])}"
+            )
         if mention:
-            text = rng.choice(COMMENT_MENTIONS + STRING_MENTIONS).format(port=rng.randint(8000, 9000))
+            text = rng.choice(COMMENT_MENTIONS + STRING_MENTIONS).format(
+                port=rng.randint(8000, 9000)
+            )
             parts.append(text.rstrip("\n"))
         parts.append("")
         size = sum(len(p) + 1 for p in parts)
@@ -308,18 +395,30 @@ class _Gen:
             parts += block
             size += sum(len(p) + 1 for p in block)
         if rng.random() < 0.2:
-            parts += ["", "", 'if __name__ == "__main__":', f"    {self.rng.choice(VERBS)}_main()"]
+            parts += [
+                "",
+                "",
+                'if __name__ == "__main__":',
+                f"    {self.rng.choice(VERBS)}_main()",
+            ]
         return "\n".join(parts) + "\n"
 
     def test_module(self, target_bytes: int) -> str:
         rng = self.rng
-        parts = ["import pytest", "", f"from ..{self.word()} import {self.cls_name()}", ""]
+        parts = [
+            "import pytest",
+            "",
+            f"from ..{self.word()} import {self.cls_name()}",
+            "",
+        ]
         size = 40
         while size < target_bytes:
             n = self.name(2)
             block = ["", ""]
             if rng.random() < 0.3:
-                block.append(f'@pytest.mark.parametrize("value", [{", ".join(str(rng.randint(0, 99)) for _ in range(4))}])')
+                block.append(
+                    f'@pytest.mark.parametrize("value", [{", ".join(str(rng.randint(0, 99)) for _ in range(4))}])'
+                )
                 block.append(f"def test_{n}(value):")
             else:
                 block.append(f"def test_{n}(tmp_path):")
@@ -358,14 +457,22 @@ def _layout(rng: random.Random, files: int) -> List[str]:
     return dirs[:ndirs]
 
 
-def build_tree(root: str, files: int = 10_000, seed: int = 1, openai_share: float = 0.02, mention_share: float = 0.005) -> TreeStats:
+def build_tree(
+    root: str,
+    files: int = 10_000,
+    seed: int = 1,
+    openai_share: float = 0.02,
+    mention_share: float = 0.005,
+) -> TreeStats:
     rng = random.Random(seed)
     gen = _Gen(rng)
     fixtures = fixture_sources()
     stats = TreeStats()
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, ".gitignore"), "w") as handle:
-        handle.write("__pycache__/\n*.py[cod]\n.venv/\nbuild/\ndist/\n*.egg-info/\n.mypy_cache/\n/local_settings.py\ngenerated/\n")
+        handle.write(
+            "__pycache__/\n*.py[cod]\n.venv/\nbuild/\ndist/\n*.egg-info/\n.mypy_cache/\n/local_settings.py\ngenerated/\n"
+        )
     dirs = _layout(rng, files)
     n_openai = round(files * openai_share)
     n_mention = round(files * mention_share)

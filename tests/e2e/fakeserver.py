@@ -6,7 +6,16 @@ One server speaks both dialects the end-to-end programs use:
   ``/embeddings``;
 * Azure OpenAI and azure-ai-inference: ``/openai/deployments/{dep}/chat/completions``,
   ``/openai/deployments/{dep}/embeddings``, ``/models/chat/completions``,
-  ``/models/embeddings`` (any ``?api-version=``).
+  ``/models/embeddings`` (any ``?api-version=``);
+* Azure OpenAI's v1 API, which the openai SDK talks to with
+  ``base_url=".../openai/v1/"``: ``/openai/v1/chat/completions``,
+  ``/openai/v1/embeddings`` (no api-version).
+
+Like real Azure OpenAI, a stream on the v1 route starts with a chunk whose
+``choices`` is empty and which carries ``prompt_filter_results``; the other
+Azure routes send it too when ``FakeServer.azure_prompt_filter`` is set
+(azure-ai-inference drops such chunks; the openai SDK hands them to the
+program).
 
 Every request is recorded (method, path, query, lower-cased headers, JSON body).
 
@@ -29,8 +38,10 @@ import base64
 import copy
 import json
 import re
+import ssl
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
@@ -39,11 +50,13 @@ from urllib.parse import parse_qsl, urlsplit
 CREATED = 1700000000
 
 _CHAT_PATH = re.compile(
-    r"^(?:/v1|/models|/openai/deployments/(?P<dep>[^/]+))?/chat/completions/?$"
+    r"^(?:/v1|/models|/openai/v1|/openai/deployments/(?P<dep>[^/]+))?/chat/completions/?$"
 )
 _EMBEDDINGS_PATH = re.compile(
-    r"^(?:/v1|/models|/openai/deployments/(?P<dep>[^/]+))?/embeddings/?$"
+    r"^(?:/v1|/models|/openai/v1|/openai/deployments/(?P<dep>[^/]+))?/embeddings/?$"
 )
+V1_PREFIX = "/openai/v1/"
+AZURE_PREFIXES = ("/openai/", "/models/")
 
 
 @dataclass
@@ -162,7 +175,17 @@ class FakeServer:
     Use `start()`/`stop()` (or a ``with`` block); `reset()` between tests.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        azure_prompt_filter: bool = False,
+        tls: Optional[Tuple[str, str]] = None,
+    ) -> None:
+        """`tls`: (certificate file, key file) to serve https, as Azure does.
+
+        azure-core refuses to send a bearer token (Entra ID) over plain http.
+        """
+        self.azure_prompt_filter = azure_prompt_filter
+        self.tls = tls
         self.requests: List[Recorded] = []
         self.rules: List[Rule] = []
         self._lock = threading.Lock()
@@ -179,6 +202,12 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._httpd.socket = context.wrap_socket(
+                self._httpd.socket, server_side=True
+            )
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -202,7 +231,8 @@ class FakeServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     # -- scripting -------------------------------------------------------
 
@@ -232,7 +262,8 @@ class FakeServer:
         response headers), or ``content``, ``tool_calls`` (list of ``{id, name,
         arguments}``), ``function_call`` (``{name, arguments}``),
         ``finish_reason``.  A reply with none of these echoes the last user
-        message.  `times` limits how often the rule fires.
+        message.  ``delay`` (seconds) holds any reply back that long, for
+        client timeouts.  `times` limits how often the rule fires.
         """
         with self._lock:
             self.rules.append(Rule(dict(when), dict(reply), times))
@@ -277,6 +308,8 @@ class FakeServer:
                 },
             )
         reply = self._choose(record.kind, record.body)
+        if reply.get("delay"):
+            time.sleep(float(reply["delay"]))
         if "status" in reply:
             status, headers, payload = _json_reply(
                 reply["status"], {"error": reply.get("error", {})}
@@ -289,9 +322,20 @@ class FakeServer:
             return (
                 200,
                 {"Content-Type": "text/event-stream"},
-                sse_stream(record.body, record.deployment, reply),
+                sse_stream(
+                    record.body,
+                    record.deployment,
+                    reply,
+                    prompt_filter=self.sends_prompt_filter(record.path),
+                ),
             )
         return _json_reply(200, chat_response(record.body, record.deployment, reply))
+
+    def sends_prompt_filter(self, path: str) -> bool:
+        """Whether a stream on `path` starts with Azure's empty prompt-filter chunk."""
+        if path.startswith(V1_PREFIX):
+            return True
+        return self.azure_prompt_filter and path.startswith(AZURE_PREFIXES)
 
     def record(self, record: Recorded) -> None:
         with self._lock:
@@ -413,9 +457,36 @@ def _fragments(text: str) -> List[str]:
     return [text[:third], text[third : 2 * third], text[2 * third :]]
 
 
-def sse_stream(body: dict, deployment: Optional[str], reply: dict) -> bytes:
+PROMPT_FILTER_CHUNK = {
+    "choices": [],
+    "created": 0,
+    "id": "",
+    "model": "",
+    "object": "",
+    "prompt_filter_results": [
+        {
+            "prompt_index": 0,
+            "content_filter_results": {
+                "hate": {"filtered": False, "severity": "safe"},
+                "self_harm": {"filtered": False, "severity": "safe"},
+                "sexual": {"filtered": False, "severity": "safe"},
+                "violence": {"filtered": False, "severity": "safe"},
+            },
+        }
+    ],
+}
+
+
+def sse_stream(
+    body: dict, deployment: Optional[str], reply: dict, prompt_filter: bool = False
+) -> bytes:
+    """Server-sent events for a streamed reply.
+
+    `prompt_filter`: start with the chunk Azure OpenAI sends before any choice,
+    ``choices: []`` plus ``prompt_filter_results`` (the shape Azure sends).
+    """
     model = _model(body, deployment)
-    events: List[dict] = []
+    events: List[dict] = [copy.deepcopy(PROMPT_FILTER_CHUNK)] if prompt_filter else []
 
     def chunk(choices: List[dict], **extra: Any) -> None:
         event = {
@@ -572,6 +643,9 @@ class _Handler(BaseHTTPRequestHandler):
             kind=kind,
             deployment=deployment,
         )
+        # Recorded before it is answered, so a request whose client gave up
+        # waiting (a timeout) is counted even while its reply is held back.
+        self.fake.record(record)
         try:
             status, headers, payload = self.fake.handle(record)
         except Exception as exc:  # keep the server alive; report as a 599
@@ -579,17 +653,72 @@ class _Handler(BaseHTTPRequestHandler):
                 599, {"error": {"message": f"fake server bug: {exc!r}"}}
             )
         record.status = status
-        self.fake.record(record)
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("x-request-id", "req-fake")
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-request-id", "req-fake")
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):  # the client timed out
+            self.close_connection = True
 
     do_POST = _serve
     do_GET = _serve
     do_PUT = _serve
     do_DELETE = _serve
+
+
+def make_certificate(folder: str) -> Tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1: (certificate file, key file).
+
+    Clients trust it through SSL_CERT_FILE (httpx, aiohttp) and
+    REQUESTS_CA_BUNDLE (requests, under azure-core).
+    """
+    import datetime
+    import ipaddress
+    import os
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = os.path.join(folder, "fake-server-cert.pem")
+    key_path = os.path.join(folder, "fake-server-key.pem")
+    with open(cert_path, "wb") as handle:
+        handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as handle:
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return cert_path, key_path

@@ -25,6 +25,7 @@ concurrent requests does not matter, but how often each one was sent does
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
@@ -60,6 +61,7 @@ class Request:
     api_version: Optional[str]
     body: Any
     headers: Dict[str, str]
+    method: str = "POST"
 
     @classmethod
     def from_recorded(cls, recorded: Any) -> "Request":
@@ -70,6 +72,7 @@ class Request:
             api_version=recorded.query.get("api-version"),
             body=recorded.body,
             headers=dict(recorded.headers),
+            method=recorded.method,
         )
 
     @classmethod
@@ -195,3 +198,87 @@ def extras_problem(request: Request) -> Optional[str]:
             f"but header extra-parameters={header!r} (want 'pass-through', i.e. model_extras)"
         )
     return None
+
+
+# -- the way back: azure-ai-inference originals, openai-on-/openai/v1/ migrations --
+
+# Path prefixes a route sits behind: the v1 API, an Azure OpenAI deployment,
+# the Model Inference route, OpenAI's own.  What follows them is the route.
+_ROUTE_PREFIX = re.compile(
+    r"^(?:/openai/v1|/openai/deployments/[^/]+|/models|/v1)(?=/)"
+)
+
+# Headers an SDK sets on its own (or that carry the credential, compared apart):
+# what remains is what the program asked for and must reach the server.
+SDK_HEADERS = {
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "connection",
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "x-ms-client-request-id",
+    "x-ms-useragent",
+    "traceparent",
+    "extra-parameters",
+    "authorization",
+    "api-key",
+}
+SDK_HEADER_PREFIXES = ("x-stainless-",)
+
+
+def route_of(path: str) -> str:
+    """``/models/chat/completions`` and ``/openai/v1/chat/completions`` -> ``/chat/completions``."""
+    return _ROUTE_PREFIX.sub("", path, count=1)
+
+
+def credential_of(headers: Dict[str, str]) -> Optional[str]:
+    """The key or token a request carried (a bearer token first, then ``api-key``)."""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return "bearer " + auth[7:].strip()
+    key = headers.get("api-key")
+    return f"key {key}" if key else None
+
+
+def program_headers(headers: Dict[str, str]) -> Dict[str, str]:
+    return {
+        name: value
+        for name, value in headers.items()
+        if name not in SDK_HEADERS and not name.startswith(SDK_HEADER_PREFIXES)
+    }
+
+
+def wire_form(request: Request) -> dict:
+    """What the server must see the same from both programs, for one request."""
+    return {
+        "method": request.method,
+        "route": route_of(request.path),
+        "model": request.model,
+        "credential": credential_of(request.headers),
+        "headers": program_headers(request.headers),
+        "body": canonical_body(request.kind, request.body),
+    }
+
+
+def compare_wire(original: Iterable[Request], migrated: Iterable[Request]) -> List[str]:
+    """Problems found, as readable strings; empty when both sent the same requests.
+
+    Stricter than `compare_requests`: requests are a multiset (a retry is one
+    more request, so counts must agree), and the method, the route after the
+    version prefix, the credential and the program's own headers count too.
+    A bearer token and an ``api-key`` header holding the same key are not the
+    same credential, except that azure-ai-inference sends a key both ways,
+    where the bearer form is the one compared.
+    """
+    want = Counter(_key(wire_form(r)) for r in original)
+    got = Counter(_key(wire_form(r)) for r in migrated)
+    if want == got:
+        return []
+    lines = ["requests differ (wire forms; see tests/e2e/request_compare.py):"]
+    for key in sorted(set(want) | set(got)):
+        if want[key] != got[key]:
+            lines.append(f"  original sent {want[key]}x, migrated {got[key]}x: {key}")
+    return ["\n".join(lines)]

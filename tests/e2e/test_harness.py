@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import struct
 import sys
@@ -198,3 +199,110 @@ def test_compare_requires_pass_through_header_for_extras() -> None:
     assert compare_requests([original], [with_header]) == []
     problems = compare_requests([original], [without])
     assert len(problems) == 1 and "pass-through" in problems[0]
+
+
+def test_v1_route_streams_start_with_azure_prompt_filter_chunk(
+    server: FakeServer,
+) -> None:
+    server.reset([{"when": {}, "reply": {"content": "a b"}}])
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "x"}],
+        "stream": True,
+    }
+    _, _, v1 = post(server, "/openai/v1/chat/completions", body)
+    _, _, models = post(server, "/models/chat/completions", body)
+    first = json.loads(v1.decode().split("\n\n")[0][6:])
+    assert first["choices"] == [] and "prompt_filter_results" in first
+    # the other Azure routes only when asked, so the forward harness is unchanged
+    assert json.loads(models.decode().split("\n\n")[0][6:])["choices"]
+    assert [r.kind for r in server.requests] == ["chat", "chat"]
+    assert server.requests[0].deployment is None
+    server.azure_prompt_filter = True
+    try:
+        _, _, models = post(server, "/models/chat/completions", body)
+    finally:
+        server.azure_prompt_filter = False
+    assert json.loads(models.decode().split("\n\n")[0][6:])["choices"] == []
+
+
+def test_delayed_reply_is_recorded_before_it_is_sent(server: FakeServer) -> None:
+    server.reset([{"when": {}, "reply": {"delay": 1.0}}])
+    request = urllib.request.Request(
+        server.url + "/openai/v1/chat/completions",
+        data=json.dumps({"messages": []}).encode(),
+        headers={"Content-Type": "application/json", "api-key": "k"},
+        method="POST",
+    )
+    with pytest.raises(OSError):  # socket.timeout / URLError
+        urllib.request.urlopen(request, timeout=0.2)
+    assert len(server.requests) == 1
+
+
+def test_tls(tmp_path) -> None:
+    import ssl
+
+    from fakeserver import make_certificate
+
+    cert, key = make_certificate(str(tmp_path))
+    with FakeServer(tls=(cert, key)) as secure:
+        assert secure.url.startswith("https://127.0.0.1:")
+        request = urllib.request.Request(
+            secure.url + "/openai/v1/embeddings",
+            data=json.dumps({"input": "a", "model": "e"}).encode(),
+            headers={"Content-Type": "application/json", "authorization": "Bearer t"},
+            method="POST",
+        )
+        context = ssl.create_default_context(cafile=cert)
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.URLError):  # not trusted by default
+            urllib.request.urlopen(
+                request, timeout=10, context=ssl.create_default_context()
+            )
+
+
+def test_compare_wire_counts_routes_credentials_and_headers() -> None:
+    from request_compare import compare_wire
+
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    azure = Request(
+        "chat",
+        "/models/chat/completions",
+        None,
+        "2024-05-01-preview",
+        body,
+        {
+            "api-key": "k",
+            "authorization": "Bearer k",
+            "x-ms-client-request-id": "1",
+            "x-team": "a",
+        },
+    )
+    v1 = Request(
+        "chat",
+        "/openai/v1/chat/completions",
+        None,
+        None,
+        body,
+        {"authorization": "Bearer k", "x-stainless-retry-count": "0", "x-team": "a"},
+    )
+    assert compare_wire([azure], [v1]) == []
+    assert compare_wire([azure], [v1, v1])  # a retry more
+    other_key = dataclasses.replace(
+        v1, headers={"authorization": "Bearer j", "x-team": "a"}
+    )
+    assert compare_wire([azure], [other_key])
+    no_header = dataclasses.replace(v1, headers={"authorization": "Bearer k"})
+    assert compare_wire([azure], [no_header])
+    deployment = Request(
+        "chat",
+        "/openai/deployments/m/chat/completions",
+        "m",
+        "2024-06-01",
+        {"messages": body["messages"]},
+        {"api-key": "k", "authorization": "Bearer k", "x-team": "a"},
+    )
+    assert compare_wire([deployment], [v1]) == []
+    embeddings = dataclasses.replace(v1, path="/openai/v1/embeddings")
+    assert compare_wire([azure], [embeddings])

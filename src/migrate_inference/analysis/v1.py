@@ -65,6 +65,12 @@ class Binding:
     param: Optional[cst.Param] = None
     # passed to a function of this module whose parameter is annotated with an OpenAI client class
     handoffs: List[Tuple[cst.Name, "Binding"]] = field(default_factory=list)
+    # the same name bound to another client in another branch (`if ...: client = OpenAI(...)
+    # else: client = OpenAI(...)`): one component, every member built the same way
+    siblings: List["Binding"] = field(default_factory=list)
+    # why the bound value may be something else than this client (`client or OpenAI()`,
+    # `self.client = client` in another branch): the component cannot change class
+    injected: Optional[str] = None
 
     @property
     def replaceable(self) -> bool:
@@ -156,7 +162,8 @@ class _Collector(cst.CSTVisitor):
         super().__init__()
         self.facts = V1Facts()
         self.by_node: Dict[cst.CSTNode, Binding] = {}  # Name target / Param -> binding
-        self.by_attr: Dict[Tuple[cst.ClassDef, str], Binding] = {}
+        # every constructor assigned to self.<attr> in a class, in source order
+        self.by_attr: Dict[Tuple[cst.ClassDef, str], List[Binding]] = {}
         self.by_dotted: Dict[str, List[Binding]] = {}
         self.dotted_uses: List[Tuple[str, cst.Attribute]] = []
         self.classes: List[cst.ClassDef] = []
@@ -202,6 +209,15 @@ class _Collector(cst.CSTVisitor):
             a.keyword is None for a in node.args
         )
         parent = self.get_metadata(ParentNodeProvider, node, None)
+        injected = None
+        if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):
+            # `client or OpenAI()`, `OpenAI() if x is None else x`: the value may be injected
+            holder = parent
+            while isinstance(holder, (cst.BooleanOperation, cst.IfExp)):
+                holder = self.get_metadata(ParentNodeProvider, holder, None)
+            if isinstance(holder, cst.Assign) and holder.value is not None:
+                injected = cst.Module([]).code_for_node(holder.value)
+                parent = holder
         common = dict(
             cls=cls,
             is_async=is_async,
@@ -209,6 +225,12 @@ class _Collector(cst.CSTVisitor):
             ctor=node,
             kwargs=kwargs,
             has_splat=has_splat,
+            injected=(
+                f"`{injected}` may hold a client passed in by a caller, which would still be "
+                "an OpenAI client (pass azure-ai-inference clients from every caller, then migrate)"
+                if injected
+                else None
+            ),
         )
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
@@ -231,7 +253,9 @@ class _Collector(cst.CSTVisitor):
                     statement=statement,
                     **common,
                 )
-                self.by_attr[(self._class_of(node), target.attr.value)] = binding
+                self.by_attr.setdefault(
+                    (self._class_of(node), target.attr.value), []
+                ).append(binding)
                 self.facts.bindings.append(binding)
             elif isinstance(target, cst.Attribute) and isinstance(
                 target.value, cst.Name
@@ -305,6 +329,9 @@ class _Collector(cst.CSTVisitor):
             found = {self.by_node.get(r.node) for r in refs}
             if len(found) == 1:
                 return found.pop()
+            if None not in found and all(b.kind == "name" for b in found):
+                # bound in branches (`if ...: client = OpenAI(...) else: ...`): one component
+                return self._group(sorted(found, key=self._order))
             if any(b is not None for b in found):
                 self.ambiguous_receivers.add(receiver)
             return None
@@ -313,9 +340,9 @@ class _Collector(cst.CSTVisitor):
             and isinstance(receiver.value, cst.Name)
             and receiver.value.value == "self"
         ):
-            for (cls, attr), binding in self.by_attr.items():
+            for (cls, attr), bindings in self.by_attr.items():
                 if attr == receiver.attr.value and self._inside(receiver, cls):
-                    return binding
+                    return self._group(bindings)
         if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
             found = self.by_dotted.get(
                 f"{receiver.value.value}.{receiver.attr.value}", []
@@ -323,6 +350,18 @@ class _Collector(cst.CSTVisitor):
             if len(found) == 1:
                 return found[0]
         return None
+
+    def _order(self, binding: Binding) -> int:
+        return self.facts.bindings.index(binding)
+
+    @staticmethod
+    def _group(bindings: List[Binding]) -> Binding:
+        """The first binding stands for all: calls attach to it, the others are its siblings."""
+        primary, *rest = bindings
+        for other in rest:
+            if other not in primary.siblings:
+                primary.siblings.append(other)
+        return primary
 
     def _inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
         current = node
@@ -467,11 +506,26 @@ class _Collector(cst.CSTVisitor):
                         else:
                             binding.unknown_uses.append(access.node)
         for cls, attr, node in self.self_uses:
-            binding = self.by_attr.get((cls, attr))
-            if binding is None or node in self.receivers:
+            bindings = self.by_attr.get((cls, attr))
+            if not bindings or node in self.receivers:
                 continue
+            binding = self._group(bindings)
             parent = self.get_metadata(ParentNodeProvider, node, None)
-            if isinstance(parent, cst.AssignTarget):
+            if isinstance(parent, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign)):
+                assign = (
+                    self.get_metadata(ParentNodeProvider, parent, None)
+                    if isinstance(parent, cst.AssignTarget)
+                    else parent
+                )
+                statement = self.get_metadata(ParentNodeProvider, assign, None)
+                if not any(b.statement is statement for b in bindings):
+                    value = getattr(assign, "value", None)
+                    shown = cst.Module([]).code_for_node(value) if value else "?"
+                    binding.injected = binding.injected or (
+                        f"`self.{attr}` is also assigned `{shown}`, which may be an OpenAI client "
+                        "passed in by a caller (pass azure-ai-inference clients from every caller, "
+                        "then migrate)"
+                    )
                 continue
             binding.unknown_uses.append(node)
         for key, node in self.dotted_uses:

@@ -73,7 +73,11 @@ ERROR_CODES: Dict[str, str] = {
     "MI002": "the file could not be read or decoded",
     "MI003": "the rewrite failed verification (output did not parse or left a new undefined name); file left unchanged",
     "MI004": "internal error while migrating; file left unchanged",
+    "MI005": "a suppression comment names an unknown rule code (a warning: it suppresses nothing, the file is still migrated)",
 }
+
+# A warning, not an error: a suppression comment names no known code.
+UNKNOWN_CODE = "MI005"
 
 # Codes for files that are not Python modules (docs/dependencies.md).
 DEPENDENCY_CODES: Dict[str, str] = {

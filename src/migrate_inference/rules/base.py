@@ -9,14 +9,16 @@ resolution runs once per file.  A rule is a class with LibCST-style
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
+from migrate_inference import comments
 from migrate_inference.config import Config
-from migrate_inference.findings import REWRITE, TODO, Finding
+from migrate_inference.findings import REWRITE, TODO, WARNING, Finding
 
 TODO_PREFIX = "# TODO(migrate-inference): "
 
@@ -38,6 +40,13 @@ class RuleContext:
     # Statements (innermost last) currently being visited, with the TODO notes for each.
     _statements: List[Tuple[cst.CSTNode, List[str]]] = field(default_factory=list)
     _seen: Set[Tuple[str, int, int, str]] = field(default_factory=set)
+    # Whether the module has any `migrate-inference: ignore` comment to keep.
+    has_ignore_comments: bool = False
+    # Comments a rule placed itself (see `keep_comments`), and comments of removed
+    # statements waiting for the next statement of their block: (depth, texts).
+    _kept_comments: Counter = field(default_factory=Counter)
+    _orphans: List[Tuple[int, List[str]]] = field(default_factory=list)
+    _dirty: List[bool] = field(default_factory=list)
 
     def position(self, node: cst.CSTNode) -> Tuple[int, int]:
         rng = self.positions.get(node)
@@ -69,6 +78,10 @@ class RuleContext:
             if note not in notes:
                 notes.append(note)
 
+    def keep_comments(self, comments: Sequence[str]) -> None:
+        """A rule moved these comments somewhere of its choosing: do not put them back."""
+        self._kept_comments.update(comments)
+
     def need_import(
         self, module: str, obj: Optional[str] = None, asname: Optional[str] = None
     ) -> None:
@@ -82,7 +95,70 @@ class RuleContext:
         return any(_has_ignore(stmt, code) for stmt, _ in self._statements)
 
 
-IGNORE_RE = re.compile(r"migrate-inference:\s*ignore(?:\[([^\]]*)\])?")
+IGNORE_RE = re.compile(r"migrate-inference:\s*ignore(?![-\w])(?:\[([^\]]*)\])?")
+# On a line of its own, anywhere in the module: the whole file (or these codes in it).
+FILE_IGNORE_RE = re.compile(
+    r"^#\s*migrate-inference:\s*ignore-file(?![-\w])(?:\[([^\]]*)\])?"
+)
+
+
+@dataclass
+class Directives:
+    """What the module's `# migrate-inference: ...` comments ask for as a whole."""
+
+    skip_file: bool = False
+    file_ignores: FrozenSet[str] = frozenset()
+    warnings: List[Finding] = field(default_factory=list)
+
+
+def suppression_directives(source: str) -> Directives:
+    """File-level suppressions, and a warning for each unknown code any suppression names."""
+    out = Directives()
+    if "migrate-inference:" not in source:
+        return out
+    import io
+    import tokenize
+
+    from migrate_inference.rules import RULES, UNKNOWN_CODE, non_rule_codes
+
+    known = [rule.code for rule in RULES] + list(non_rule_codes())
+    ignores_: Set[str] = set()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return out
+    for token in tokens:
+        if token.type != tokenize.COMMENT or "migrate-inference:" not in token.string:
+            continue
+        line, column = token.start[0], token.start[1] + 1
+        matches = []
+        own_line = token.line[: token.start[1]].strip() == ""
+        file_match = FILE_IGNORE_RE.match(token.string) if own_line else None
+        if file_match is not None:
+            if file_match.group(1) is None:
+                out.skip_file = True
+            matches.append(file_match)
+        matches += list(IGNORE_RE.finditer(token.string))
+        for match in matches:
+            for raw in (match.group(1) or "").split(","):
+                code = raw.strip().upper()
+                if not code:
+                    continue
+                if not any(k.startswith(code) for k in known):
+                    out.warnings.append(
+                        Finding(
+                            UNKNOWN_CODE,
+                            WARNING,
+                            f"unknown rule code {code!r} in a migrate-inference "
+                            "suppression comment: it suppresses nothing (see --list-rules)",
+                            line,
+                            column,
+                        )
+                    )
+                elif match is file_match:
+                    ignores_.add(code)
+    out.file_ignores = frozenset(ignores_)
+    return out
 
 
 def ignores(comment: str, code: Optional[str]) -> bool:
@@ -99,18 +175,93 @@ def ignores(comment: str, code: Optional[str]) -> bool:
 
 
 def _has_ignore(stmt: cst.CSTNode, code: Optional[str] = None) -> bool:
-    comments: List[str] = []
-    for line in getattr(stmt, "leading_lines", ()):
-        if line.comment:
-            comments.append(line.comment.value)
-    trailing = getattr(stmt, "trailing_whitespace", None)
-    if trailing is not None and trailing.comment:
-        comments.append(trailing.comment.value)
+    """Whether a comment on any line of the statement (or the line above) suppresses `code`.
+
+    For a simple statement that is every line it spans, the first line of a
+    multi-line call included; for a compound statement (``if``, ``with``,
+    ``def``...) it is its header, not its body.
+    """
+    return any(ignores(c, code) for c in statement_comments(stmt))
+
+
+def statement_comments(stmt: cst.CSTNode) -> List[str]:
+    """The comments on the statement's own lines and on the lines just above it."""
+    out: List[str] = []
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Comment):
+            out.append(node.value)
+            continue
+        for child in reversed(node.children):
+            if node is not stmt or not _is_body(child):
+                stack.append(child)
     body = getattr(stmt, "body", None)
     header = getattr(body, "header", None)
     if header is not None and header.comment:
-        comments.append(header.comment.value)
-    return any(ignores(c, code) for c in comments)
+        out.append(header.comment.value)
+    return out
+
+
+def _is_body(node: cst.CSTNode) -> bool:
+    """A part of a compound statement that holds other statements (not its header)."""
+    return isinstance(
+        node,
+        (
+            cst.BaseSuite,
+            cst.Else,
+            cst.If,
+            cst.ExceptHandler,
+            cst.ExceptStarHandler,
+            cst.Finally,
+            cst.MatchCase,
+        ),
+    )
+
+
+def keep_ignore_comments(original: cst.CSTNode, result: cst.CSTNode) -> cst.CSTNode:
+    """Put back the ``migrate-inference: ignore`` comments a rewrite of the statement dropped.
+
+    A lost comment goes to the end of the statement's last line when that has
+    no comment, else on a line of its own above the statement: either way it
+    stays on the statement, where it still applies.
+    """
+    wanted = [c for c in statement_comments(original) if IGNORE_RE.search(c)]
+    if not wanted:
+        return result
+    target = result
+    if isinstance(result, cst.FlattenSentinel):
+        if not result.nodes:
+            return result
+        target = result.nodes[0]
+    if not _is_statement(target):
+        return result
+    present = statement_comments(target)
+    lost = [c for c in wanted if c not in present]
+    if not lost:
+        return result
+    if isinstance(result, cst.FlattenSentinel):
+        kept = [c for n in result.nodes[1:] for c in statement_comments(n)]
+        lost = [c for c in lost if c not in kept]
+        if not lost:
+            return result
+    trailing = getattr(target, "trailing_whitespace", None)
+    if trailing is not None and trailing.comment is None and len(lost) == 1:
+        new = target.with_changes(
+            trailing_whitespace=trailing.with_changes(
+                whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(lost[0])
+            )
+        )
+    else:
+        new = target.with_changes(
+            leading_lines=[
+                *target.leading_lines,
+                *(cst.EmptyLine(comment=cst.Comment(c)) for c in lost),
+            ]
+        )
+    if isinstance(result, cst.FlattenSentinel):
+        return cst.FlattenSentinel([new, *result.nodes[1:]])
+    return new
 
 
 def _is_statement(node: cst.CSTNode) -> bool:
@@ -154,6 +305,7 @@ class CompositeTransformer(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if _is_statement(node):
             self.ctx._statements.append((node, []))
+            self.ctx._dirty.append(False)
         for hook in self._hooks(self._visit_hooks, "visit_", node):
             hook(node)
         return True
@@ -165,9 +317,21 @@ class CompositeTransformer(cst.CSTTransformer):
                 original_node
             ):
                 break
-            result = hook(original_node, result)
+            changed = hook(original_node, result)
+            if changed is not result and self.ctx._dirty:
+                self.ctx._dirty[:] = [True] * len(self.ctx._dirty)
+            result = changed
+        if isinstance(original_node, (cst.IndentedBlock, cst.Module)):
+            result = self._place_orphans(result)
         if _is_statement(original_node):
+            if self.ctx.has_ignore_comments and isinstance(
+                result, (cst.CSTNode, cst.FlattenSentinel)
+            ):
+                result = keep_ignore_comments(original_node, result)
             _, notes = self.ctx._statements.pop()
+            dirty = self.ctx._dirty.pop()
+            if dirty or self.ctx._orphans:
+                result = self._keep_comments(original_node, result, dirty)
             if notes and isinstance(result, cst.CSTNode) and _is_statement(result):
                 result = _with_notes(result, notes)
             elif notes and isinstance(result, cst.FlattenSentinel) and result.nodes:
@@ -177,6 +341,44 @@ class CompositeTransformer(cst.CSTTransformer):
             # A rule may remove every statement of a block (config lines): keep it valid.
             result = result.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         return result
+
+    def _keep_comments(self, original: cst.CSTNode, result, dirty: bool):
+        """Put back the comments `original` held that its replacement lost, and those of
+        removed statements before it in its block."""
+        ctx = self.ctx
+        depth = len(ctx._statements)
+        waiting = [c for d, texts in ctx._orphans if d == depth for c in texts]
+        ctx._orphans = [(d, t) for d, t in ctx._orphans if d != depth]
+        texts: List[str] = []
+        if dirty:
+            lost = comments.own_comments(original) - comments.result_comments(result)
+            kept = ctx._kept_comments & lost
+            ctx._kept_comments -= kept
+            lost -= kept
+            texts = comments.in_order(original, lost) if lost else []
+        if isinstance(result, cst.RemovalSentinel) or (
+            isinstance(result, cst.FlattenSentinel) and not result.nodes
+        ):
+            if waiting or texts:
+                ctx._orphans.append((depth, [*waiting, *texts]))
+            return result
+        above = [*waiting, *texts]
+        if isinstance(result, cst.FlattenSentinel):
+            first, *rest = result.nodes
+            return cst.FlattenSentinel(
+                [comments.with_comments_above(first, above), *rest]
+            )
+        return comments.with_comments_above(result, above)
+
+    def _place_orphans(self, block):
+        """Comments of removed statements that no later statement of the block took."""
+        ctx = self.ctx
+        depth = len(ctx._statements)
+        waiting = [c for d, texts in ctx._orphans if d == depth for c in texts]
+        if not waiting or not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return block
+        ctx._orphans = [(d, t) for d, t in ctx._orphans if d != depth]
+        return comments.with_comments_in_footer(block, waiting)
 
 
 def position_map(wrapper: cst.MetadataWrapper) -> Dict[cst.CSTNode, CodeRange]:

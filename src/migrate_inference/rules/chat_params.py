@@ -145,7 +145,7 @@ def map_arguments(
             continue
         row = lookup(name)
         if row is None:
-            extras.append(_extra(name, arg.value))
+            extras.append(_extra(name, arg.value, _end_comment(arg)))
             ctx.todo(
                 code,
                 original,
@@ -224,7 +224,7 @@ def map_arguments(
                 f"legacy `{name}` -> {'tools' if name == 'functions' else 'tool_choice'}",
             )
         elif action == mapping.EXTRAS:
-            extras.append(_extra(name, arg.value))
+            extras.append(_extra(name, arg.value, _end_comment(arg)))
             if name in ("functions", "function_call"):
                 why = f" ({functions_reason})" if functions_reason else ""
                 ctx.todo(
@@ -252,7 +252,7 @@ def map_arguments(
                 f"`{name}` has no azure-ai-inference equivalent: {row.note}",
             )
     if extras or merged_extras:
-        value: cst.BaseExpression = cst.Dict(extras)
+        value: cst.BaseExpression = _extras_dict(extras, call)
         if len(merged_extras) == 1 and not extras:
             value = merged_extras[
                 0
@@ -265,14 +265,19 @@ def map_arguments(
                     extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in merged.elements)  # type: ignore[misc]
                 else:
                     extras.append(cst.StarredDictElement(merged))  # type: ignore[arg-type]
-            value = cst.Dict(extras)
+            value = _extras_dict(extras, call)
         out.append(_kw("model_extras", value, last_arg))
-    lead = _keep_following_comments(out, sources, list(call.args))
+    lead = _keep_following_comments(
+        out, sources, list(call.args), call.whitespace_before_args
+    )
     return _fix_commas(out, last_arg, list(call.args)), lead
 
 
 def _keep_following_comments(
-    out: List[cst.Arg], sources: List[int], args: List[cst.Arg]
+    out: List[cst.Arg],
+    sources: List[int],
+    args: List[cst.Arg],
+    opening_ws: Optional[cst.BaseParenthesizableWhitespace] = None,
 ) -> Optional[cst.BaseParenthesizableWhitespace]:
     """When a keyword leaves its place, the comment on the line after it belongs to the next
     keyword: move its comma (which holds that comment) to the keyword before it, and drop the
@@ -294,6 +299,11 @@ def _keep_following_comments(
             (pos for pos, src in enumerate(sources) if src < index), default=None
         )
         if previous is None:
+            opening = lead if lead is not None else opening_ws
+            if isinstance(opening, cst.ParenthesizedWhitespace):
+                after = after.with_changes(
+                    first_line=opening.first_line
+                )  # `create(  # ...`
             lead = after
             continue
         kept = out[previous]
@@ -320,8 +330,102 @@ def _is_str(node: cst.BaseExpression) -> bool:
     return False
 
 
-def _extra(name: str, value: cst.BaseExpression) -> cst.DictElement:
-    return cst.DictElement(cst.SimpleString(f'"{name}"'), value)
+def _extra(
+    name: str, value: cst.BaseExpression, comment: Optional[cst.Comment] = None
+) -> cst.DictElement:
+    element = cst.DictElement(cst.SimpleString(f'"{name}"'), value)
+    if comment is not None:  # the keyword's end-of-line comment moves with it
+        element = element.with_changes(
+            comma=cst.Comma(
+                whitespace_after=cst.ParenthesizedWhitespace(
+                    first_line=cst.TrailingWhitespace(
+                        whitespace=cst.SimpleWhitespace("  "), comment=comment
+                    )
+                )
+            )
+        )
+    return element
+
+
+def _end_comment(arg: cst.Arg) -> Optional[cst.Comment]:
+    """The comment at the end of the line a keyword ends (after its comma, or after it)."""
+    for ws in (
+        arg.comma.whitespace_after if isinstance(arg.comma, cst.Comma) else None,
+        arg.whitespace_after_arg,
+    ):
+        if isinstance(ws, cst.ParenthesizedWhitespace) and ws.first_line.comment:
+            return ws.first_line.comment
+    return None
+
+
+def _keyword_indent(call: cst.Call) -> Optional[str]:
+    """The indentation (past the block's) of a call written one keyword per line."""
+    for ws in [call.whitespace_before_args] + [
+        a.comma.whitespace_after for a in call.args if isinstance(a.comma, cst.Comma)
+    ]:
+        if isinstance(ws, cst.ParenthesizedWhitespace):
+            return ws.last_line.value
+    return None
+
+
+def _extras_dict(elements: List[cst.BaseDictElement], call: cst.Call) -> cst.Dict:
+    """`{...}` on one line, or one item per line when an item carries a comment."""
+    outer = _keyword_indent(call)
+    commented = any(
+        isinstance(e.comma, cst.Comma)
+        and isinstance(e.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        for e in elements
+    )
+    if not commented or outer is None:
+        return cst.Dict(
+            [
+                (
+                    e.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    if isinstance(e.comma, cst.Comma)
+                    and isinstance(
+                        e.comma.whitespace_after, cst.ParenthesizedWhitespace
+                    )
+                    else e
+                )
+                for e in elements
+            ]
+        )
+    inner = outer + "    "
+
+    def line_break(
+        comment: Optional[cst.Comment], last: bool
+    ) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=(
+                cst.TrailingWhitespace(
+                    whitespace=cst.SimpleWhitespace("  "), comment=comment
+                )
+                if comment is not None
+                else cst.TrailingWhitespace()
+            ),
+            indent=True,
+            last_line=cst.SimpleWhitespace(outer if last else inner),
+        )
+
+    laid_out = []
+    for i, e in enumerate(elements):
+        ws = e.comma.whitespace_after if isinstance(e.comma, cst.Comma) else None
+        comment = (
+            ws.first_line.comment
+            if isinstance(ws, cst.ParenthesizedWhitespace)
+            else None
+        )
+        laid_out.append(
+            e.with_changes(
+                comma=cst.Comma(
+                    whitespace_after=line_break(comment, i == len(elements) - 1)
+                )
+            )
+        )
+    return cst.Dict(
+        laid_out,
+        lbrace=cst.LeftCurlyBrace(whitespace_after=line_break(None, False)),
+    )
 
 
 def _fix_commas(
@@ -339,12 +443,20 @@ def _fix_commas(
     last_comma = (
         last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
     )
+    closing = (
+        last_original.whitespace_after_arg
+        if last_original is not None
+        else cst.SimpleWhitespace("")
+    )
     fixed = []
     for i, arg in enumerate(args):
         if i < len(args) - 1:
             if arg.comma is cst.MaybeSentinel.DEFAULT or arg.comma is last_comma:
                 arg = arg.with_changes(comma=middle)
+            if isinstance(arg.whitespace_after_arg, cst.ParenthesizedWhitespace):
+                # the line break before `)` belongs to the last keyword, wherever it went
+                arg = arg.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
         else:
-            arg = arg.with_changes(comma=last_comma)
+            arg = arg.with_changes(comma=last_comma, whitespace_after_arg=closing)
         fixed.append(arg)
     return fixed

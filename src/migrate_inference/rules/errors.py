@@ -58,13 +58,17 @@ any other `e.response.<x>`, or a response read in a clause that also catches con
 errors) keeps every call of the file on OpenAI, with a TODO at each call and clause: a clause
 left catching OpenAI classes would no longer catch what migrated calls raise.
 
-The rule rewrites a file's exceptions only when nothing in it still calls OpenAI:
-every chat/embeddings call is migrated and no out-of-scope API, no
-`openai.ChatCompletion` used as a value and no other `openai.` use remains.  A file
-that only handles exceptions (a retry helper for calls made elsewhere) is migrated,
-since those calls are migrated too.  When a file still calls OpenAI, each exception
-site gets a TODO saying why it was left.  Anything left in place keeps its `openai`
-reference, so the `openai` import stays with it.
+An `except` clause (and an `isinstance` inside it) follows what its `try` body calls,
+and a tenacity/backoff decorator follows what the function it wraps calls (also
+through functions of the same module): it is rewritten when every OpenAI call there is
+migrated, and kept, with a TODO, when one of them stays OpenAI
+(`analysis/components.py: GuardRegions`).  Any other reference, and a guard whose
+region makes no OpenAI call the module can see, follows the file: it is rewritten only
+when nothing in the file still calls OpenAI (every chat/embeddings call is migrated and
+no out-of-scope API, no `openai.ChatCompletion` used as a value and no other `openai.`
+use remains).  A file that only handles exceptions (a retry helper for calls made
+elsewhere) is migrated, since those calls are migrated too.  Anything left in place
+keeps its `openai` reference, so the `openai` import stays with it.
 """
 
 from __future__ import annotations
@@ -88,7 +92,8 @@ CODE = "MI340"
 NAME = "errors"
 DOC_EXAMPLE = "except_chain_v0"
 WHEN_TODO = (
-    "The file still calls OpenAI (an unmigrated or out-of-scope call), so its exceptions stay "
+    "The code a guard protects (its try body, the function a retry decorator wraps; else the "
+    "whole file) still calls OpenAI (an unmigrated or out-of-scope call), so its exceptions stay "
     "OpenAI's; the code raises an OpenAI exception itself; a status class (RateLimitError, ...) "
     "is used somewhere other than an except clause, isinstance, tenacity or backoff; the class "
     "has no Azure counterpart; or an attribute of the caught exception (`e.body`, `e.code`, ...) "
@@ -1312,10 +1317,12 @@ class ErrorsRule:
         sites: ErrorSites,
         plan=None,
         v1_plan=None,
+        guards=None,
         attribute_reason: Optional[str] = None,
     ) -> None:
         self.ctx = ctx
         self.sites = sites
+        self.guards = guards  # analysis.components.GuardRegions: per try block / decorated function
         self.changed = False
         self._splice: Dict[int, cst.CSTNode] = {}
         self._fstrings: List[str] = []  # openings of the f-strings being visited
@@ -1333,8 +1340,8 @@ class ErrorsRule:
         self.plans: Dict[cst.CSTNode, TryPlan] = {}
         # rewritten handler -> everything it lets through is an HttpResponseError
         self.handlers: Dict[cst.ExceptHandler, bool] = {}
-        if self.blocked is None:
-            for node in sites.tries:
+        for node in sites.tries:
+            if self._blocked(node) is None:
                 try_plan = plan_try(node, sites.specs)
                 self.plans[node] = try_plan
                 if try_plan.todo is None:
@@ -1343,6 +1350,22 @@ class ErrorsRule:
                             self.handlers[clause.handler] = clause.http_only
 
     # -- helpers ----------------------------------------------------------------
+    def _blocked(self, node: cst.CSTNode) -> Optional[str]:
+        """Why the OpenAI exception reference `node` must stay (None: it can move).
+
+        A reference that guards a region (its `try` body, the function its retry decorator
+        wraps) follows what that region calls; any other follows the file as a whole."""
+        if self.guards is not None:
+            verdict, what = self.guards.verdict(node)
+            if verdict is True:
+                return None
+            if verdict is False:
+                return (
+                    f"the code it guards still calls OpenAI ({what} is not migrated), which raises "
+                    "OpenAI exceptions; migrate that first"
+                )
+        return self.blocked
+
     def _cls(self, name: str) -> str:
         """Code for an azure.core.exceptions class, importing it."""
         if name in self.sites.names and name not in self.sites.azure_imported:
@@ -1504,9 +1527,10 @@ class ErrorsRule:
         ref = self.sites.refs.get(original)
         if ref is None or ref.context == EXCEPT or self.ctx.suppressed(CODE):
             return updated  # a try statement rewrites its own clauses
-        if self.blocked is not None:
+        blocked = self._blocked(original)
+        if blocked is not None:
             self.ctx.todo(
-                CODE, original, f"`{_code(original)}` is left as it is: {self.blocked}"
+                CODE, original, f"`{_code(original)}` is left as it is: {blocked}"
             )
             return updated
         if ref.context in OWNED:
@@ -1642,7 +1666,11 @@ class ErrorsRule:
     # -- isinstance, tenacity, backoff ---------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         context = self.sites.calls.get(original)
-        if context is None or self.blocked is not None or self.ctx.suppressed(CODE):
+        if (
+            context is None
+            or self._blocked(original) is not None
+            or self.ctx.suppressed(CODE)
+        ):
             return updated
         spec = self.sites.specs[original]
         index = next(i for i, a in enumerate(original.args) if a.value is spec.expr)
@@ -1764,7 +1792,7 @@ class ErrorsRule:
     ) -> cst.ExceptHandler:
         """`except exception_type:` in a function that is only given one status class."""
         guard = self.sites.param_guards.get(original)
-        if guard is None or self.blocked is not None:
+        if guard is None or self._blocked(original) is not None:
             return updated
         status, function = guard
         var = updated.name.name.value if updated.name is not None else self._var()  # type: ignore[union-attr]
@@ -1798,7 +1826,8 @@ class ErrorsRule:
                 updated  # the clauses of one try are rewritten together or not at all
             )
         current = dict(zip(original.handlers, updated.handlers))
-        if self.blocked is not None:
+        blocked = self._blocked(original)
+        if blocked is not None:
             handlers = []
             for h in original.handlers:
                 spec = self.sites.specs[h]
@@ -1808,7 +1837,7 @@ class ErrorsRule:
                     )
                     handlers.append(
                         self._handler_todo(
-                            h, current[h], f"`{names}` is left as it is: {self.blocked}"
+                            h, current[h], f"`{names}` is left as it is: {blocked}"
                         )
                     )
                 else:

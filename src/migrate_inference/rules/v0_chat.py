@@ -15,7 +15,7 @@ first call still counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
@@ -31,6 +31,7 @@ from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug as _slug
 from migrate_inference.analysis.names import string_value
+from migrate_inference import comments
 from migrate_inference.config import MODELS, Config
 from migrate_inference.mapping import MODULE_CONFIG
 from migrate_inference.rules import chat_params, embeddings, splats
@@ -577,6 +578,9 @@ class V0ChatRule:
     def __init__(self, ctx: RuleContext, plan: Plan) -> None:
         self.ctx = ctx
         self.plan = plan
+        self._config_comments: List[str] = (
+            []
+        )  # of removed config lines, for the accessor
 
     # -- the calls ----------------------------------------------------------
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -692,6 +696,12 @@ class V0ChatRule:
                 s for s, o in zip(updated.body, original.body) if not self._is_config(o)
             ]
             if not keep:
+                if self.plan.self_method is None and self._used_specs():
+                    # what was said about the config belongs to the client now built from it
+                    found = comments.own_comments(original)
+                    said = comments.in_order(original, found)
+                    self._config_comments.extend(said)
+                    self.ctx.keep_comments(said)
                 return cst.RemoveFromParent()
             return updated.with_changes(body=keep)
         var = self.plan.renamed_config.get(original)
@@ -745,10 +755,13 @@ class V0ChatRule:
         ]
         if not defs:
             return updated
-        return insert_after_imports(updated, defs)
+        return insert_after_imports(updated, defs, self._config_comments)
 
 
-def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
+def insert_after_imports(
+    module: cst.Module, sources: List[str], above: Sequence[str] = ()
+) -> cst.Module:
+    """`sources` as statements after the module's imports, `above` as comments before them."""
     body = list(module.body)
     index = 0
     for i, stmt in enumerate(body):
@@ -762,6 +775,8 @@ def insert_after_imports(module: cst.Module, sources: List[str]) -> cst.Module:
         stmt = stmt.with_changes(
             leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if index > 0 or new else []
         )
+        if not new:
+            stmt = comments.with_comments_above(stmt, above)
         new.append(stmt)
     if index < len(body):
         following = body[index]

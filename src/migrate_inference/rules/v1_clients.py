@@ -172,8 +172,16 @@ class V1Planner:
         self.taken = taken
         self.plan = V1Plan()
         self.merged_literals: Dict[int, Dict[str, bool]] = {}
+        self.branch_members: Set[int] = set()
 
     def run(self) -> V1Plan:
+        # a client chosen in branches: each branch keeps its own host (analysis/components.py)
+        self.branch_members = {
+            id(member)
+            for binding in self.facts.bindings
+            if binding.siblings
+            for member in (binding, *binding.siblings)
+        }
         # annotated parameters first: a client handed to one must match what it became
         ordered = sorted(self.facts.bindings, key=lambda b: b.kind != "param")
         for binding in ordered:
@@ -188,7 +196,54 @@ class V1Planner:
             if binding.param is not None:
                 self.plan.by_param[binding.param] = bp
             self._plan_binding(bp)
+            if binding.siblings:
+                self._plan_siblings(bp)
         return self.plan
+
+    def _plan_siblings(self, bp: BindingPlan) -> None:
+        """Every branch that builds the client gets the same clients, from its own arguments.
+
+        The calls were planned with the first branch's binding; each other branch builds
+        one client per API under the same names.  Whether the component as a whole can
+        migrate is settled afterwards (`analysis.components.settle_v1`)."""
+        calls = [
+            cp
+            for cp in self.plan.calls.values()
+            if cp.call.binding is bp.binding and cp.todo is None
+        ]
+        by_api = {api: cp for (api, _), cp in bp.clients.items()}
+        for sibling in bp.binding.siblings:
+            sp = BindingPlan(sibling)
+            self.plan.bindings[id(sibling)] = sp
+            if sibling.ctor is not None:
+                self.plan.by_ctor[sibling.ctor] = sp
+            if sibling.statement is not None:
+                self.plan.by_statement[sibling.statement] = sp
+            sp.replace = bp.replace
+            if sibling.has_splat:
+                sp.todo = "the client is built from **kwargs or positional arguments: map them by hand"
+                continue
+            if sibling.statement is not None and self._suppressed(sibling.statement):
+                sp.todo = ""
+                continue
+            trial = [CallPlan(cp.call) for cp in calls]
+            keys = self._client_keys(sp, trial)
+            blocked = next((t.todo for t in trial if t.todo is not None), None)
+            if blocked is not None:
+                sp.todo = blocked
+                continue
+            for api, lit in keys:
+                primary = by_api.get(api)
+                if primary is None or sum(1 for k in keys if k[0] == api) > 1:
+                    continue  # settled as a blocker: not built like the first branch
+                spec, keep_model, notes = self._spec(sp, api, lit, False)
+                keep_model = keep_model or any(t.keep_model for t in trial)
+                sp.notes.extend(n for n in notes if n not in sp.notes)
+                sp.clients[(api, lit)] = ClientPlan(
+                    spec=spec, target=primary.target, keep_model=keep_model
+                )
+                if keep_model and not primary.keep_model:
+                    primary.keep_model = True  # one call serves every branch
 
     # -- one binding ----------------------------------------------------------
     def _plan_binding(self, bp: BindingPlan) -> None:
@@ -329,9 +384,96 @@ class V1Planner:
     def _literal_of(self, expr: cst.BaseExpression, binding: Binding) -> Optional[str]:
         value = string_value(expr)
         if value is None:
-            resolved = self._global_value(expr, binding)
+            resolved = self._global_value(expr, binding) or self._reaching_value(
+                expr, binding
+            )
             value = string_value(resolved) if resolved is not None else None
         return value
+
+    def _reaching_value(
+        self, expr: cst.BaseExpression, binding: Binding
+    ) -> Optional[cst.BaseExpression]:
+        """The value a name holds where the client is built, when it is visible and cheap to
+        evaluate there: its one assignment in the block that builds the client (for a client
+        chosen in branches, the assignment in that branch), or a string literal anywhere.
+        """
+        if not isinstance(expr, cst.Name) or binding.statement is None:
+            return None
+        refs = referents(self.scopes.get(expr), expr)
+        if not refs:
+            return None
+        block = self.parents.get(binding.statement)
+        found = []
+        for ref in refs:
+            node = getattr(ref, "node", None)
+            target = self.parents.get(node) if isinstance(node, cst.Name) else None
+            assign = self.parents.get(target) if target is not None else None
+            if not (
+                isinstance(target, cst.AssignTarget)
+                and isinstance(assign, cst.Assign)
+                and len(assign.targets) == 1
+            ):
+                return None  # a parameter, an import, a loop variable...
+            statement = self.parents.get(assign)
+            found.append((self.parents.get(statement), assign.value))
+        if len(found) == 1 and string_value(found[0][1]) is not None:
+            return found[0][1]
+        same = [value for where, value in found if where is block]
+        if len(same) == 1 and self._cheap(same[0]):
+            return same[0]
+        return None
+
+    def _assigned_in_block(
+        self, expr: cst.Name, binding: Binding
+    ) -> Optional[cst.BaseExpression]:
+        """The value of `expr` assigned once in the block that builds the client, before it."""
+        refs = referents(self.scopes.get(expr), expr)
+        if not refs or len(refs) != 1 or binding.statement is None:
+            return None
+        node = getattr(next(iter(refs)), "node", None)
+        target = self.parents.get(node) if isinstance(node, cst.Name) else None
+        assign = self.parents.get(target) if target is not None else None
+        if not (
+            isinstance(target, cst.AssignTarget) and isinstance(assign, cst.Assign)
+        ):
+            return None
+        statement = self.parents.get(assign)
+        block = self.parents.get(statement)
+        if block is not self.parents.get(binding.statement):
+            return None
+        body = list(getattr(block, "body", ()))
+        if statement not in body or binding.statement not in body:
+            return None
+        if body.index(statement) > body.index(binding.statement):
+            return None
+        return assign.value
+
+    def _cheap(self, expr: cst.BaseExpression) -> bool:
+        """A string literal or an environment read with literal arguments."""
+        if string_value(expr) is not None:
+            return True
+        func = (
+            expr.func
+            if isinstance(expr, cst.Call)
+            else expr.value if isinstance(expr, cst.Subscript) else None
+        )
+        if func is None:
+            return False
+        qualified = self.qualified.get(func, set())
+        if callable(qualified):
+            qualified = qualified()
+        if not imported_names(qualified) & {
+            "os.getenv",
+            "os.environ.get",
+            "os.environ",
+        }:
+            return False
+        if isinstance(expr, cst.Call):
+            return all(string_value(a.value) is not None for a in expr.args)
+        return all(
+            isinstance(e.slice, cst.Index) and string_value(e.slice.value) is not None
+            for e in expr.slice
+        )
 
     def _deployment_from_ctor(self, binding: Binding) -> Optional[cst.BaseExpression]:
         arg = binding.kwargs.get("azure_deployment")
@@ -368,6 +510,16 @@ class V1Planner:
                     api,
                     "\0" + _code(cp.call.model),
                 )  # a module constant, defined before the client
+            reaching = (
+                self._reaching_value(cp.call.model, binding)
+                if literal is None and cp.call.model is not None
+                else None
+            )
+            if reaching is not None:
+                # the deployment's value where the client is built (`deployment = os.environ[...]`)
+                literal = string_value(reaching)
+                if literal is None:
+                    return (api, "\0" + _code(reaching))
             if literal is None:
                 cp.todo = (
                     "the deployment comes from `model=` held in a variable: create one client per deployment "
@@ -477,7 +629,13 @@ class V1Planner:
 
     def _foreign_endpoint(self, binding: Binding) -> bool:
         """A non-Azure client whose base_url is an Azure AI Inference-style endpoint."""
-        if binding.is_azure or "base_url" not in binding.kwargs:
+        if binding.is_azure:
+            return False
+        if id(binding) in self.branch_members:
+            return (
+                True  # the code chooses its host in branches: each branch keeps its own
+            )
+        if "base_url" not in binding.kwargs:
             return False
         url = self._literal_of(binding.kwargs["base_url"].value, binding) or ""
         return any(hint in url for hint in AZURE_HOST_HINTS)
@@ -493,7 +651,11 @@ class V1Planner:
         if models_style:
             endpoint = f'os.environ["{env}"]'
         elif self._azure_base_url(binding) or self._foreign_endpoint(binding):
-            endpoint = self._kw(binding, "base_url") or ""
+            # a branch that used the OpenAI platform keeps it (OpenAI's own default)
+            endpoint = (
+                self._kw(binding, "base_url")
+                or 'os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"'
+            )
             keep_model = not binding.is_azure
         elif binding.is_azure:
             base = (
@@ -565,40 +727,93 @@ class V1Planner:
         if self.config.credential == "entra":
             return entra, aoai, [], []
         provider = binding.kwargs.get("azure_ad_token_provider")
-        if provider is not None:
-            parts = self._bearer_provider(provider.value, binding)
-            if parts is not None and not binding.is_async:
+        key_arg = binding.kwargs.get("api_key")
+        if key_arg is not None and provider is None and not binding.is_async:
+            # `api_key=token_provider`: OpenAI calls a callable key for every request
+            parts = self._bearer_provider(key_arg.value, binding)
+            if parts is not None:
                 credential, scope = parts
                 return credential, False, [], [f"credential_scopes=[{scope}]"]
-            return (
-                entra,
-                aoai,
-                [
-                    "azure_ad_token_provider is replaced by DefaultAzureCredential()"
-                    + (
-                        " (the async client needs an async credential)"
-                        if binding.is_async
-                        else ""
-                    )
-                    + ": check that it finds the same identity"
-                ],
-                [],
-            )
+        token = None
+        if provider is not None:
+            value = provider.value
+            if key_arg is not None:
+                value = _not_none_branch(value)  # `tp if not key else None`
+            token = self._token_credential(value, binding, entra, aoai)
+            if key_arg is None or value is None:
+                return token
         key = self._kw(binding, "api_key")
         if key is None:
             env = (
                 "AZURE_OPENAI_API_KEY"
                 if binding.is_azure
-                else self.config.key_env_for(api)
+                else (
+                    "OPENAI_API_KEY"
+                    if id(binding) in self.branch_members
+                    else self.config.key_env_for(api)
+                )
             )
             key = f'os.environ["{env}"]'
+        elif token is not None:
+            # both paths, as OpenAI chose: the key when there is one, else the token
+            credential, scopes, notes, extra = token
+            if not self._repeatable(key_arg.value):
+                return token
+            return (
+                f"AzureKeyCredential({key}) if {key} else {credential}",
+                scopes,
+                notes,
+                extra,
+            )
+        else:
+            fallback = "AZURE_OPENAI_API_KEY" if binding.is_azure else "OPENAI_API_KEY"
+            variable = self._optional_env(key_arg.value)
+            if variable is not None and variable != fallback:
+                # None when unset: OpenAI then reads its own variable, so the migration does too
+                key = f'{key} or os.environ["{fallback}"]'
         return f"AzureKeyCredential({key})", False, [], []
+
+    def _token_credential(
+        self, value: cst.BaseExpression, binding: Binding, entra: str, aoai: bool
+    ) -> Tuple[str, bool, List[str], List[str]]:
+        parts = self._bearer_provider(value, binding)
+        if parts is not None and not binding.is_async:
+            credential, scope = parts
+            return credential, False, [], [f"credential_scopes=[{scope}]"]
+        return (
+            entra,
+            aoai,
+            [
+                "azure_ad_token_provider is replaced by DefaultAzureCredential()"
+                + (
+                    " (the async client needs an async credential)"
+                    if binding.is_async
+                    else ""
+                )
+                + ": check that it finds the same identity"
+            ],
+            [],
+        )
+
+    def _repeatable(self, expr: cst.BaseExpression) -> bool:
+        """Cheap and free of side effects, so it may be written twice."""
+        return isinstance(expr, (cst.Name, cst.Attribute)) or self._cheap(expr)
+
+    def _optional_env(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The variable of `os.getenv("X")` / `os.environ.get("X")` (None when unset), else None."""
+        if not (
+            isinstance(expr, cst.Call) and len(expr.args) == 1 and self._cheap(expr)
+        ):
+            return None
+        return string_value(expr.args[0].value)
 
     def _bearer_provider(
         self, value: cst.BaseExpression, binding: Optional[Binding] = None
     ) -> Optional[Tuple[str, str]]:
         if binding is not None and isinstance(value, cst.Name):
-            resolved = self._global_value(value, binding)
+            resolved = self._global_value(value, binding) or self._assigned_in_block(
+                value, binding
+            )
             if resolved is not None:
                 value = resolved
         if isinstance(value, cst.Call) and len(value.args) == 2:
@@ -609,6 +824,17 @@ class V1Planner:
             if "azure.identity.get_bearer_token_provider" in names:
                 return _code(value.args[0].value), _code(value.args[1].value)
         return None
+
+
+def _not_none_branch(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`tp if not key else None` -> `tp`; a value that is None -> None; else the value."""
+    if isinstance(value, cst.Name) and value.value == "None":
+        return None
+    if isinstance(value, cst.IfExp):
+        for kept, other in ((value.body, value.orelse), (value.orelse, value.body)):
+            if isinstance(other, cst.Name) and other.value == "None":
+                return kept
+    return value
 
 
 def _article(word: str) -> str:
@@ -689,6 +915,12 @@ class V1ClientsRule:
         )
         if bp.replace:
             new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
+            if (
+                updated.trailing_whitespace.comment is not None
+            ):  # `# OpenAI.com` survives
+                new[-1] = new[-1].with_changes(
+                    trailing_whitespace=updated.trailing_whitespace
+                )
             return cst.FlattenSentinel(new)
         return cst.FlattenSentinel([updated, *new])
 

@@ -1,0 +1,491 @@
+"""`--to openai`: azure-ai-inference code to the openai SDK on Azure's /openai/v1/ endpoint.
+
+    migrate_module(module, config) -> (new code, findings)
+
+The engine (`migrate_inference.engine.migrate_source`) calls this when
+``Config.target == "openai"`` and then verifies the output as it does for the
+forward pack (it parses, compiles, and adds no undefined name).  Planning
+(`plan.py`) decides per client component, all or nothing; `rewrite.py` carries
+out the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import GlobalScope, MetadataWrapper
+
+from migrate_inference.analysis.names import code_of, string_value
+from migrate_inference.config import Config
+from migrate_inference.rules.base import RuleContext, _has_ignore, position_map
+from migrate_inference.to_openai import helpers, names
+from migrate_inference.to_openai.codes import (
+    CHAT,
+    CLIENTS,
+    ERRORS,
+    MESSAGES,
+    NO_EQUIVALENT,
+    REQUEST_MODELS,
+    RESPONSES,
+)
+from migrate_inference.to_openai.plan import Component, Planner, Site, _walk
+
+Node = cst.CSTNode
+
+
+@dataclass
+class Plan:
+    clients: Dict[cst.Call, Component] = field(default_factory=dict)
+    sites: Dict[cst.Call, Tuple[Component, Site]] = field(default_factory=dict)
+    subscripts: Set[cst.Subscript] = field(default_factory=set)
+    gets: Set[cst.Call] = field(default_factory=set)
+    as_dicts: Set[cst.Call] = field(default_factory=set)
+    created: Set[cst.Attribute] = field(default_factory=set)
+    loops: Dict[Node, str] = field(default_factory=dict)
+    model_calls: Dict[cst.Call, str] = field(default_factory=dict)
+    json_formats: Set[cst.Call] = field(default_factory=set)
+    enum_refs: Dict[cst.Attribute, str] = field(default_factory=dict)
+    handler_types: Dict[cst.ExceptHandler, cst.BaseExpression] = field(
+        default_factory=dict
+    )
+    todo_at: Dict[Node, List[Tuple[str, str]]] = field(default_factory=dict)
+    helpers: Set[str] = field(default_factory=set)
+    datetime_form: str = "module"
+    openai_module_free: bool = True
+    ctx: Optional[RuleContext] = None
+    both_providers: bool = False
+
+    def todo(self, node: Node, code: str, message: str) -> None:
+        notes = self.todo_at.setdefault(node, [])
+        if (code, message) not in notes:
+            notes.append((code, message))
+
+    def provider_name(self, aio: bool) -> str:
+        assert self.ctx is not None
+        if aio:
+            if self.both_providers:
+                self.ctx.need_import(
+                    "azure.identity.aio",
+                    "get_bearer_token_provider",
+                    "get_async_bearer_token_provider",
+                )
+                return "get_async_bearer_token_provider"
+            self.ctx.need_import("azure.identity.aio", "get_bearer_token_provider")
+        else:
+            self.ctx.need_import("azure.identity", "get_bearer_token_provider")
+        return "get_bearer_token_provider"
+
+    def openai_name(self, cls: str) -> cst.BaseExpression:
+        assert self.ctx is not None
+        self.ctx.need_import("openai", cls)
+        return cst.Name(cls)
+
+    def exception(self, cls: str) -> cst.BaseExpression:
+        assert self.ctx is not None
+        if self.openai_module_free:
+            self.ctx.need_import("openai")
+            return cst.Attribute(value=cst.Name("openai"), attr=cst.Name(cls))
+        self.ctx.need_import("openai", cls)
+        return cst.Name(cls)
+
+
+def migrate_module(module: cst.Module, config: Config):
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    planner = Planner(wrapper, config).run()
+    ctx = RuleContext(config=config, facts=None, positions=position_map(wrapper))
+    plan = Plan(ctx=ctx)
+    _finish(planner, plan, wrapper)
+    if not plan.clients and not plan.todo_at:
+        return module.code, []
+    from migrate_inference.engine import _fix_imports
+    from migrate_inference.to_openai.rewrite import Rewriter
+
+    new_module = wrapper.module.visit(Rewriter(ctx, planner, plan))
+    if plan.clients:
+        new_module = _fix_imports(
+            new_module, ctx, module, always_removable=_is_inference
+        )
+    return new_module.code, ctx.findings
+
+
+def _is_inference(shown: str) -> bool:
+    return shown.startswith("azure.ai.inference")
+
+
+def _global_binding(
+    wrapper: MetadataWrapper, planner: Planner, name: str
+) -> Optional[str]:
+    """What a module-level name is bound to: None (unbound), "import:<qualified>" or "other"."""
+    scope = None
+    for node, s in planner.scopes.items():
+        if isinstance(s, GlobalScope):
+            scope = s
+            break
+    if scope is None or name not in scope.assignments:
+        return None
+    kinds = set()
+    for assignment in scope.assignments[name]:
+        node = getattr(assignment, "node", None)
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            kinds.add("import:" + _imported_as(node, name))
+        else:
+            kinds.add("other")
+    return kinds.pop() if len(kinds) == 1 else "other"
+
+
+def _imported_as(node, name: str) -> str:
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            shown = alias.asname.name.value if alias.asname else code_of(alias.name).split(".")[0]  # type: ignore[union-attr]
+            if shown == name:
+                return code_of(alias.name)
+    elif isinstance(node, cst.ImportFrom) and not isinstance(
+        node.names, cst.ImportStar
+    ):
+        module = code_of(node.module) if node.module else ""
+        for alias in node.names:
+            shown = alias.asname.name.value if alias.asname else code_of(alias.name)  # type: ignore[union-attr]
+            if shown == name:
+                return f"{module}.{code_of(alias.name)}"
+    return "?"
+
+
+def _statement_of(planner: Planner, node: Node) -> Optional[Node]:
+    current: Optional[Node] = node
+    while current is not None and not isinstance(
+        current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+    ):
+        current = planner.parent(current)
+    return current
+
+
+def _suppressed(planner: Planner, node: Node, code: str) -> bool:
+    current: Optional[Node] = node
+    while current is not None:
+        if isinstance(
+            current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+        ) and _has_ignore(current, code):
+            return True
+        current = planner.parent(current)
+    return False
+
+
+def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
+    config = planner.config
+    comps = planner.components
+    # names the generated code introduces must be free
+    for cls, aio in (("OpenAI", False), ("AsyncOpenAI", True)):
+        binding = _global_binding(wrapper, planner, cls)
+        if binding not in (None, f"import:openai.{cls}"):
+            for comp in comps:
+                if comp.aio == aio:
+                    comp.block(
+                        comp.node,
+                        CLIENTS,
+                        f"the name {cls} is already used in this module for something else",
+                    )
+    for helper in helpers.ORDER:
+        if _global_binding(wrapper, planner, helper) is not None:
+            for comp in comps:
+                if comp.endpoint is not None and comp.endpoint.static is None:
+                    comp.block(
+                        comp.node,
+                        CLIENTS,
+                        f"the name {helper} is already used in this module",
+                    )
+    openai_binding = _global_binding(wrapper, planner, "openai")
+    plan.openai_module_free = openai_binding in (None, "import:openai")
+    dt = _global_binding(wrapper, planner, "datetime")
+    tz = _global_binding(wrapper, planner, "timezone")
+    if dt in (None, "import:datetime"):
+        plan.datetime_form = "module"
+    elif dt == "import:datetime.datetime" and tz in (None, "import:datetime.timezone"):
+        plan.datetime_form = "class"
+    else:
+        for comp in comps:
+            if comp.created:
+                comp.block(
+                    next(iter(comp.created)),
+                    RESPONSES,
+                    "created is an int in openai and the name datetime is taken here: convert with datetime.fromtimestamp(..., timezone.utc) by hand",
+                )
+    for comp in comps:
+        for site in comp.sites:
+            _check_response_format(planner, comp, site)
+        for node in [comp.node, *(s.call for s in comp.sites)]:
+            if _suppressed(planner, node, CLIENTS) or _suppressed(planner, node, CHAT):
+                comp.blockers.append((node, "", ""))  # silent: the user asked
+    aio_token = [
+        c for c in comps if c.credential and c.credential.kind == "token" and c.aio
+    ]
+    sync_token = [
+        c for c in comps if c.credential and c.credential.kind == "token" and not c.aio
+    ]
+    plan.both_providers = bool(aio_token and sync_token) or (
+        bool(aio_token)
+        and _global_binding(wrapper, planner, "get_bearer_token_provider")
+        == "import:azure.identity.get_bearer_token_provider"
+    )
+    migrating = [c for c in comps if c.migrates]
+    blocked = [c for c in comps if not c.migrates]
+    for comp in blocked:
+        for node, code, message in comp.blockers:
+            if message:
+                plan.todo(node, code, message)
+    for node, code, message in planner.free_todos:
+        plan.todo(node, code, message)
+    for call in planner.loaders:
+        if migrating:
+            plan.todo(call, MESSAGES, names.LOADERS[planner.qname(call.func) or ""])
+    if not migrating:
+        return
+    for comp in migrating:
+        plan.clients[comp.node] = comp
+        for site in comp.sites:
+            plan.sites[site.call] = (comp, site)
+        plan.subscripts |= comp.subscripts
+        plan.gets |= comp.gets
+        plan.as_dicts |= comp.as_dicts
+        plan.created |= comp.created
+        plan.loops.update(comp.loops)
+        for node, code, message in comp.todos:
+            plan.todo(node, code, message)
+    # Model classes and enum members become dicts and strings module-wide when no
+    # component stays behind (azure-ai-inference takes the dicts too); otherwise only
+    # inside what the migrated components pass.
+    inside = _inside_migrated(planner, migrating)
+    whole = not blocked
+    for call, cls in planner.model_calls.items():
+        if whole or call in inside:
+            if _attribute_read(planner, call):
+                plan.todo(
+                    call,
+                    MESSAGES,
+                    f"{cls}(...) is read by attribute later: it stays an azure-ai-inference object (openai accepts it as a mapping); make it a dict by hand to drop azure-ai-inference",
+                )
+                continue
+            plan.model_calls[call] = cls
+    for call in planner.json_formats:
+        if whole or call in inside:
+            plan.json_formats.add(call)
+    for attr, value in planner.enum_refs.items():
+        if whole or attr in inside:
+            plan.enum_refs[attr] = value
+    _plan_errors(planner, plan, migrating, blocked)
+
+
+def _check_response_format(planner: Planner, comp: Component, site: Site) -> None:
+    arg = site.kwargs.get("response_format") or comp.kwargs.get("response_format")
+    if arg is None:
+        return
+    value = arg.value
+    if string_value(value) in ("text", "json_object") or (
+        isinstance(value, cst.Name) and value.value == "None"
+    ):
+        return
+    target = value
+    if isinstance(value, cst.Name):
+        assigned = planner._assigned_value(value)
+        if assigned is not None:
+            target = assigned
+    if isinstance(target, cst.Call) and target in planner.json_formats:
+        return
+    comp.block(
+        arg,
+        REQUEST_MODELS,
+        f'response_format=`{code_of(value)}` is not a literal "json_object"/"text" or a JsonSchemaFormat(...) the tool can see: openai takes {{"type": "json_object"}} or {{"type": "json_schema", "json_schema": {{...}}}}',
+    )
+
+
+def _inside_migrated(planner: Planner, migrating: List[Component]) -> Set[Node]:
+    inside: Set[Node] = set()
+    for comp in migrating:
+        roots: List[Node] = [a.value for a in comp.kwargs.values()]
+        roots += [a.value for s in comp.sites for a in s.kwargs.values()]
+        for root in roots:
+            for node in _walk(root):
+                inside.add(node)
+            if isinstance(root, cst.Name):
+                assigned = planner._assigned_value(root)
+                if assigned is not None:
+                    for node in _walk(assigned):
+                        inside.add(node)
+    return inside
+
+
+def _attribute_read(planner: Planner, call: cst.Call) -> bool:
+    parent = planner.parent(call)
+    if not (
+        isinstance(parent, cst.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0].target, cst.Name)
+    ):
+        return False
+    target = parent.targets[0].target
+    scope = planner.scopes.get(target)
+    if scope is None:
+        return False
+    for assignment in scope.assignments[target.value]:
+        for access in assignment.references:
+            ref_parent = planner.parent(access.node)
+            if (
+                isinstance(ref_parent, cst.Attribute)
+                and ref_parent.value is access.node
+            ):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _plan_errors(
+    planner: Planner, plan: Plan, migrating: List[Component], blocked: List[Component]
+) -> None:
+    migrated_sites = {s.call: c for c in migrating for s in c.sites}
+    blocked_sites = {s.call for c in blocked for s in c.sites}
+    functions: Set[str] = set()
+    for call in migrated_sites:
+        current = planner.parent(call)
+        while current is not None:
+            if isinstance(current, cst.FunctionDef):
+                functions.add(current.name.value)
+            current = planner.parent(current)
+    for handler in planner.handlers:
+        types = _exception_names(planner, handler.type)
+        if not types:
+            continue
+        try_node = planner.parent(handler)
+        if not isinstance(try_node, cst.Try):
+            continue
+        connected: List[Component] = []
+        other_azure = False
+        for node in _walk(try_node.body):
+            if isinstance(node, cst.Call):
+                if node in migrated_sites:
+                    connected.append(migrated_sites[node])
+                elif node in blocked_sites:
+                    other_azure = True
+                else:
+                    func = node.func
+                    fname = (
+                        func.value
+                        if isinstance(func, cst.Name)
+                        else (
+                            func.attr.value if isinstance(func, cst.Attribute) else None
+                        )
+                    )
+                    qualified = planner.qname(func) or ""
+                    if fname in functions and not qualified:
+                        connected.append(migrating[0])
+                    elif qualified.startswith("azure.") and not qualified.startswith(
+                        (
+                            "azure.ai.inference",
+                            "azure.core.credentials",
+                            "azure.identity",
+                        )
+                    ):
+                        other_azure = True
+        if not connected:
+            plan.todo(
+                handler,
+                ERRORS,
+                f"this handler catches azure-core errors; the migrated openai calls raise openai exceptions ({', '.join(sorted({names.EXCEPTIONS[t] for t in types if t in names.EXCEPTIONS}))}...): check whether it guards one of them",
+            )
+            continue
+        if not planner.config.rule_enabled(ERRORS):
+            continue
+        entra = any(
+            c.credential is not None and c.credential.kind == "token" for c in connected
+        )
+        new_elements: List[cst.BaseExpression] = []
+        shown: List[str] = []
+
+        def add(expr: cst.BaseExpression) -> None:
+            text = code_of(expr)
+            if text not in shown:
+                shown.append(text)
+                new_elements.append(expr)
+
+        originals = _type_nodes(handler.type)
+        for node in originals:
+            name = _exception_name(planner, node)
+            if name is None:
+                add(node.deep_clone())
+                continue
+            keep = other_azure or (entra and name in names.CREDENTIAL_ERRORS)
+            if keep:
+                add(node.deep_clone())
+            target = names.EXCEPTIONS.get(name)
+            if target is None:
+                plan.todo(
+                    handler,
+                    ERRORS,
+                    f"{name} has no openai counterpart the tool knows: check this handler",
+                )
+                add(node.deep_clone())
+                continue
+            add(plan.exception(target))
+        if len(new_elements) == 1:
+            new_type: cst.BaseExpression = new_elements[0]
+        else:
+            new_type = cst.Tuple(
+                elements=[
+                    cst.Element(
+                        e,
+                        comma=(
+                            cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                            if i < len(new_elements) - 1
+                            else cst.MaybeSentinel.DEFAULT
+                        ),
+                    )
+                    for i, e in enumerate(new_elements)
+                ]
+            )
+        plan.handler_types[handler] = new_type
+        _handler_reads(planner, plan, handler)
+
+
+def _type_nodes(node: cst.BaseExpression) -> List[cst.BaseExpression]:
+    if isinstance(node, cst.Tuple):
+        return [e.value for e in node.elements]
+    return [node]
+
+
+def _exception_name(planner: Planner, node: Node) -> Optional[str]:
+    name = planner.qname(node)
+    if name and name.startswith(names.AZURE_EXCEPTIONS):
+        return name[len(names.AZURE_EXCEPTIONS) :]
+    return None
+
+
+def _exception_names(planner: Planner, node: Optional[cst.BaseExpression]) -> List[str]:
+    if node is None:
+        return []
+    return [n for n in (_exception_name(planner, t) for t in _type_nodes(node)) if n]
+
+
+def _handler_reads(planner: Planner, plan: Plan, handler: cst.ExceptHandler) -> None:
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return
+    target = handler.name.name
+    scope = planner.scopes.get(target)
+    if scope is None:
+        return
+    for assignment in scope.assignments[target.value]:
+        if getattr(assignment, "node", None) is not target:
+            continue
+        for access in assignment.references:
+            parent = planner.parent(access.node)
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.value is access.node
+                and parent.attr.value in ("reason", "error", "exc_msg", "model")
+            ):
+                plan.todo(
+                    parent,
+                    ERRORS,
+                    f"`{code_of(parent)}` is azure-core only: openai's APIStatusError has .status_code, .message, .code, .body and .response",
+                )

@@ -27,6 +27,7 @@ from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
+from migrate_inference.guards import refusal
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
 from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
 from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
@@ -48,6 +49,9 @@ def migrate_source(
     config = config or Config()
     if not any(marker in source for marker in QUICK_MARKERS):
         return Result(original=source, code=source)
+    refused = refusal(source, filename)  # known crashers never reach LibCST
+    if refused:
+        return error_result(source, "MI001", refused)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:

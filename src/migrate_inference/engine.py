@@ -28,6 +28,7 @@ from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
 from migrate_inference.guards import refusal
+from migrate_inference.splice import splice
 from migrate_inference.rules.base import CompositeTransformer, RuleContext, position_map
 from migrate_inference.rules.errors import ErrorsRule, collect_error_sites
 from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
@@ -70,6 +71,8 @@ def migrate_source(
             "MI004",
             f"internal error ({type(exc).__name__}: {exc}); file left unchanged",
         )
+    if code != source:  # the rules' edits in the original bytes, nothing else
+        code = splice(source, module.code, code)
     findings = [f for f in findings if config.rule_enabled(f.code)]
     if code == source:
         return Result(original=source, code=source, findings=findings)

@@ -174,6 +174,15 @@ def _usable_cores() -> int:
     help="Worker processes (default: the usable CPU cores).",
 )
 @click.option(
+    "--timeout-per-file",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time budget of one file, plus as much again per MiB of it; a file over it is an "
+    "error (MI006) and the rest go on. 0: no limit.",
+)
+@click.option(
     "-q",
     "--quiet/--no-quiet",
     default=False,
@@ -485,11 +494,14 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
         iter_outcomes,
     )
 
+    from dataclasses import replace
+
     config = _config(options)
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     settings = RunSettings(
         config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine
     )
+    settings = replace(settings, timeout_per_file=options["timeout_per_file"] or None)
     with _report_stream(options["output_file"]) as out:
         err = sys.stderr
         fmt, quiet, verbose = options["format"], options["quiet"], options["verbose"]

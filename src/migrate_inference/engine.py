@@ -30,6 +30,8 @@ from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
+from migrate_inference.guards import refusal
+from migrate_inference.splice import splice
 from migrate_inference.rules.base import (
     IGNORE_RE,
     CompositeTransformer,
@@ -61,6 +63,9 @@ def migrate_source(
     markers = REVERSE_MARKERS if config.to_openai else QUICK_MARKERS
     if not any(marker in source for marker in markers):
         return Result(original=source, code=source)
+    refused = refusal(source, filename)  # known crashers never reach LibCST
+    if refused:
+        return error_result(source, "MI001", refused)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -85,6 +90,8 @@ def migrate_source(
             "MI004",
             f"internal error ({type(exc).__name__}: {exc}); file left unchanged",
         )
+    if code != source:  # the rules' edits in the original bytes, nothing else
+        code = splice(source, module.code, code)
     findings = [f for f in findings if config.rule_enabled(f.code)]
     findings += directives.warnings
     if code == source:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import click
@@ -320,6 +321,7 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     )
 
     config = _config(options)
+    config = replace(config, project=_project_index(options["paths"]))
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     settings = RunSettings(
         config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine
@@ -372,6 +374,17 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     out.flush()
     err.flush()
     return 130 if summary.interrupted else summary.exit_code(mode)
+
+
+def _project_index(paths: Sequence[str]) -> Any:
+    """The project index (analysis/project.py), built from the project root of `paths`;
+    None when it cannot be built (the engine then sees one file at a time)."""
+    from migrate_inference.analysis.project import build_index
+
+    try:
+        return build_index(list(paths))
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def _isatty(stream: Any) -> bool:

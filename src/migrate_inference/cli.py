@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import click
@@ -497,6 +498,7 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     from dataclasses import replace
 
     config = _config(options)
+    config = replace(config, project=_project_index(options["paths"]))
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     settings = RunSettings(
         config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine
@@ -794,6 +796,17 @@ def _glob_matches(glob: str, path: str, root: str) -> bool:
     from migrate_inference.discover import _Globs, project_relative
 
     return _Globs([glob]).matches(project_relative(path, root), False)
+
+
+def _project_index(paths: Sequence[str]) -> Any:
+    """The project index (analysis/project.py), built from the project root of `paths`;
+    None when it cannot be built (the engine then sees one file at a time)."""
+    from migrate_inference.analysis.project import build_index
+
+    try:
+        return build_index(list(paths))
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def _isatty(stream: Any) -> bool:

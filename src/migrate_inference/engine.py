@@ -81,7 +81,7 @@ def migrate_source(
     if directives.file_ignores:
         config = replace(config, ignore=config.ignore | directives.file_ignores)
     try:
-        code, findings = _migrate_module(module, config)
+        code, findings = _migrate_module(module, config, filename)
     except RecursionError:
         return error_result(source, "MI004", "the file is nested too deeply to migrate")
     except Exception as exc:  # never lose a file to a bug: leave it as it was
@@ -115,7 +115,24 @@ OPENAI_IMPORT = re.compile(
 )
 
 
-def _migrate_module(module: cst.Module, config: Config):
+def _mark_used_elsewhere(v1, elsewhere, module: cst.Module) -> None:
+    """A module-level client that other files import is one component with their uses:
+    those files are migrated on their own, so the client stays as it is, and says where.
+    """
+    top = set(module.body)
+    for binding in v1.bindings:
+        places = elsewhere.get(binding.target)
+        if binding.kind == "name" and binding.statement in top and places:
+            shown = ", ".join(places[:3]) + (
+                f" and {len(places) - 3} more" if len(places) > 3 else ""
+            )
+            binding.elsewhere = (
+                f"it is also used by other files of the project ({shown}), which would still call "
+                "it as an OpenAI client; migrating a client shared across files is not automated yet"
+            )
+
+
+def _migrate_module(module: cst.Module, config: Config, filename: str = "<string>"):
     if config.to_openai:
         from migrate_inference.to_openai.pack import migrate_module
 
@@ -124,7 +141,12 @@ def _migrate_module(module: cst.Module, config: Config):
         return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
-    facts.v1 = collect_v1(wrapper)
+    project = config.project
+    facts.v1 = collect_v1(
+        wrapper, project.imports_of(filename) if project is not None else None
+    )
+    if project is not None:
+        _mark_used_elsewhere(facts.v1, project.uses_elsewhere(filename), module)
     error_sites = collect_error_sites(wrapper, facts)  # MI340: OpenAI exception classes
     if not (
         facts.chat_calls

@@ -67,6 +67,31 @@ def azure_engine(source, config=None, filename="<string>"):
     )
 
 
+def config_engine(source, config=None, filename="<string>"):
+    """Reports the Config it was given as a TODO finding (workers cannot append to CONFIGS_SEEN)."""
+    return Result(source, source, [Finding("MI900", TODO, repr(config), 1, 1)])
+
+
+def slow_engine(source, config=None, filename="<string>"):
+    """Sleeps for the seconds after SLEEP_ in the source, then renames like rename_engine."""
+    import re
+    import time
+
+    match = re.search(r"SLEEP_(\d+(?:\.\d+)?)", source)
+    if match:
+        time.sleep(float(match.group(1)))
+    return rename_engine(source, config, filename)
+
+
+def segfault_engine(source, config=None, filename="<string>"):
+    """SEGFAULT in the source: the process dies of SIGSEGV, as LibCST's parser can."""
+    if "SEGFAULT" in source:
+        import ctypes
+
+        ctypes.string_at(0)
+    return rename_engine(source, config, filename)
+
+
 def never_called(source, config=None, filename="<string>"):
     raise AssertionError(f"the engine was called for {filename}")
 

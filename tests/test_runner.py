@@ -424,8 +424,13 @@ def test_a_dying_worker_costs_only_its_file(tmp_path):
     outcomes = list(iter_outcomes(items, WRITE, jobs=2))
     assert [o.path for o in outcomes] == [str(p) for p in paths]
     failed = [o for o in outcomes if o.status == FAILED]
-    assert [(os.path.basename(o.path), o.error) for o in failed] == [
-        ("f015_crash.py", "the worker process died while migrating this file")
+    assert [(os.path.basename(o.path), o.error_code, o.error) for o in failed] == [
+        (
+            "f015_crash.py",
+            "MI007",
+            "the worker process crashed (exit status 17) while migrating this file;"
+            " file left unchanged",
+        )
     ]
     assert sum(o.status == CHANGED for o in outcomes) == 30
 

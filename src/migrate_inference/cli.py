@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import click
@@ -172,6 +173,15 @@ def _usable_cores() -> int:
     type=click.IntRange(min=1),
     metavar="N",
     help="Worker processes (default: the usable CPU cores).",
+)
+@click.option(
+    "--timeout-per-file",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time budget of one file, plus as much again per MiB of it; a file over it is an "
+    "error (MI006) and the rest go on. 0: no limit.",
 )
 @click.option(
     "-q",
@@ -485,11 +495,15 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
         iter_outcomes,
     )
 
+    from dataclasses import replace
+
     config = _config(options)
+    config = replace(config, project=_project_index(options["paths"]))
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     settings = RunSettings(
         config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine
     )
+    settings = replace(settings, timeout_per_file=options["timeout_per_file"] or None)
     with _report_stream(options["output_file"]) as out:
         err = sys.stderr
         fmt, quiet, verbose = options["format"], options["quiet"], options["verbose"]
@@ -782,6 +796,17 @@ def _glob_matches(glob: str, path: str, root: str) -> bool:
     from migrate_inference.discover import _Globs, project_relative
 
     return _Globs([glob]).matches(project_relative(path, root), False)
+
+
+def _project_index(paths: Sequence[str]) -> Any:
+    """The project index (analysis/project.py), built from the project root of `paths`;
+    None when it cannot be built (the engine then sees one file at a time)."""
+    from migrate_inference.analysis.project import build_index
+
+    try:
+        return build_index(list(paths))
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def _isatty(stream: Any) -> bool:

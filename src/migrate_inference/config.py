@@ -7,7 +7,7 @@ in pyproject.toml both fill it (the command line wins).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import FrozenSet, Optional
+from typing import Any, FrozenSet, Optional
 
 DEPLOYMENT = "deployment"
 MODELS = "models"
@@ -45,6 +45,9 @@ class Config:
     embeddings_key_env: Optional[str] = None
     select: FrozenSet[str] = field(default_factory=frozenset)
     ignore: FrozenSet[str] = field(default_factory=frozenset)
+    # analysis.project.ProjectIndex: what other files of the project build and import
+    # (None: the engine sees one file, and says so where that matters)
+    project: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:

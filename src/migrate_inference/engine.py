@@ -30,6 +30,8 @@ from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, Finding, Result
+from migrate_inference.guards import refusal
+from migrate_inference.splice import splice
 from migrate_inference.rules.base import (
     IGNORE_RE,
     CompositeTransformer,
@@ -67,6 +69,9 @@ def migrate_source(
     markers = REVERSE_MARKERS if config.to_openai else QUICK_MARKERS
     if not any(marker in source for marker in markers):
         return Result(original=source, code=source)
+    refused = refusal(source, filename)  # known crashers never reach LibCST
+    if refused:
+        return error_result(source, "MI001", refused)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -82,7 +87,7 @@ def migrate_source(
     if directives.file_ignores:
         config = replace(config, ignore=config.ignore | directives.file_ignores)
     try:
-        code, findings = _migrate_module(module, config)
+        code, findings = _migrate_module(module, config, filename)
     except RecursionError:
         return error_result(source, "MI004", "the file is nested too deeply to migrate")
     except Exception as exc:  # never lose a file to a bug: leave it as it was
@@ -91,6 +96,8 @@ def migrate_source(
             "MI004",
             f"internal error ({type(exc).__name__}: {exc}); file left unchanged",
         )
+    if code != source:  # the rules' edits in the original bytes, nothing else
+        code = splice(source, module.code, code)
     findings = [f for f in findings if config.rule_enabled(f.code)]
     findings += directives.warnings
     if code == source:
@@ -114,7 +121,24 @@ OPENAI_IMPORT = re.compile(
 )
 
 
-def _migrate_module(module: cst.Module, config: Config):
+def _mark_used_elsewhere(v1, elsewhere, module: cst.Module) -> None:
+    """A module-level client that other files import is one component with their uses:
+    those files are migrated on their own, so the client stays as it is, and says where.
+    """
+    top = set(module.body)
+    for binding in v1.bindings:
+        places = elsewhere.get(binding.target)
+        if binding.kind == "name" and binding.statement in top and places:
+            shown = ", ".join(places[:3]) + (
+                f" and {len(places) - 3} more" if len(places) > 3 else ""
+            )
+            binding.elsewhere = (
+                f"it is also used by other files of the project ({shown}), which would still call "
+                "it as an OpenAI client; migrating a client shared across files is not automated yet"
+            )
+
+
+def _migrate_module(module: cst.Module, config: Config, filename: str = "<string>"):
     if config.to_openai:
         from migrate_inference.to_openai.pack import migrate_module
 
@@ -123,7 +147,12 @@ def _migrate_module(module: cst.Module, config: Config):
         return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
-    facts.v1 = collect_v1(wrapper)
+    project = config.project
+    facts.v1 = collect_v1(
+        wrapper, project.imports_of(filename) if project is not None else None
+    )
+    if project is not None:
+        _mark_used_elsewhere(facts.v1, project.uses_elsewhere(filename), module)
     error_sites = collect_error_sites(wrapper, facts)  # MI340: OpenAI exception classes
     if not (
         facts.chat_calls

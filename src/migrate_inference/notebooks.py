@@ -354,6 +354,11 @@ def _mask(index: int, source: str, token: str) -> _MaskedCell:
 def _parse_problem(code: str) -> Optional[Tuple[str, int]]:
     import libcst
 
+    from migrate_inference.guards import refusal
+
+    refused = refusal(code, "cell.ipynb")  # known crashers never reach LibCST
+    if refused:
+        return refused, 1
     try:
         libcst.parse_module(code)
     except libcst.ParserSyntaxError as exc:

@@ -8,16 +8,18 @@ and moved over the original with ``os.replace``, keeping the original's mode: a
 run that is killed at any moment leaves every file either as it was or fully
 migrated (at worst with a stray ``.*.migrate-inference.tmp`` file beside it).
 
-Files are migrated in a process pool when there are more than a handful of
-them.  The main process reads each file once and applies the byte prefilter
-itself: a file without OpenAI references costs a read and a search and never
-leaves the main process.  Only the candidates go to the workers, by path (a
-worker reads the file again, from the page cache, rather than receiving its
-bytes), so the pool is not even started for a tree without OpenAI code, and a
-worker imports the engine only when it gets its first candidate.  Workers only
-read and compute; the main process does every write, so a worker that dies (a
-crash in a native parser, the out-of-memory killer) has written nothing: its
-files are retried one at a time and only the file that kills a worker fails.
+Candidates are migrated in worker processes (``migrate_inference.workers``),
+however few they are.  The main process reads each file once and applies the
+byte prefilter itself: a file without OpenAI references costs a read and a
+search and never leaves the main process.  Only the candidates go to the
+workers, by path (a worker reads the file again, from the page cache, rather
+than receiving its bytes), so no worker is even started for a tree without
+OpenAI code, and a worker imports the engine only when it gets its first
+candidate.  Workers only read and compute; the main process does every write,
+so a worker that dies (a crash in a native parser, the out-of-memory killer)
+or is killed for running past the file's time budget (``--timeout-per-file``)
+has written nothing: that file alone fails (MI007, MI006), and a new worker
+takes the next one.
 Outcomes come back in discovery order and are yielded one at a time; only a
 bounded number of files is in flight or waiting, so memory does not grow with
 the number of files.
@@ -45,7 +47,6 @@ import tokenize
 from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import chain, islice
 from typing import (
     Any,
     Callable,
@@ -73,6 +74,7 @@ from migrate_inference.discover import (
     os_error_reason,
 )
 from migrate_inference.findings import Finding, Result
+from migrate_inference.workers import budget_for
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -81,13 +83,14 @@ FAILED = "failed"
 # Files above this size are not migrated: parsing them would take minutes and
 # gigabytes, and files that large are generated, not written.  Such a file is
 # still scanned for OpenAI references (in chunks); only one that has them is
-# reported, as a failure, so nothing is skipped silently.
+# reported, as a failure, so nothing is skipped silently.  Python modules have a
+# lower bound: LibCST needs about 40 s and 3.7 GB for a 2.5 MB module (measured,
+# docs/performance.md), so a larger one could not finish in its time budget;
+# notebooks are mostly outputs and keep the higher one.
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_MODULE_BYTES = 2 * 1024 * 1024
 _SCAN_CHUNK = 1024 * 1024
 
-# Up to this many discovered files run in this process; with more, the
-# candidates among them go to a process pool.
-POOL_THRESHOLD = 8
 # Candidates handed to the pool and not yet finished, per job: enough that a
 # worker always has the next one queued while the main process waits for the
 # oldest (outcomes are yielded in discovery order).
@@ -103,6 +106,12 @@ TEMP_SUFFIX = ".migrate-inference.tmp"
 # Codes from migrate_inference.rules.ERROR_CODES for failures found outside the engine.
 READ_ERROR = "MI002"
 INTERNAL_ERROR = "MI004"
+TIMEOUT_ERROR = "MI006"
+CRASH_ERROR = "MI007"
+
+# The default of --timeout-per-file, in seconds (a file's budget grows with its
+# size, see migrate_inference.workers.budget_for).
+DEFAULT_TIMEOUT_PER_FILE = 30.0
 
 Engine = Callable[[str, Config, str], Result]
 
@@ -141,6 +150,11 @@ class RunSettings:
     # to keep them as they are, for the reason in dependency_note.
     dependency_plan: Any = None
     dependency_note: str = "kept: dependency files are rewritten only after the code"
+    # Code files are migrated in worker processes, so that a file that crashes
+    # the parser or runs past its time budget costs that file alone.  False runs
+    # everything in this process (for embedding, and for debugging a handler).
+    isolate: bool = True
+    timeout_per_file: Optional[float] = DEFAULT_TIMEOUT_PER_FILE
 
 
 @dataclass
@@ -200,10 +214,22 @@ def _migrate(item: Discovered, settings: RunSettings) -> FileOutcome:
     return outcome
 
 
-def _screen(item: Discovered, settings: RunSettings) -> Optional[FileOutcome]:
+def _screen_sized(
+    item: Discovered, settings: RunSettings
+) -> Tuple[Optional[FileOutcome], int]:
     """The outcome of a file that needs no handler (no OpenAI reference, unreadable,
-    too large, binary...), or None for a candidate: read and search, nothing more."""
-    return _guarded(item, _screen_candidate, settings)
+    too large, binary...), or None for a candidate, and the candidate's size in bytes (its time budget depends on it).
+    """
+    sizes: List[int] = []
+
+    def step(candidate: Candidate, settings: RunSettings) -> Any:
+        screened = _screen_candidate(candidate, settings)
+        if not isinstance(screened, FileOutcome):
+            sizes.append(len(screened[0]))
+        return screened
+
+    outcome = _guarded(item, step, settings)
+    return outcome, (sizes[0] if sizes else 0)
 
 
 def _guarded(
@@ -238,13 +264,14 @@ def _screen_candidate(
     path, kind = candidate.path, candidate.kind
     before = _stat_regular(path)
     markers = _markers(settings.config)
-    if before.st_size > MAX_FILE_BYTES:
+    limit = MAX_MODULE_BYTES if kind == PYTHON else MAX_FILE_BYTES
+    if before.st_size > min(limit, MAX_FILE_BYTES):
         if not _large_file_mentions_openai(path, markers):
             outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
             outcome.facts = _plain_facts()
             return outcome
         raise _Failure(
-            f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB "
+            f"file is larger than {min(limit, MAX_FILE_BYTES) // (1024 * 1024)} MB "
             f"({before.st_size} bytes); skipped"
         )
     data = _read_bytes(path)
@@ -509,13 +536,6 @@ def write_atomically(path: str, data: bytes, before: Tuple[int, int, int]) -> No
 # ---------------------------------------------------------- many files
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is for the main process, which stops handing out work; workers finish their file."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def iter_outcomes(
     items: Iterable[Discovered], settings: RunSettings, jobs: int = 1
 ) -> Iterator[FileOutcome]:
@@ -594,51 +614,60 @@ class _FactsTally:
 def _code_outcomes(
     items: Iterable[Discovered], settings: RunSettings, jobs: int
 ) -> Iterator[FileOutcome]:
-    iterator = iter(items)
-    head = list(islice(iterator, POOL_THRESHOLD + 1))
-    if jobs <= 1 or len(head) <= POOL_THRESHOLD:
-        for item in chain(head, iterator):
+    if not settings.isolate:
+        for item in items:
             yield process(item, settings)
         return
-    yield from _Pool(settings, jobs).run(chain(head, iterator))
+    yield from _Pool(settings, jobs).run(iter(items))
+
+
+def _work(settings: RunSettings, item: Discovered) -> FileOutcome:
+    """What a worker does with one candidate (module level: picklable where fork is missing)."""
+    return _migrate(item, settings)
+
+
+def _warm(settings: RunSettings, item: Discovered) -> None:
+    """Import the item's handler before its time budget starts."""
+    if isinstance(item, Candidate):
+        try:
+            _handler(item.kind, settings)
+        except Exception:  # reported by the work itself
+            pass
 
 
 class _Pool:
     """Screens every file in this process and migrates the candidates in worker
-    processes, yielding outcomes in discovery order.
+    processes (see ``migrate_inference.workers``), yielding outcomes in
+    discovery order.
 
-    The executor is started at the first candidate (never, for a tree without
-    OpenAI code) and rebuilt if a worker dies.  Candidates travel one per task,
-    by path: they are few, and each costs far more than its task does.
+    Workers start at the first candidate (never, for a tree without OpenAI
+    code).  A worker that crashes or runs past the file's time budget costs
+    that file alone: it is reported (MI007, MI006) and a new worker takes the
+    next file.
     """
 
     def __init__(self, settings: RunSettings, jobs: int) -> None:
+        from migrate_inference.workers import WorkerPool
+
         self.settings = settings
-        self.jobs = jobs
-        self.executor: Any = None
-        # Discovery order: (item, its outcome or the future of its outcome).
+        self.workers = WorkerPool(
+            jobs, partial(_work, settings), partial(_warm, settings)
+        )
+        # Discovery order: (item, its outcome or the task that computes it).
         self.waiting: Deque[Tuple[Discovered, Any]] = deque()
-        self.running: Set[Any] = set()  # submitted, not finished
-        self.futures = 0  # futures in self.waiting
+        self.futures = 0  # tasks in self.waiting
         self.in_flight = jobs * IN_FLIGHT_PER_JOB
         self.max_futures = jobs * WAITING_CANDIDATES_PER_JOB
-
-    def _new_executor(self) -> Any:
-        from concurrent.futures import ProcessPoolExecutor
-
-        # Workers import the engine themselves when their first candidate
-        # comes; the main process never needs it.
-        return ProcessPoolExecutor(
-            max_workers=self.jobs, initializer=_ignore_interrupts
-        )
 
     def run(self, items: Iterator[Discovered]) -> Iterator[FileOutcome]:
         try:
             for item in items:
-                outcome = _screen(item, self.settings)
+                outcome, size = _screen_sized(item, self.settings)
                 if outcome is None:
-                    self._make_room()
-                    self.waiting.append((item, self._submit(item)))
+                    while self.workers.unfinished >= self.in_flight:
+                        self.workers.pump()
+                    budget = budget_for(size, self.settings.timeout_per_file)
+                    self.waiting.append((item, self.workers.submit(item, budget)))
                     self.futures += 1
                 else:
                     self.waiting.append((item, outcome))
@@ -650,8 +679,7 @@ class _Pool:
             while self.waiting:
                 yield from self._ready(block=True)
         finally:
-            if self.executor is not None:
-                self.executor.shutdown(wait=True, cancel_futures=True)
+            self.workers.close()
 
     def _ready(self, block: bool) -> Iterator[FileOutcome]:
         """Yield the outcomes at the head of the queue that are known; with
@@ -662,60 +690,23 @@ class _Pool:
                 self.waiting.popleft()
                 yield _commit(entry, self.settings)
                 continue
-            if not (block or entry.done()):
-                return
+            if not entry.done:
+                self.workers.pump(timeout=None if block else 0)
+                if not entry.done:
+                    if not block:
+                        return
+                    self.workers.wait_for(entry)
             block = False
             self.waiting.popleft()
             self.futures -= 1
-            self.running.discard(entry)
             yield self._collect(item, entry)
 
-    def _make_room(self) -> None:
-        """Wait until fewer than ``in_flight`` candidates are unfinished."""
-        from concurrent.futures import FIRST_COMPLETED, wait
+    def _collect(self, item: Discovered, task: Any) -> FileOutcome:
+        from migrate_inference.workers import TIMED_OUT
 
-        self.running = {f for f in self.running if not f.done()}
-        if len(self.running) >= self.in_flight:
-            _, self.running = wait(self.running, return_when=FIRST_COMPLETED)
-
-    def _submit(self, item: Discovered) -> Any:
-        from concurrent.futures.process import BrokenProcessPool
-
-        if self.executor is None:
-            self.executor = self._new_executor()
-        try:
-            future = self.executor.submit(_migrate, item, self.settings)
-        except BrokenProcessPool:
-            self._rebuild()
-            future = self.executor.submit(_migrate, item, self.settings)
-        self.running.add(future)
-        return future
-
-    def _rebuild(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = self._new_executor()
-
-    def _collect(self, item: Discovered, future: Any) -> FileOutcome:
-        from concurrent.futures import CancelledError
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            outcome = future.result()
-        except (BrokenProcessPool, CancelledError):
-            # Some worker died while this file was in flight, maybe on this
-            # file, maybe on another: run it again alone to find out.
-            return self._alone(item)
-        return _commit(outcome, self.settings)
-
-    def _alone(self, item: Discovered) -> FileOutcome:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            future = self._submit(item)
-            self.running.discard(future)
-            return _commit(future.result(), self.settings)
-        except BrokenProcessPool:
-            self._rebuild()
-            kind = item.kind if isinstance(item, Candidate) else ""
-            reason = "the worker process died while migrating this file"
-            return failed(item.path, kind, reason, INTERNAL_ERROR)
+        if task.failure is None:
+            return _commit(task.result, self.settings)
+        what, reason = task.failure
+        kind = item.kind if isinstance(item, Candidate) else ""
+        code = TIMEOUT_ERROR if what == TIMED_OUT else CRASH_ERROR
+        return failed(item.path, kind, reason, code)

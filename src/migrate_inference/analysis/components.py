@@ -61,6 +61,8 @@ def _blocker(plan, members) -> Optional[Tuple[str, cst.CSTNode]]:
         binding = bp.binding
         if binding.injected:
             return (f"{binding.injected}", binding.ctor or binding.param)
+        if binding.elsewhere:
+            return (binding.elsewhere, binding.ctor or binding.param)
     primary = next((bp for bp in members if bp.binding.siblings), None)
     if primary is not None:
         branch_members = [primary] + [
@@ -132,7 +134,9 @@ def _revert(plan, members, reason: str, where) -> None:
             continue
         cp.client = None
         cp.notes = []
-        if cp.todo is None:
+        if cp.todo is None and primary.binding.kind == "remote":
+            cp.todo = f"left as it is: {primary.binding.elsewhere}"
+        elif cp.todo is None:
             cp.todo = (
                 f"left as it is: its client `{name}` stays an OpenAI client "
                 "(see the TODO where it is built)"

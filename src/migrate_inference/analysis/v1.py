@@ -71,6 +71,8 @@ class Binding:
     # why the bound value may be something else than this client (`client or OpenAI()`,
     # `self.client = client` in another branch): the component cannot change class
     injected: Optional[str] = None
+    # the client is also used by other files of the project (analysis/project.py)
+    elsewhere: Optional[str] = None
 
     @property
     def replaceable(self) -> bool:
@@ -158,8 +160,12 @@ def _split(node: cst.BaseExpression) -> Optional[Tuple[cst.BaseExpression, str]]
 class _Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
-    def __init__(self) -> None:
+    def __init__(self, remote: Optional[Dict[str, Tuple[str, str]]] = None) -> None:
         super().__init__()
+        self.remote = (
+            remote or {}
+        )  # local name -> (file, name) of a client built elsewhere
+        self.remote_bindings: Dict[str, Binding] = {}
         self.facts = V1Facts()
         self.by_node: Dict[cst.CSTNode, Binding] = {}  # Name target / Param -> binding
         # every constructor assigned to self.<attr> in a class, in source order
@@ -327,6 +333,15 @@ class _Collector(cst.CSTVisitor):
             if not refs:
                 return None
             found = {self.by_node.get(r.node) for r in refs}
+            if (
+                len(refs) == 1
+                and receiver.value in self.remote
+                and isinstance(
+                    getattr(next(iter(refs)), "node", None),
+                    (cst.Import, cst.ImportFrom),
+                )
+            ):
+                return self._remote(receiver.value)
             if len(found) == 1:
                 return found.pop()
             if None not in found and all(b.kind == "name" for b in found):
@@ -350,6 +365,28 @@ class _Collector(cst.CSTVisitor):
             if len(found) == 1:
                 return found[0]
         return None
+
+    def _remote(self, name: str) -> Binding:
+        """The client another file of the project builds, imported here."""
+        binding = self.remote_bindings.get(name)
+        if binding is None:
+            where, original = self.remote[name]
+            binding = Binding(
+                kind="remote",
+                cls="openai.OpenAI",
+                is_async=False,
+                is_azure=False,
+                ctor=None,
+                target=name,
+                elsewhere=(
+                    f"`{name}` is the OpenAI client `{original}` built in {where} and shared by several "
+                    "files: it stays an OpenAI client in every one of them (migrating a client shared "
+                    "across files is not automated yet)"
+                ),
+            )
+            self.remote_bindings[name] = binding
+            self.facts.bindings.append(binding)
+        return binding
 
     def _order(self, binding: Binding) -> int:
         return self.facts.bindings.index(binding)
@@ -539,7 +576,9 @@ class _Collector(cst.CSTVisitor):
         del scopes
 
 
-def collect_v1(wrapper: cst.MetadataWrapper) -> V1Facts:
-    collector = _Collector()
+def collect_v1(
+    wrapper: cst.MetadataWrapper, remote: Optional[Dict[str, Tuple[str, str]]] = None
+) -> V1Facts:
+    collector = _Collector(remote)
     wrapper.visit(collector)
     return collector.facts

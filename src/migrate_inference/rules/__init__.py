@@ -69,11 +69,13 @@ RULES: List[RuleInfo] = [
 ]
 
 ERROR_CODES: Dict[str, str] = {
-    "MI001": "the file could not be parsed (syntax error)",
+    "MI001": "the file could not be parsed (syntax error, or nested deeper than the parser can take); file left unchanged",
     "MI002": "the file could not be read or decoded",
     "MI003": "the rewrite failed verification (output did not parse or left a new undefined name); file left unchanged",
     "MI004": "internal error while migrating; file left unchanged",
     "MI005": "a suppression comment names an unknown rule code (a warning: it suppresses nothing, the file is still migrated)",
+    "MI006": "the file took longer than its time budget (--timeout-per-file); file left unchanged",
+    "MI007": "the worker process crashed on the file (a native parser crash, out of memory); file left unchanged",
 }
 
 # A warning, not an error: a suppression comment names no known code.

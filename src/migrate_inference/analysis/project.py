@@ -1,0 +1,412 @@
+"""The project index: which modules build OpenAI clients that other modules import.
+
+Before the per-file work, one cheap pass over the project (the standard `ast` module,
+no LibCST) finds, in every file that mentions OpenAI, the clients bound at module level
+(`client = OpenAI(...)`) and the functions that return one (`def get_client(): return
+OpenAI(...)`); then, in every Python file of the project, the imports of those names
+(`from llm import client`, `import llm` + `llm.client`).  The per-file engine consults
+the index, so a client built in `llm.py` and used in `app.py` is one component: it is
+migrated only when every use of it can be, and otherwise stays an OpenAI client in
+every file, with a TODO that names the other files (`analysis/components.py`).
+
+The index is built from the project root (the repository top, or the common directory
+of the given paths) even when only some files are given (pre-commit passes the changed
+ones), so uses in files that were not given are still seen.  Per-file summaries are
+cached, keyed by path, size, modification time and tool version, and recomputed when a
+file changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from migrate_inference import __version__
+
+# the v1 client classes, by the name they have in the openai package
+CLIENT_CLASSES = {
+    "OpenAI",
+    "Client",
+    "AsyncOpenAI",
+    "AsyncClient",
+    "AzureOpenAI",
+    "AsyncAzureOpenAI",
+}
+CACHE_FORMAT = 1
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+}
+
+
+@dataclass
+class ProjectIndex:
+    """What the engine needs to know about other files, keyed by real path."""
+
+    root: str = ""
+    # path -> {name: "OpenAI" | "factory"}: module-level clients and client factories
+    exports: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    # (path, name) -> ["app.py:3", ...]: where other files use that export
+    importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
+    # path -> {local name: (defining path, name)}: exports this file imports
+    imported: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
+    files: int = 0  # Python files summarised
+    parsed: int = 0  # of which parsed in this run (the rest came from the cache)
+
+    def uses_elsewhere(self, path: str) -> Dict[str, List[str]]:
+        """{export name: places in other files that use it} for the file at `path`."""
+        real = os.path.realpath(path)
+        return {
+            name: places
+            for (where, name), places in self.importers.items()
+            if where == real and places
+        }
+
+    def imports_of(self, path: str) -> Dict[str, Tuple[str, str]]:
+        """{local name: (defining file relative to the root, name)} for the file at `path`."""
+        real = os.path.realpath(path)
+        return {
+            local: (self._shown(where), name)
+            for local, (where, name) in self.imported.get(real, {}).items()
+        }
+
+    def _shown(self, path: str) -> str:
+        try:
+            return os.path.relpath(path, self.root)
+        except ValueError:
+            return path
+
+
+# ------------------------------------------------------------------ one file
+
+
+def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
+    """What one file exports and imports, or None when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    openai_names = _openai_names(tree)
+    exports: Dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            value = stmt.value
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if value is not None and _is_client_ctor(value, openai_names):
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        exports[target.id] = "client"
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(
+                isinstance(node, ast.Return)
+                and node.value is not None
+                and _is_client_ctor(node.value, openai_names)
+                for node in ast.walk(stmt)
+            ):
+                exports[stmt.name] = "factory"
+    imports: List[list] = []
+    attributes: Dict[str, List[list]] = {}
+    aliases: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module, node.level, module, is_package)
+            if base is None:
+                continue
+            for alias in node.names:
+                imports.append(
+                    [base, alias.name, alias.asname or alias.name, node.lineno]
+                )
+                aliases[alias.asname or alias.name] = (
+                    f"{base}.{alias.name}"  # maybe a module
+                )
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+    if aliases:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                dotted = _dotted(node.value)
+                if dotted is None:
+                    continue
+                head = dotted.split(".")[0]
+                if head in aliases:
+                    full = aliases[head] + dotted[len(head) :]
+                    attributes.setdefault(full, []).append([node.attr, node.lineno])
+    return {"exports": exports, "imports": imports, "attributes": attributes}
+
+
+def _openai_names(tree: ast.Module) -> Dict[str, str]:
+    """Local names bound to the openai package or its client classes."""
+    names: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "openai":
+                    names[alias.asname or "openai"] = "openai"
+        elif isinstance(node, ast.ImportFrom) and node.module in (
+            "openai",
+            "openai.lib.azure",
+        ):
+            for alias in node.names:
+                if alias.name in CLIENT_CLASSES:
+                    names[alias.asname or alias.name] = alias.name
+    return names
+
+
+def _is_client_ctor(value: ast.AST, names: Dict[str, str]) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Name):
+        return names.get(func.id) in CLIENT_CLASSES
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and names.get(func.value.id) == "openai"
+    ):
+        return func.attr in CLIENT_CLASSES
+    return False
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _absolute(
+    module: Optional[str], level: int, current: str, is_package: bool
+) -> Optional[str]:
+    if level == 0:
+        return module
+    parts = current.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts):
+        return None
+    parts = parts[: len(parts) - (level - 1)]
+    if module:
+        parts.append(module)
+    return ".".join(p for p in parts if p) or None
+
+
+# ------------------------------------------------------------------ the project
+
+
+def project_root(paths: Sequence[str]) -> str:
+    """The repository top of the given paths, else their common directory."""
+    from migrate_inference.discover import REPOSITORY_MARKERS
+
+    reals = [os.path.realpath(p) for p in paths] or [os.getcwd()]
+    dirs = [p if os.path.isdir(p) else os.path.dirname(p) for p in reals]
+    common = os.path.commonpath(dirs)
+    current = common
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in REPOSITORY_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return common
+        current = parent
+
+
+def _python_files(root: str) -> Iterable[str]:
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(
+            d for d in subdirs if d not in SKIP_DIRS and not d.endswith(".egg-info")
+        )
+        for name in sorted(files):
+            if name.endswith(".py"):
+                yield os.path.join(directory, name)
+
+
+def _module_names(path: str, root: str) -> List[Tuple[str, bool]]:
+    """The names a file may be imported as: from the root, from `src/`, and from its own
+    directory (a script's imports resolve there first)."""
+    rel = os.path.relpath(path, root)
+    out = []
+    for base in (rel, rel[4:] if rel.startswith("src" + os.sep) else None):
+        if base is None:
+            continue
+        parts = base[:-3].split(os.sep)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        if parts:
+            out.append((".".join(parts), is_package))
+    return out
+
+
+def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> ProjectIndex:
+    """The index of the project the given paths belong to."""
+    from migrate_inference.discover import has_openai_bytes
+
+    root = project_root(paths)
+    index = ProjectIndex(root=root)
+    cache = _Cache(root, cache_dir)
+    summaries: Dict[str, dict] = {}
+    modules: Dict[str, str] = {}  # module name -> path
+    later: List[Tuple[str, os.stat_result, Tuple[str, bool]]] = []
+    for path in _python_files(root):
+        real = os.path.realpath(path)
+        try:
+            st = os.stat(real)
+        except OSError:
+            continue
+        names = _module_names(real, root)
+        if not names:
+            continue
+        for module, _ in names:
+            modules.setdefault(module, real)
+        local = os.path.splitext(os.path.basename(real))[0]
+        modules.setdefault(f"\0{os.path.dirname(real)}\0{local}", real)
+        summary = cache.get(real, st)
+        if summary is None:
+            data = _read(real)
+            if data is None:
+                continue
+            if not has_openai_bytes(data):
+                later.append(
+                    (real, st, names[0])
+                )  # parsed only if it may import an export
+                continue
+            summary = _summary_of(data, names[0])
+            index.parsed += 1
+            cache.put(real, st, summary)
+        summaries[real] = summary
+        index.files += 1
+    tokens = {
+        (
+            os.path.splitext(os.path.basename(path))[0].encode()
+            if not path.endswith("__init__.py")
+            else os.path.basename(os.path.dirname(path)).encode()
+        )
+        for path, summary in summaries.items()
+        if summary["exports"]
+    }
+    for real, st, name in later:
+        data = _read(real) if tokens else None
+        if data is None or not any(token in data for token in tokens):
+            continue
+        summary = _summary_of(data, name)
+        index.parsed += 1
+        cache.put(real, st, summary)
+        summaries[real] = summary
+        index.files += 1
+    cache.save()
+    for path, summary in summaries.items():
+        if summary["exports"]:
+            index.exports[path] = dict(summary["exports"])
+    for path, summary in summaries.items():
+        here = os.path.dirname(path)
+        shown = os.path.relpath(path, root)
+        for base, name, local, line in summary["imports"]:
+            target = modules.get(base) or modules.get(f"\0{here}\0{base}")
+            if target is None or target == path:
+                continue
+            exports = index.exports.get(target, {})
+            if name in exports:
+                index.importers.setdefault((target, name), []).append(f"{shown}:{line}")
+                index.imported.setdefault(path, {})[local] = (target, name)
+        for base, attrs in summary["attributes"].items():
+            target = modules.get(base) or modules.get(f"\0{here}\0{base}")
+            if target is None or target == path:
+                continue
+            exports = index.exports.get(target, {})
+            for attr, line in attrs:
+                if attr in exports:
+                    places = index.importers.setdefault((target, attr), [])
+                    place = f"{shown}:{line}"
+                    if place not in places:
+                        places.append(place)
+    return index
+
+
+def _read(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _summary_of(data: bytes, name: Tuple[str, bool]) -> dict:
+    module, is_package = name
+    return summarise(data.decode("utf-8", "replace"), module, is_package) or {
+        "exports": {},
+        "imports": [],
+        "attributes": {},
+    }
+
+
+class _Cache:
+    """Per-file summaries on disk, keyed by path, size, mtime and tool version."""
+
+    def __init__(self, root: str, cache_dir: Optional[str]) -> None:
+        base = (
+            cache_dir
+            or os.environ.get("MIGRATE_INFERENCE_CACHE_DIR")
+            or os.path.join(
+                os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                "migrate-inference",
+            )
+        )
+        digest = hashlib.sha1(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        self.path = os.path.join(base, f"index-{digest}.json")
+        self.entries: Dict[str, list] = {}
+        self.dirty = False
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            if (
+                data.get("format") == CACHE_FORMAT
+                and data.get("version") == __version__
+            ):
+                self.entries = data.get("files", {})
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def get(self, path: str, st: os.stat_result) -> Optional[dict]:
+        entry = self.entries.get(path)
+        if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            return entry[2]
+        return None
+
+    def put(self, path: str, st: os.stat_result, summary: dict) -> None:
+        self.entries[path] = [st.st_size, st.st_mtime_ns, summary]
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            temp = f"{self.path}.{os.getpid()}.tmp"
+            with open(temp, "w", encoding="utf-8") as handle:
+                json.dump(
+                    {
+                        "format": CACHE_FORMAT,
+                        "version": __version__,
+                        "files": self.entries,
+                    },
+                    handle,
+                )
+            os.replace(temp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written costs time, nothing else

@@ -1,0 +1,124 @@
+"""The project index: clients built in one file and used in another are one component."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+from migrate_inference.analysis.project import build_index, project_root
+from migrate_inference.cli import main
+from migrate_inference.config import Config
+from migrate_inference.engine import migrate_source
+
+LLM = """\
+import os
+
+from openai import OpenAI
+
+client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
+
+
+def ask(question):
+    r = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": question}])
+    return r.choices[0].message.content
+"""
+
+APP = """\
+import openai  # noqa: F401
+
+from llm import ask, client
+
+
+def summarize(text):
+    r = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+    return r.choices[0].message.content
+"""
+
+
+def project(tmp_path: Path, files: dict) -> Path:
+    (tmp_path / ".git").mkdir()
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+def test_index_sees_clients_and_who_imports_them(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "llm.py": LLM,
+            "app.py": APP,
+            "pkg/__init__.py": "",
+            "pkg/clients.py": "import openai\n\ndef make():\n    return openai.AzureOpenAI()\n",
+            "pkg/use.py": "from .clients import make\nfrom . import clients\n\nclients.make()\n",
+            "plain.py": "from llm import ask\n",  # no OpenAI in it, imports no client
+        },
+    )
+    index = build_index([str(root / "app.py")], cache_dir=str(tmp_path / "cache"))
+    assert index.root == os.path.realpath(root)
+    llm = os.path.realpath(root / "llm.py")
+    assert index.exports[llm] == {"client": "client"}
+    assert index.uses_elsewhere(str(root / "llm.py")) == {"client": ["app.py:3"]}
+    assert index.imports_of(str(root / "app.py")) == {"client": ("llm.py", "client")}
+    clients = str(root / "pkg" / "clients.py")
+    assert index.uses_elsewhere(clients) == {
+        "make": [
+            os.path.join("pkg", "use.py") + ":1",
+            os.path.join("pkg", "use.py") + ":4",
+        ]
+    }
+    assert index.imports_of(str(root / "plain.py")) == {}
+
+
+def test_index_cache_is_reused_and_invalidated(tmp_path):
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
+    cache = str(tmp_path / "cache")
+    first = build_index([str(root)], cache_dir=cache)
+    assert first.parsed == 2
+    again = build_index([str(root)], cache_dir=cache)
+    assert again.parsed == 0 and again.importers == first.importers
+    app = root / "app.py"
+    app.write_text(APP.replace("ask, client", "ask"), encoding="utf-8")
+    stat = app.stat()
+    os.utime(app, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    changed = build_index([str(root)], cache_dir=cache)
+    assert changed.parsed == 1
+    assert changed.uses_elsewhere(str(root / "llm.py")) == {}
+
+
+def test_shared_client_stays_openai_in_every_file(tmp_path):
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
+    index = build_index([str(root)], cache_dir=str(tmp_path / "cache"))
+    config = Config(project=index)
+    llm = migrate_source(LLM, config, str(root / "llm.py"))
+    assert (
+        "client = OpenAI(" in llm.code and "client.chat.completions.create(" in llm.code
+    )
+    assert "also used by other files of the project (app.py:3)" in llm.code
+    app = migrate_source(APP, config, str(root / "app.py"))
+    assert "client.chat.completions.create(" in app.code
+    assert "built in llm.py and shared by several files" in app.code
+    # without the index, llm.py alone would be migrated, and app.py would crash
+    alone = migrate_source(LLM, Config(), str(root / "llm.py"))
+    assert "ChatCompletionsClient(" in alone.code
+
+
+def test_cli_given_one_file_still_sees_the_project(tmp_path, monkeypatch, capsys):
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
+    monkeypatch.setenv("MIGRATE_INFERENCE_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["--diff", str(root / "llm.py")]) == 1
+    output = capsys.readouterr().out
+    assert "ChatCompletionsClient" not in output
+    assert "app.py:3" in output
+    assert project_root([str(root / "llm.py")]) == os.path.realpath(root)
+
+
+def test_index_of_an_unparsable_file_is_empty(tmp_path):
+    root = project(
+        tmp_path, {"broken.py": "import openai\nclient = OpenAI(\n", "llm.py": LLM}
+    )
+    index = build_index([str(root)], cache_dir=str(tmp_path / "cache"))
+    assert os.path.realpath(root / "broken.py") not in index.exports

@@ -25,14 +25,7 @@ from migrate_inference.engine import migrate_source
 ROOT = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = [
     "v1_clients/azure_key_one_model",
-    pytest.param(
-        "v1_clients/async_stream",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="a module-level async client is now a per-loop accessor closed at loop end "
-            "(def client(): ...); --to openai does not yet turn that accessor back into a module client",
-        ),
-    ),
+    "v1_clients/async_stream",
     "v1_clients/entra_option",
     "v1_clients/timeout_retries_headers",
     "v1_clients/chat_and_embeddings",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional
 
 # Keys azure-ai-inference sends itself (first-class parameters of complete()/embed()).
@@ -282,3 +282,16 @@ def compare_wire(original: Iterable[Request], migrated: Iterable[Request]) -> Li
         if want[key] != got[key]:
             lines.append(f"  original sent {want[key]}x, migrated {got[key]}x: {key}")
     return ["\n".join(lines)]
+
+
+@dataclass
+class Run:
+    """One run of a program under the fake server: what it printed and the requests it sent."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    requests: List[Request] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"exit {self.returncode}\n--- stderr (tail) ---\n{self.stderr[-3000:]}"

@@ -42,7 +42,7 @@ import re
 import subprocess
 import sys
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -50,7 +50,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from request_compare import Request, compare_requests  # noqa: E402
+from request_compare import Request, Run, compare_requests  # noqa: E402
 from fakeserver import FakeServer  # noqa: E402
 
 from migrate_inference.config import Config  # noqa: E402
@@ -91,17 +91,6 @@ class Case:
     @property
     def program(self) -> str:
         return (self.folder / "program.py").read_text(encoding="utf-8")
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-    requests: List[Request] = field(default_factory=list)
-
-    def describe(self) -> str:
-        return f"exit {self.returncode}\n--- stderr (tail) ---\n{self.stderr[-3000:]}"
 
 
 def case_names() -> List[str]:

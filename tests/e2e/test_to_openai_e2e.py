@@ -69,7 +69,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -78,7 +78,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakeserver import V1_PREFIX, FakeServer, make_certificate  # noqa: E402
-from request_compare import Request, compare_wire  # noqa: E402
+from request_compare import Request, Run, compare_wire  # noqa: E402
 
 from migrate_inference.config import Config  # noqa: E402
 from migrate_inference.engine import migrate_source  # noqa: E402
@@ -139,17 +139,6 @@ class Case:
     @property
     def wrong_files(self) -> List[str]:
         return sorted(p.name for p in self.folder.glob("wrong_*.py"))
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-    requests: List[Request] = field(default_factory=list)
-
-    def describe(self) -> str:
-        return f"exit {self.returncode}\n--- stderr (tail) ---\n{self.stderr[-3000:]}"
 
 
 def case_names() -> List[str]:

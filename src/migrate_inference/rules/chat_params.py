@@ -440,6 +440,13 @@ def _fix_commas(
         (a.comma for a in originals[:-1] if isinstance(a.comma, cst.Comma)),
         cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
     )
+    if isinstance(middle.whitespace_after, cst.ParenthesizedWhitespace):
+        # the layout of that comma, not the comments it holds: they stay where they were
+        middle = middle.with_changes(
+            whitespace_after=middle.whitespace_after.with_changes(
+                first_line=cst.TrailingWhitespace(), empty_lines=[]
+            )
+        )
     last_comma = (
         last_original.comma if last_original is not None else cst.MaybeSentinel.DEFAULT
     )

@@ -108,6 +108,7 @@ def mapping_markdown() -> str:
     out += _table(mapping.CHAT, "Chat: `complete()`")
     out += _table(mapping.CHAT_V1_OVERRIDES, "Chat: where v1 differs from v0")
     out += _table(mapping.EMBEDDINGS, "Embeddings: `embed()`")
+    out += _table(mapping.EMBEDDINGS_V1_OVERRIDES, "Embeddings: where v1 differs from v0")
     out += _table(
         mapping.MODULE_CONFIG, "v0 module configuration (`openai.<name> = ...`)"
     )

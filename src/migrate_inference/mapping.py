@@ -203,15 +203,14 @@ CHAT: Dict[str, Row] = _rows(
 )
 
 # v1's per-call timeout is an HTTP timeout, unlike v0's.
-CHAT_V1_OVERRIDES: Dict[str, Row] = _rows(
-    Row(
-        "timeout",
-        RENAME,
-        "read_timeout",
-        "the HTTP timeout is azure-core's read_timeout",
-        api="v1",
-    ),
+_V1_TIMEOUT = Row(
+    "timeout",
+    RENAME,
+    "read_timeout",
+    "the HTTP timeout is azure-core's read_timeout",
+    api="v1",
 )
+CHAT_V1_OVERRIDES: Dict[str, Row] = _rows(_V1_TIMEOUT)
 
 EMBEDDINGS: Dict[str, Row] = _rows(
     Row("input", LIST, "input", "a literal string becomes a one-item list"),
@@ -233,6 +232,9 @@ EMBEDDINGS: Dict[str, Row] = _rows(
     _V0_TIMEOUT,
     *_CLIENT_ROWS,
 )
+
+# v1's per-call timeout on embeddings.create is the same HTTP timeout as on chat.
+EMBEDDINGS_V1_OVERRIDES: Dict[str, Row] = _rows(_V1_TIMEOUT)
 
 # Module-level v0 configuration (`openai.<attr> = value`).
 MODULE_CONFIG: Dict[str, Row] = _rows(
@@ -334,3 +336,9 @@ def chat_row(param: str, api: str = "v0") -> Optional[Row]:
     if api == "v1" and param in CHAT_V1_OVERRIDES:
         return CHAT_V1_OVERRIDES[param]
     return CHAT.get(param)
+
+
+def embeddings_row(param: str, api: str = "v0") -> Optional[Row]:
+    if api == "v1" and param in EMBEDDINGS_V1_OVERRIDES:
+        return EMBEDDINGS_V1_OVERRIDES[param]
+    return EMBEDDINGS.get(param)

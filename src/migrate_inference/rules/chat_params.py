@@ -101,7 +101,7 @@ def _response_format(
 def lookup(api: str, generation: str) -> Callable[[str], Optional[mapping.Row]]:
     """The table for one kind of call: chat or embeddings, v0 or v1 semantics."""
     if api == "embeddings":
-        return mapping.EMBEDDINGS.get
+        return lambda param: mapping.embeddings_row(param, generation)
     return lambda param: mapping.chat_row(param, generation)
 
 

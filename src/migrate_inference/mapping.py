@@ -293,7 +293,69 @@ MODULE_CONFIG: Dict[str, Row] = _rows(
         "read the key file yourself and pass the key",
         api="v0",
     ),
+    # The v1 module client (`openai.chat.completions.create` after `openai.api_key = ...`)
+    # reads these; v0 calls ignore them.
+    Row(
+        "max_retries",
+        CLIENT,
+        "retry_total",
+        "v1 module client: carried as retry_total (a literal or module-level name)",
+        api="v1",
+    ),
+    Row(
+        "timeout",
+        CLIENT,
+        "read_timeout",
+        "v1 module client: a number is carried as read_timeout; anything else keeps the calls on OpenAI",
+        api="v1",
+    ),
+    Row(
+        "default_headers",
+        CLIENT,
+        "headers",
+        "v1 module client: carried as headers= on the client",
+        api="v1",
+    ),
+    Row(
+        "default_query",
+        TODO,
+        None,
+        "azure-core has no client-wide query parameters, so the calls stay on OpenAI (pass params= on each call by hand)",
+        api="v1",
+    ),
+    Row(
+        "http_client",
+        TODO,
+        None,
+        "a custom httpx client has no azure-core equivalent, so the calls stay on OpenAI (an azure-core transport= is the nearest)",
+        api="v1",
+    ),
+    Row(
+        "azure_endpoint",
+        TODO,
+        None,
+        "the module client talks to Azure OpenAI, so the calls stay on OpenAI; build a ChatCompletionsClient for the deployment by hand",
+        api="v1",
+    ),
+    Row(
+        "azure_ad_token",
+        TODO,
+        None,
+        "an Entra token for the module client, so the calls stay on OpenAI; use DefaultAzureCredential() on a ChatCompletionsClient by hand",
+        api="v1",
+    ),
+    Row(
+        "azure_ad_token_provider",
+        TODO,
+        None,
+        "an Entra token for the module client, so the calls stay on OpenAI; use DefaultAzureCredential() on a ChatCompletionsClient by hand",
+        api="v1",
+    ),
 )
+
+# v1 module-client options carried onto the Azure client, and those that keep its calls on OpenAI.
+MODULE_CLIENT_OPTIONS = {"max_retries": "retry_total", "timeout": "read_timeout", "default_headers": "headers"}
+MODULE_CLIENT_BLOCKING = ("default_query", "http_client", "azure_endpoint", "azure_ad_token", "azure_ad_token_provider")
 
 # Options of the client the original built (v1 `OpenAI(...)`, v0's module) that set how
 # many requests one call may send.  azure-core's RetryPolicy retries a POST on 500/503/504
@@ -306,7 +368,8 @@ CLIENT_RETRIES: Dict[str, Row] = _rows(
         "retry_total",
         "v1 `OpenAI(max_retries=N)`: `retry_total=N`; without it `retry_total=2`, OpenAI's default, so a "
         "failing call sends as many requests as before (azure-core would retry 3 times). OpenAI also "
-        "retried 408, 409, 502 and a 429 without Retry-After, which azure-core does not retry on a POST",
+        "retried 408, 409, 502, a 429 without Retry-After and a timed-out request, which azure-core does not "
+        "retry on a POST",
         api="v1",
     ),
     Row(

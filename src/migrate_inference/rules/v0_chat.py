@@ -33,7 +33,11 @@ from migrate_inference.analysis.names import slug as _slug
 from migrate_inference.analysis.names import string_value
 from migrate_inference import comments
 from migrate_inference.config import MODELS, Config
-from migrate_inference.mapping import MODULE_CONFIG
+from migrate_inference.mapping import (
+    MODULE_CLIENT_BLOCKING,
+    MODULE_CLIENT_OPTIONS,
+    MODULE_CONFIG,
+)
 from migrate_inference.rules import chat_params, embeddings, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
 
@@ -182,6 +186,64 @@ class Planner:
                     self.config_code[attr] = var
                 else:
                     self.ambiguous = f"openai.{attr} is computed inside a function"
+        self.placeholder = None if self.ambiguous else self._placeholder()
+        self.module_options, self.module_blocked = self._module_client_options()
+
+    def _placeholder(self) -> Optional[str]:
+        """`openai.api_base = ""` / `openai.api_key = ""`: a value the user was told to fill in."""
+        for attr in ("api_base", "base_url", "api_key"):
+            assign = self.config_values.get(attr)
+            if assign is not None and string_value(assign.value) == "":
+                return (
+                    f"openai.{attr} is an empty placeholder (\"\"): fill it in (see the comments "
+                    "around it), then run the migration again"
+                )
+        return None
+
+    def _module_client_options(self) -> Tuple[Dict[str, str], Optional[str]]:
+        """What the v1 module client was configured with beyond the endpoint and key.
+
+        Returns the Azure client keywords that carry it (`retry_total`, `read_timeout`,
+        `headers`) and, when something cannot be carried, why the v1 calls stay on OpenAI."""
+        carried: Dict[str, str] = {}
+        if not any(c.generation == "v1" for c in self.facts.chat_calls.values()):
+            return carried, None  # v0 calls never read them
+        for attr in MODULE_CLIENT_BLOCKING:
+            if self.facts.config.get(attr) or self.facts.config_reads.get(attr):
+                return {}, f"openai.{attr} is set: {MODULE_CONFIG[attr].note}"
+        for attr, target in MODULE_CLIENT_OPTIONS.items():
+            values = self.facts.config.get(attr, [])
+            if not values:
+                continue
+            why = None
+            value = values[-1]
+            if self.facts.config_reads.get(attr):
+                why = "read elsewhere in the file"
+            elif len({_code(v.value) for v in values}) > 1:
+                why = "set to different values"
+            elif not (value.unconditional and value.at_module_level and value.portable):
+                why = "set inside a function or a condition"
+            elif attr == "timeout" and not isinstance(value.value, (cst.Integer, cst.Float)):
+                why = "not a number (an httpx.Timeout has no azure-core equivalent)"
+            elif attr == "max_retries" and not isinstance(value.value, (cst.Integer, cst.Name)):
+                why = "not a literal or a name"
+            elif attr == "default_headers" and not isinstance(value.value, (cst.Dict, cst.Name)):
+                why = "not a dict literal or a name"
+            if why is not None:
+                return {}, (
+                    f"openai.{attr} is {why}: the module client's {attr} cannot be carried to "
+                    f"{target}= on an Azure client"
+                )
+            carried[target] = _code(value.value)
+        return carried, None
+
+    def module_client_extra(self, generation: str) -> Tuple[str, ...]:
+        """The constructor keywords of the Azure client that replaces the module client."""
+        if generation != "v1":
+            return (retry_budget(generation),)
+        extra = [retry_budget(generation, self.module_options.get("retry_total"))]
+        extra += [f"{k}={self.module_options[k]}" for k in ("read_timeout", "headers") if k in self.module_options]
+        return tuple(extra)
 
     def _config_method(self) -> Optional[cst.FunctionDef]:
         """The method (`__init__`, `setup`) that sets the config from its own values, when every call
@@ -354,7 +416,7 @@ class Planner:
             api_version=version_code,
             scopes=scopes,
             parameterized=parameterized,
-            extra=(retry_budget(call.generation),),
+            extra=self.module_client_extra(call.generation),
         )
 
     def run(self) -> Plan:
@@ -397,8 +459,14 @@ class Planner:
             if call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
                 continue
+            if self.placeholder:
+                cp.todo = self.placeholder
+                continue
             if self.ambiguous:
                 cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"
+                continue
+            if call.generation == "v1" and self.module_blocked:
+                cp.todo = self.module_blocked
                 continue
             self._spec_for(cp, literal[call.api])
             if cp.todo is None and cp.splat is not None:
@@ -469,7 +537,10 @@ class Planner:
         if still_used:
             self.plan.renamed_config.clear()
             return
-        for attr in BLOCKING_CONFIG:
+        carried = tuple(
+            a for a, t in MODULE_CLIENT_OPTIONS.items() if t in self.module_options
+        )
+        for attr in BLOCKING_CONFIG + carried:
             if self.facts.config_reads.get(attr):
                 continue
             for assign in self.facts.config.get(attr, []):
@@ -724,6 +795,8 @@ class V0ChatRule:
         for attr, values in facts.config.items():
             if attr in BLOCKING_CONFIG:
                 continue
+            if attr in MODULE_CLIENT_OPTIONS or attr in MODULE_CLIENT_BLOCKING:
+                continue  # carried, blocking (a TODO at each call) or, for v0 calls, never read
             for assign in values:
                 if assign.statement is original:
                     note = MODULE_CONFIG[attr].note

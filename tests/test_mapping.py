@@ -52,6 +52,7 @@ def test_model_and_model_extras_are_keywords():
             *mapping.CHAT_V1_OVERRIDES.values(),
             *mapping.EMBEDDINGS.values(),
             *mapping.EMBEDDINGS_V1_OVERRIDES.values(),
+            *mapping.WITH_OPTIONS.values(),
         ]
         if r.action in (mapping.RENAME, mapping.PIPELINE)
     ],

@@ -113,6 +113,7 @@ def mapping_markdown() -> str:
         mapping.MODULE_CONFIG, "v0 module configuration (`openai.<name> = ...`)"
     )
     out += _table(mapping.CLIENT_RETRIES, "Clients: the retry budget")
+    out += _table(mapping.WITH_OPTIONS, "One call's options: `client.with_options(...)`")
     return "\n".join(out).rstrip() + "\n"
 
 

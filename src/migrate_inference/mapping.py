@@ -381,6 +381,21 @@ CLIENT_RETRIES: Dict[str, Row] = _rows(
     ),
 )
 
+# `client.with_options(<option>=...).chat.completions.create(...)`: one call's options.
+WITH_OPTIONS: Dict[str, Row] = _rows(
+    Row("timeout", RENAME, "read_timeout", "a number: azure-core's per-call read_timeout", api="v1"),
+    Row("max_retries", RENAME, "retry_total", "azure-core's per-call retry budget", api="v1"),
+    Row("default_headers", RENAME, "headers", "sent with that call only", api="v1"),
+    Row("default_query", RENAME, "params", "added to that call's query", api="v1"),
+    Row(
+        "(any other option)",
+        TODO,
+        None,
+        "api_key, base_url, organization, http_client...: no per-call equivalent; the call stays on OpenAI",
+        api="v1",
+    ),
+)
+
 # Keywords of complete()/embed() that azure-core's pipeline consumes (not in the signature).
 PIPELINE_KEYWORDS = frozenset(
     {

@@ -17,6 +17,7 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
 from migrate_inference.analysis.names import imported_names, referents, string_value
+from migrate_inference import mapping
 
 # qualified name -> (is_async, is_azure)
 V1_CLASSES: Dict[str, Tuple[bool, bool]] = {
@@ -43,6 +44,50 @@ CHAINS: Dict[Tuple[str, ...], str] = {
     ("beta", "chat", "completions", "stream"): "stream_helper",
 }
 CLEANUP_METHODS = {"close", "aclose"}
+
+# `client.with_options(<option>=...)` for one call -> the per-call keyword azure-core takes.
+WITH_OPTIONS = {
+    name: row.target
+    for name, row in mapping.WITH_OPTIONS.items()
+    if row.action == mapping.RENAME
+}
+# the call's own keywords that would meet an option (OpenAI merges or overrides them)
+_OPTION_CLASHES = {"timeout", "extra_headers", "extra_query"}
+
+
+def with_options(
+    receiver: cst.BaseExpression, call: cst.Call
+) -> Optional[Tuple[cst.BaseExpression, Optional[Dict[str, cst.BaseExpression]], str]]:
+    """`(client, {azure keyword: value}, "")` for `client.with_options(...)` as a call's
+    receiver; the options are None, with the reason, when they cannot be carried."""
+    if not (
+        isinstance(receiver, cst.Call)
+        and isinstance(receiver.func, cst.Attribute)
+        and receiver.func.attr.value == "with_options"
+    ):
+        return None
+    inner = receiver.func.value
+    options: Dict[str, cst.BaseExpression] = {}
+    for arg in receiver.args:
+        name = arg.keyword.value if arg.keyword is not None else None
+        if name is None or arg.star:
+            return inner, None, "with_options(...) takes positional or ** arguments here"
+        if name not in WITH_OPTIONS:
+            return inner, None, f"with_options({name}=...) has no per-call azure-core equivalent"
+        value = arg.value
+        if name == "timeout" and not isinstance(value, (cst.Integer, cst.Float)):
+            return inner, None, "with_options(timeout=...) is not a number (an httpx.Timeout has no equivalent)"
+        if not isinstance(value, (cst.Integer, cst.Float, cst.Name, cst.Dict, cst.Attribute)):
+            return inner, None, f"with_options({name}=...) is computed in place"
+        options[WITH_OPTIONS[name]] = value
+    clash = sorted(
+        a.keyword.value
+        for a in call.args
+        if a.keyword is not None and a.keyword.value in _OPTION_CLASHES
+    )
+    if clash or any(a.star for a in call.args):
+        return inner, None, "the call passes its own timeout/extra_headers/extra_query (or **) beside with_options(...)"
+    return inner, options, ""
 
 
 @dataclass(eq=False)
@@ -94,6 +139,9 @@ class V1Call:
     via_ref: Optional[cst.Attribute] = (
         None  # called through `f = client.chat.completions.create`
     )
+    # `client.with_options(timeout=5).chat.completions.create(...)`: the per-call
+    # azure-core keywords that carry the options
+    options: Dict[str, cst.BaseExpression] = field(default_factory=dict)
     splat_model: Optional[cst.BaseExpression] = (
         None  # "model" inside a rewritable ** dict
     )
@@ -132,6 +180,8 @@ class V1Facts:
     ambiguous: Dict[cst.Call, str] = field(
         default_factory=dict
     )  # receiver bound to several clients
+    # `client.with_options(...)` calls whose options cannot be carried: why
+    unsupported_options: Dict[cst.Call, str] = field(default_factory=dict)
 
 
 def _chain(node: cst.BaseExpression) -> Tuple[cst.BaseExpression, Tuple[str, ...]]:
@@ -177,6 +227,7 @@ class _Collector(cst.CSTVisitor):
         self.receivers: Set[cst.CSTNode] = set()
         self.pending: List[Tuple[cst.CSTNode, str, cst.BaseExpression, bool]] = []
         self.ambiguous_receivers: Set[cst.CSTNode] = set()
+        self.options: Dict[cst.Call, Dict[str, cst.BaseExpression]] = {}
 
     def _class_of(self, node: cst.CSTNode) -> Optional[cst.ClassDef]:
         return self.classes[-1] if self.classes else None
@@ -199,6 +250,15 @@ class _Collector(cst.CSTVisitor):
         split = _split(node.func)
         if split is not None:
             receiver, kind = split
+            wrapped = with_options(receiver, node)
+            if wrapped is not None and kind in ("chat", "embeddings"):
+                inner, options, why = wrapped
+                self.receivers.add(receiver)
+                if options is None:
+                    self.facts.unsupported_options[node] = why
+                    return  # `inner` stays an unknown use: its component stays OpenAI
+                self.options[node] = options
+                receiver = inner
             self.pending.append((node, kind, receiver, True))
             self.receivers.add(receiver)
         elif (
@@ -440,6 +500,7 @@ class _Collector(cst.CSTVisitor):
             else:
                 assert isinstance(node, cst.Call)
                 v1 = self._v1_call(node, kind, binding, receiver)
+                v1.options = self.options.get(node, {})
                 binding.calls.append(v1)
                 self.facts.calls[node] = v1
         self._unknown_uses()

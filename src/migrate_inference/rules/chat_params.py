@@ -6,7 +6,7 @@ The table is `mapping.CHAT`; this module only applies it to one call's keywords.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -116,12 +116,14 @@ def map_arguments(
     code: str = CODE,
     functions_to_tools: bool = False,
     functions_reason: Optional[str] = None,
+    pipeline: Sequence[Tuple[str, cst.BaseExpression]] = (),
 ) -> Tuple[List[cst.Arg], Optional[cst.BaseParenthesizableWhitespace]]:
     """The keywords of `complete()`/`embed()` for one OpenAI call, per the mapping table,
     and the whitespace to put after `(` when the first keyword moved away.
 
     `keep_model`: the model/engine/deployment_id value goes to `model=` (models
     style) instead of into the endpoint.  `drop`: keywords the caller consumed.
+    `pipeline`: azure-core keywords to add (a `with_options(...)` receiver's options).
     """
     out: List[cst.Arg] = []
     extras: List[cst.DictElement] = []
@@ -251,6 +253,9 @@ def map_arguments(
                 original,
                 f"`{name}` has no azure-ai-inference equivalent: {row.note}",
             )
+    for name, value in pipeline:
+        out.append(_kw(name, value, last_arg))
+        sources.append(len(call.args) - 1)
     if extras or merged_extras:
         value: cst.BaseExpression = _extras_dict(extras, call)
         if len(merged_extras) == 1 and not extras:

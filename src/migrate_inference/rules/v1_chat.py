@@ -42,6 +42,10 @@ class V1ChatRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cp = self.plan.calls.get(original)
         if cp is None:
+            why = self.ctx.facts.v1.unsupported_options.get(original)  # type: ignore[attr-defined]
+            if why is not None and not self.ctx.suppressed(CODE):
+                self.ctx.todo(CODE, original, f"{why}: this call stays on OpenAI")
+                return updated
             receiver = self.ctx.facts.v1.ambiguous.get(original)  # type: ignore[attr-defined]
             if receiver is not None and not self.ctx.suppressed(CODE):
                 self.ctx.todo(
@@ -82,7 +86,14 @@ class V1ChatRule:
             functions_to_tools=original in self.ctx.facts.functions.convert,  # type: ignore[attr-defined]
             functions_reason=self.ctx.facts.functions.reasons.get(original),  # type: ignore[attr-defined]
             code=chat_params.CODE if api == "chat" else embeddings.CODE,
+            pipeline=tuple(cp.call.options.items()),
         )
+        if cp.call.options:
+            self.ctx.rewrite(
+                code,
+                original,
+                "with_options(...) -> per-call " + ", ".join(cp.call.options),
+            )
         for note in cp.notes:
             self.ctx.todo(code, original, note)
         method = METHODS[api]

@@ -420,11 +420,25 @@ def _unused_imports(source: str) -> Set[str]:
     }
 
 
+class _TopLevelAwait(ast.NodeTransformer):
+    """`await x` outside a function (a notebook cell) as `x`: pyflakes reports such an
+    await as misplaced and checks none of the names inside it."""
+
+    def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+
+    def visit_Await(self, node: ast.Await) -> ast.AST:
+        return self.visit(node.value)
+
+
 def undefined_names(source: str) -> Set[str]:
-    """Names pyflakes reports as undefined."""
+    """Names pyflakes reports as undefined (inside top-level awaits too)."""
     from pyflakes import checker, messages
 
-    tree = ast.parse(source)
+    tree = _TopLevelAwait().visit(ast.parse(source))
     found = checker.Checker(tree, filename="<migrated>")
     return {
         m.message_args[0]

@@ -40,7 +40,9 @@ SCHEMA: Dict[str, Dict[str, str]] = {
     },
     "message": {"role": RAW, "content": SCALAR, "tool_calls": "tool_calls"},
     "tool_calls": {"[]": "tool_call"},
-    "tool_call": {"id": SCALAR, "type": SCALAR, "function": "function"},
+    # `type` is declared on a result's tool calls but not on a stream's (b9's
+    # StreamingChatResponseToolCallUpdate has id and function only): read with .get everywhere
+    "tool_call": {"id": SCALAR, "function": "function"},
     "function": {"name": SCALAR, "arguments": SCALAR},
     "usage": {
         "prompt_tokens": SCALAR,
@@ -174,6 +176,15 @@ class ResponseTypes:
             return self.result_calls[expr]
         if isinstance(expr, cst.Await):
             return self.static_type(expr.expression)
+        if (
+            isinstance(expr, cst.BooleanOperation)
+            and isinstance(expr.operator, cst.Or)
+            and isinstance(expr.right, (cst.List, cst.Tuple))
+            and not expr.right.elements
+        ):
+            # `delta.tool_calls or []`: the list, or nothing to iterate
+            kind = self.static_type(expr.left)
+            return kind if kind is not None and "[]" in SCHEMA.get(kind, {}) else None
         if isinstance(expr, cst.Name):
             return self._name_type(expr)
         if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
@@ -215,6 +226,11 @@ class _Bindings(cst.CSTVisitor):
             self.items.append((node.target, node.value, False))
 
     def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self.items.append((node.target, node.iter, True))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        # `[tc.model_dump() for tc in message.tool_calls]`
         if isinstance(node.target, cst.Name):
             self.items.append((node.target, node.iter, True))
 

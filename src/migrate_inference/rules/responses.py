@@ -214,20 +214,30 @@ class ResponsesRule:
                 'fields you need with .get("<field>") (the whole payload: .as_dict())',
             )
             return updated
-        if kind in (CREATED, RAW):
-            why = (
-                "a datetime"
-                if kind == CREATED
-                else "an enum that prints as its class name"
-            )
+        if kind == CREATED:
             self.ctx.rewrite(
                 CODE,
                 original,
-                f'.{name} -> ["{name}"] (the attribute is {why} on Azure)',
+                f'.{name} -> ["{name}"] (the attribute is a datetime on Azure)',
             )
             new = cst.Subscript(
                 value=updated.value,
                 slice=[cst.SubscriptElement(cst.Index(self._string(name)))],
+                lpar=updated.lpar,
+                rpar=updated.rpar,
+            )
+            return self._mark(new, kind)
+        if kind == RAW:
+            # the raw string, or None where a stream's update leaves the field out (a delta
+            # after the first has no role), as OpenAI's attribute gave None
+            self.ctx.rewrite(
+                CODE,
+                original,
+                f'.{name} -> .get("{name}") (the attribute is an enum that prints as its class name on Azure)',
+            )
+            new = cst.Call(
+                func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
+                args=[cst.Arg(self._string(name))],
                 lpar=updated.lpar,
                 rpar=updated.rpar,
             )

@@ -93,6 +93,9 @@ class Facts:
     str_names: Set[cst.Name] = field(
         default_factory=set
     )  # uses of parameters annotated `str`
+    # `response_format=NAME` where NAME is bound once, to a dict literal, and used only as
+    # a response_format: the dict it holds
+    response_formats: Dict[cst.Name, cst.Dict] = field(default_factory=dict)
     out_of_scope: Dict[cst.Call, str] = field(default_factory=dict)
     config: Dict[str, List[ConfigAssign]] = field(default_factory=dict)
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
@@ -334,6 +337,44 @@ class _Collector(cst.CSTVisitor):
                 annotation = param.annotation.annotation
                 if isinstance(annotation, cst.Name) and annotation.value == "str":
                     self.facts.str_names.add(node)  # a parameter annotated `str`
+        if refs and len(refs) == 1 and self._is_response_format(node):
+            value = self._dict_constant(next(iter(refs)))
+            if value is not None:
+                self.facts.response_formats[node] = value
+
+    def _is_response_format(self, node: cst.CSTNode) -> bool:
+        arg = self.get_metadata(ParentNodeProvider, node, None)
+        return (
+            isinstance(arg, cst.Arg)
+            and arg.value is node
+            and arg.keyword is not None
+            and arg.keyword.value == "response_format"
+        )
+
+    def _dict_constant(self, assignment: object) -> Optional[cst.Dict]:
+        """The dict literal a name is bound to once, when every use is a response_format."""
+        target = getattr(assignment, "node", None)
+        if not isinstance(target, cst.Name):
+            return None
+        assign_target = self.get_metadata(ParentNodeProvider, target, None)
+        assign = (
+            self.get_metadata(ParentNodeProvider, assign_target, None)
+            if isinstance(assign_target, cst.AssignTarget)
+            else None
+        )
+        if not (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.value, cst.Dict)
+        ):
+            return None
+        scope = getattr(assignment, "scope", None)
+        if scope is None or len(scope.assignments[target.value]) != 1:
+            return None
+        uses = getattr(assignment, "references", ())
+        if not all(self._is_response_format(use.node) for use in uses):
+            return None
+        return assign.value
 
 
 def collect(wrapper: cst.MetadataWrapper) -> Facts:

@@ -11,6 +11,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from migrate_inference import mapping
+from migrate_inference.analysis.names import code_of as _code_of
 from migrate_inference.analysis.names import string_value
 from migrate_inference.rules.base import RuleContext
 
@@ -179,13 +180,27 @@ def map_arguments(
             emit(arg)
         elif action == mapping.RESPONSE_FORMAT:
             value = _response_format(ctx, arg.value)
+            held = (
+                getattr(ctx.facts, "response_formats", {}).get(original.args[index].value)
+                if value is None and len(original.args) == len(call.args)
+                else None
+            )
+            if held is not None:
+                value = _response_format(ctx, held)
+                if value is not None:
+                    ctx.rewrite(
+                        code,
+                        original,
+                        f"response_format={_code_of(arg.value)}: the dict it holds, in the SDK's form",
+                    )
             if value is None:
                 emit(arg)
                 ctx.todo(
                     code,
                     original,
-                    'response_format must be "text", "json_object" or JsonSchemaFormat(name=..., '
-                    "schema=..., strict=...) from azure.ai.inference.models; a dict raises ValueError",
+                    f"response_format={_code_of(arg.value)} must be \"text\", \"json_object\" or "
+                    "JsonSchemaFormat(name=..., schema=..., strict=...) from azure.ai.inference.models "
+                    "(a dict raises ValueError): pass one of those",
                 )
             else:
                 emit(arg.with_changes(value=value))

@@ -213,6 +213,7 @@ def test_json_is_one_document_with_files_findings_and_summary():
         "rewrites": 1,
         "call_sites": 1,
         "todos": 1,
+        "new_env": [],
         "exit_code": 2,
     }
 
@@ -454,3 +455,51 @@ def test_formats_match_the_cli():
     from migrate_inference import cli, report
 
     assert cli.FORMATS == report.FORMATS
+
+
+def test_new_env_lists_what_the_migration_makes_the_code_read(tmp_path, monkeypatch, capsys):
+    """Names the output reads and the input did not; reused names are not listed."""
+    from migrate_inference import cli
+
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reuse.py").write_text(
+        "import os\nfrom openai import OpenAI\n"
+        'client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])\n'
+        'r = client.chat.completions.create(model="gpt-4o", messages=[])\n'
+    )
+    (tmp_path / "fresh.py").write_text(
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        'e = client.embeddings.create(model="text-embedding-3-small", input=["a"])\n'
+    )
+    (tmp_path / "clean.py").write_text('import os\nprint(os.environ["HOME"])\n')
+    code = cli.main(["--check", "--format", "json", "."])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    by_path = {f["path"]: f for f in document["files"]}
+    assert by_path["reuse.py"]["new_env"] == ["AZURE_OPENAI_CHAT_ENDPOINT"]
+    assert by_path["fresh.py"]["new_env"] == [
+        "AZURE_OPENAI_EMBEDDINGS_ENDPOINT",
+        "AZURE_OPENAI_EMBEDDINGS_KEY",
+    ]
+    assert "new_env" not in by_path["clean.py"]
+    assert document["summary"]["new_env"] == [
+        "AZURE_OPENAI_CHAT_ENDPOINT",
+        "AZURE_OPENAI_EMBEDDINGS_ENDPOINT",
+        "AZURE_OPENAI_EMBEDDINGS_KEY",
+    ]
+    assert code == 1
+    cli.main(["--check", "."])
+    text = capsys.readouterr().err
+    assert (
+        "reads environment variables the original did not: AZURE_OPENAI_CHAT_ENDPOINT, "
+        "AZURE_OPENAI_EMBEDDINGS_ENDPOINT, AZURE_OPENAI_EMBEDDINGS_KEY" in text
+    )
+
+
+def test_env_reads_spots_every_read_form_and_escaped_quotes():
+    from migrate_inference.envvars import env_reads, new_env
+
+    text = 'os.environ["A"]; os.getenv("B"); os.environ.get(\'C\', "x"); "os.environ[\\"D\\"]"'
+    assert env_reads(text) == {"A", "B", "C", "D"}
+    assert new_env('os.getenv("A")', 'os.environ["A"] + os.environ["E"]') == ["E"]

@@ -89,6 +89,7 @@ def merge_json(documents: List[Tuple[str, Dict[str, Any]]]) -> str:
             findings.setdefault(finding["path"], []).append(finding)
         for key in _COUNTS:
             setattr(totals, key, getattr(totals, key) + int(doc["summary"][key]))
+        totals.new_env.update(doc["summary"].get("new_env", []))
     files.sort(key=lambda item: item[0])
     out = [json_head(mode)]
     for position, (_, entry) in enumerate(files):

@@ -19,8 +19,8 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
-from typing import IO, Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import IO, Dict, List, Optional, Set
 from urllib.parse import quote
 
 from migrate_inference.findings import ERROR, REWRITE, TODO, WARNING, Finding
@@ -56,6 +56,8 @@ class Summary:
     call_sites: int = 0
     todos: int = 0
     interrupted: bool = False
+    # environment variables the migrated code reads and the original did not
+    new_env: Set[str] = field(default_factory=set)
 
     def add(self, outcome: FileOutcome) -> None:
         self.scanned += 1
@@ -73,6 +75,7 @@ class Summary:
                 if f.kind == REWRITE and f.code in CALL_SITE_CODES
             )
             self.todos += sum(1 for f in outcome.findings if f.kind == TODO)
+            self.new_env.update(outcome.new_env)
 
     def exit_code(self, mode: str) -> int:
         """2: a file could not be processed; 1: work is left (pending changes or TODOs); 0: none."""
@@ -92,6 +95,7 @@ class Summary:
             "rewrites": self.rewrites,
             "call_sites": self.call_sites,
             "todos": self.todos,
+            "new_env": sorted(self.new_env),
             "exit_code": self.exit_code(mode),
         }
 
@@ -111,6 +115,11 @@ class Summary:
         )
         if self.interrupted:
             line = "Interrupted. " + line
+        if self.new_env:
+            line += (
+                "\nThe migrated code reads environment variables the original did not: "
+                f"{', '.join(sorted(self.new_env))} (set them before running it)."
+            )
         return line
 
 
@@ -323,6 +332,8 @@ class JsonReporter(Reporter):
             entry["error_code"] = outcome.error_code
         if outcome.diff is not None:
             entry["diff"] = outcome.diff
+        if outcome.new_env:
+            entry["new_env"] = list(outcome.new_env)
         self.out.write(array_item(self.files_written, entry))
         self.files_written += 1
         for finding in _findings_of(outcome):

@@ -60,6 +60,7 @@ from typing import (
     Union,
 )
 
+from migrate_inference.envvars import new_env
 from migrate_inference.config import Config
 from migrate_inference.discover import (
     NOTEBOOK,
@@ -176,6 +177,8 @@ class FileOutcome:
     facts: Any = field(default=None, repr=False)
     # The file's position in discovery order (set by the CLI, for merging shard reports).
     index: Optional[int] = None
+    # Environment variables the migrated file reads and the original did not.
+    new_env: List[str] = field(default_factory=list)
 
 
 class _Failure(Exception):
@@ -329,6 +332,7 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
         return outcome
     new_data = encode_source(result.code, encoding)
     outcome.status = CHANGED
+    outcome.new_env = new_env(text, result.code)
     if settings.want_diff:
         outcome.diff = unified_diff(path, text, result.code)
     if settings.write:

@@ -442,12 +442,63 @@ class Planner:
                     )
                     return None
                 return Credential("token", expr, aio)
+            local = self._local_token_credential(target.func)
+            if local is not None:
+                if comp.aio != local:
+                    comp.block(
+                        expr,
+                        CLIENTS,
+                        "an aio client needs an AsyncTokenCredential: AsyncOpenAI awaits its token provider, so it needs azure.identity.aio.get_bearer_token_provider over an async credential (a sync provider raises TypeError at the first request)"
+                        if comp.aio
+                        else "a sync client with an AsyncTokenCredential: use a sync TokenCredential",
+                    )
+                    return None
+                return Credential("token", expr, local)
         comp.block(
             expr,
             CLIENTS,
             f"the tool cannot tell whether `{code_of(expr)}` is an AzureKeyCredential or a token credential: pass api_key=<key> or api_key=get_bearer_token_provider(<credential>, <scope>) by hand",
         )
         return None
+
+    def _local_token_credential(
+        self, func: cst.BaseExpression, seen: Optional[Set[cst.ClassDef]] = None
+    ) -> Optional[bool]:
+        """Whether `func` names a class of this module that derives (directly or through
+        other classes of the module) from azure-core's TokenCredential (False) or
+        AsyncTokenCredential (True); None when it does not, or cannot be told."""
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.scopes.get(func)
+        if scope is None:
+            return None
+        referents = [
+            a.referents for a in scope.accesses[func.value] if a.node is func
+        ]
+        if len(referents) != 1 or len(referents[0]) != 1:
+            return None
+        assignment = next(iter(referents[0]))
+        node = getattr(assignment, "node", None)
+        if not isinstance(node, cst.ClassDef) or (
+            len(assignment.scope.assignments[func.value]) != 1
+        ):
+            return None
+        seen = seen or set()
+        if node in seen:
+            return None
+        seen.add(node)
+        flavours = set()
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            name = self.qname(base.value)
+            if name in names.TOKEN_CREDENTIAL_BASES:
+                flavours.add(names.TOKEN_CREDENTIAL_BASES[name])
+                continue
+            inherited = self._local_token_credential(base.value, seen)
+            if inherited is not None:
+                flavours.add(inherited)
+        return flavours.pop() if len(flavours) == 1 else None
 
     # ------------------------------------------------------------ uses
 

@@ -233,7 +233,7 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
     for comp in blocked:
         for node, code, message in comp.blockers:
             if message:
-                plan.todo(node, code, message)
+                plan.todo(planner.original(node), code, message)
     for node, code, message in planner.free_todos:
         plan.todo(node, code, message)
     for call in planner.loaders:
@@ -250,7 +250,7 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
         plan.as_dicts |= comp.as_dicts
         plan.created |= comp.created
         plan.loops.update(comp.loops)
-        for node, code, message in comp.todos:
+        for node, code, message in ((planner.original(n), c, m) for n, c, m in comp.todos):
             plan.todo(node, code, message)
     # Model classes and enum members become dicts and strings module-wide when no
     # component stays behind (azure-ai-inference takes the dicts too); otherwise only
@@ -277,6 +277,10 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
 
 
 def _check_response_format(planner: Planner, comp: Component, site: Site) -> None:
+    if site.body is not None:
+        # a body is sent as written (REST JSON), which is the form openai takes;
+        # client-level defaults do not apply to it
+        return
     arg = site.kwargs.get("response_format") or comp.kwargs.get("response_format")
     if arg is None:
         return

@@ -80,6 +80,11 @@ class Site:
     bindings: Dict[str, cst.BaseExpression] = field(
         default_factory=dict
     )  # factory params
+    # complete({...}) / complete(body={...}): the literal body dict, whose keys stand
+    # for the call's keywords (azure-ai-inference then sends the body as it is and
+    # applies no client-level default)
+    body: Optional[cst.Arg] = None
+    body_keywords: Tuple[str, ...] = ()  # body keys passed as keywords, in order
 
 
 @dataclass
@@ -139,6 +144,10 @@ HARMLESS_CONSUMERS = frozenset({"print", "len", "str", "repr", "bool", "isinstan
 ENV_READS = frozenset({"os.getenv", "os.environ.get", "os.environ"})
 
 
+def _is_none_literal(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
 class Planner:
     def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
         self.wrapper = wrapper
@@ -154,6 +163,8 @@ class Planner:
         self.handlers: List[cst.ExceptHandler] = []
         self.free_todos: List[Tuple[Node, str, str]] = []  # not tied to a component
         self.loaders: List[cst.Call] = []
+        # nodes the planner makes (a body dict's entries as keywords) -> an original node
+        self.made_parents: Dict[Node, Node] = {}
 
     # ------------------------------------------------------------ names
 
@@ -183,7 +194,16 @@ class Planner:
             return rest if "." not in rest else None
         return None
 
+    def original(self, node: Node) -> Node:
+        """`node`, or the original node a node the planner made stands for."""
+        while node in self.made_parents:
+            node = self.made_parents[node]
+        return node
+
     def parent(self, node: Node) -> Optional[Node]:
+        made = self.made_parents.get(node)
+        if made is not None:
+            return made
         return self.parents.get(node)
 
     # ------------------------------------------------------------ entry
@@ -784,10 +804,103 @@ class Planner:
 
     # ------------------------------------------------------------ call sites
 
+    # Body keys that stand for a first-class keyword; any other key is sent in the
+    # JSON body as it is, which model_extras' handling does (keyword or extra_body).
+    BODY_KEYWORDS = (
+        mapping.KEEP,
+        mapping.MODEL,
+        mapping.MESSAGES,
+        mapping.RESPONSE_FORMAT,
+        mapping.TOOLS,
+        mapping.TOOL_CHOICE,
+        mapping.STREAM,
+        mapping.ENCODING,
+    )
+
+    def _body(self, comp: Component, site: Site, arg: cst.Arg) -> List[cst.Arg]:
+        """The entries of a literal body dict as keyword arguments (made nodes whose
+        parent is their dict entry), or [] with a blocker when it is not one."""
+        code = CHAT if comp.api == "chat" else EMBEDDINGS
+        api = "chat.completions.create" if comp.api == "chat" else "embeddings.create"
+        table = mapping.CHAT if comp.api == "chat" else mapping.EMBEDDINGS
+        request = (
+            mapping.CHAT_REQUEST if comp.api == "chat" else mapping.EMBEDDINGS_REQUEST
+        )
+        value = arg.value
+        keys = literal_keys(value) if isinstance(value, cst.Dict) else None
+        if keys is None or not all(k.isidentifier() for k in keys):
+            comp.block(
+                arg,
+                code,
+                f"a body that is not a literal dict with string keys: pass its keys as keywords of {api}",
+            )
+            return []
+        if site.body is not None:
+            comp.block(arg, code, "two request bodies")
+            return []
+        site.body = arg
+        made: List[cst.Arg] = []
+        extras: List[cst.DictElement] = []
+        for element in value.elements:  # type: ignore[attr-defined]
+            key = string_value(element.key)
+            if _is_none_literal(element.value):
+                comp.block(
+                    element,
+                    code,
+                    f"{key}: None in a body is sent as null; openai leaves a None keyword out: decide by hand",
+                )
+                return []
+            row = table.get(key)
+            first_class = row is not None and row.action in self.BODY_KEYWORDS
+            if first_class and (key in request or key in ("stream", "input")):
+                made_arg = cst.Arg(keyword=cst.Name(key), value=element.value)
+                self.made_parents[made_arg] = element
+                made.append(made_arg)
+            elif key == "model_extras" or (row is not None and row.action == mapping.TODO):
+                comp.block(
+                    element,
+                    code,
+                    f"the body's {key!r} has no openai keyword: pass the request by hand",
+                )
+                return []
+            else:
+                extras.append(element)
+        site.body_keywords = tuple(a.keyword.value for a in made)  # type: ignore[union-attr]
+        if extras:
+            extras_dict = cst.Dict(elements=extras)
+            self.made_parents[extras_dict] = value
+            made_arg = cst.Arg(keyword=cst.Name("model_extras"), value=extras_dict)
+            self.made_parents[made_arg] = value
+            made.append(made_arg)
+        return made
+
     def _site(self, comp: Component, site: Site) -> None:
         call = site.call
         table = mapping.CHAT if comp.api == "chat" else mapping.EMBEDDINGS
-        for arg in call.args:
+        request = (
+            mapping.CHAT_REQUEST if comp.api == "chat" else mapping.EMBEDDINGS_REQUEST
+        )
+        args = list(call.args)
+        for index, arg in enumerate(call.args):
+            positional_body = index == 0 and arg.keyword is None and not arg.star
+            if positional_body or (arg.keyword is not None and arg.keyword.value == "body"):
+                made = self._body(comp, site, arg)
+                args = [a for a in args if a is not arg] + made
+                if not made:
+                    continue
+                given = [
+                    a.keyword.value
+                    for a in call.args
+                    if a.keyword is not None
+                    and (a.keyword.value in request or a.keyword.value == "stream")
+                ]
+                if given:
+                    comp.block(
+                        arg,
+                        CHAT if comp.api == "chat" else EMBEDDINGS,
+                        f"a request body and {', '.join(k + '=' for k in given)}: azure-ai-inference sends the body and ignores those keywords; keep one by hand",
+                    )
+        for arg in args:
             if arg.star:
                 comp.block(
                     arg,
@@ -891,6 +1004,8 @@ class Planner:
         request = (
             mapping.CHAT_REQUEST if comp.api == "chat" else mapping.EMBEDDINGS_REQUEST
         )
+        if site.body is not None:
+            return  # with a body, azure-ai-inference applies no client-level default
         for name, arg in comp.kwargs.items():
             if name in request and name not in site.kwargs and name != "model":
                 if not self.portable(arg.value, comp, site):
@@ -905,7 +1020,9 @@ class Planner:
         endpoint = comp.endpoint
         if endpoint is None:
             return
-        model = site.kwargs.get("model") or comp.kwargs.get("model")
+        model = site.kwargs.get("model")
+        if model is None and site.body is None:
+            model = comp.kwargs.get("model")
         if (
             model is not None
             and model is comp.kwargs.get("model")

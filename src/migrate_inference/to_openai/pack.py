@@ -43,6 +43,7 @@ class Plan:
     gets: Set[cst.Call] = field(default_factory=set)
     as_dicts: Set[cst.Call] = field(default_factory=set)
     created: Set[cst.Attribute] = field(default_factory=set)
+    annotations: Dict[cst.Annotation, str] = field(default_factory=dict)  # -> class
     loops: Dict[Node, str] = field(default_factory=dict)
     model_calls: Dict[cst.Call, str] = field(default_factory=dict)
     json_formats: Set[cst.Call] = field(default_factory=set)
@@ -249,6 +250,8 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
         plan.gets |= comp.gets
         plan.as_dicts |= comp.as_dicts
         plan.created |= comp.created
+        for annotation in comp.annotations:
+            plan.annotations[annotation] = "AsyncOpenAI" if comp.aio else "OpenAI"
         plan.loops.update(comp.loops)
         for node, code, message in ((planner.original(n), c, m) for n, c, m in comp.todos):
             plan.todo(node, code, message)

@@ -110,6 +110,13 @@ class Component:
     created: Set[cst.Attribute] = field(default_factory=set)
     loops: Dict[Node, str] = field(default_factory=dict)  # For / CompFor -> target name
     todos: List[Tuple[Node, str, str]] = field(default_factory=list)  # non-blocking
+    # functions of the module the client is passed to: (function, parameter) -> the
+    # calls that pass it; every call of the function must pass this client there
+    passed_to: Dict[Tuple[cst.FunctionDef, str], List[cst.Call]] = field(
+        default_factory=dict
+    )
+    refs: Set[Node] = field(default_factory=set)  # every reference to the client
+    annotations: Set[cst.Annotation] = field(default_factory=set)  # `p: Client`
 
     def block(self, node: Node, code: str, message: str) -> None:
         self.blockers.append((node, code, message))
@@ -224,8 +231,15 @@ class Planner:
         comp = Component(node=call, api=api, aio=aio, scope=self.scopes.get(call))
         self._constructor_args(comp)
         refs = self._binding_refs(comp)
-        for ref in refs:
-            self._classify_use(comp, ref)
+        comp.refs.update(refs)
+        pending = list(refs)
+        while pending:  # references through parameters are added as they are found
+            ref = pending.pop(0)
+            for more in self._classify_use(comp, ref) or ():
+                if more not in comp.refs:
+                    comp.refs.add(more)
+                    pending.append(more)
+        self._check_passed_to(comp)
         if not comp.sites and not comp.blockers:
             comp.block(
                 call,
@@ -761,7 +775,9 @@ class Planner:
             current = self.parent(current)
         return current
 
-    def _classify_use(self, comp: Component, ref: Node) -> None:
+    def _classify_use(self, comp: Component, ref: Node) -> Optional[List[Node]]:
+        """Plans one use of the client; returns further references to it (a parameter
+        it is passed to), if any."""
         parent = self.parent(ref)
         method = names.CALL_METHOD[comp.api]
         if isinstance(parent, cst.Attribute) and parent.value is ref:
@@ -796,11 +812,142 @@ class Planner:
         if isinstance(parent, cst.Await):  # `await client` makes no sense; be safe
             comp.block(ref, CLIENTS, "unexpected use of the client")
             return
+        if isinstance(parent, cst.Arg) and parent.value is ref and not parent.star:
+            call = self.parent(parent)
+            if isinstance(call, cst.Call) and parent in call.args:
+                refs = self._parameter_refs(comp, call, parent)
+                if refs is not None:
+                    return refs
         comp.block(
             ref,
             CLIENTS,
             f"`{code_of(ref)}` is used as a value here (passed on, returned or stored): the tool cannot see what is done with it, so this client is left as it is",
         )
+
+    # ------------------------------------------------------------ passed on
+
+    def _function_of(self, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+        """The function of this module a called name is bound to (bound once, by its def)."""
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.scopes.get(func)
+        if scope is None:
+            return None
+        referents = [a.referents for a in scope.accesses[func.value] if a.node is func]
+        if len(referents) != 1 or len(referents[0]) != 1:
+            return None
+        assignment = next(iter(referents[0]))
+        node = getattr(assignment, "node", None)
+        if (
+            not isinstance(node, cst.FunctionDef)
+            or len(assignment.scope.assignments[func.value]) != 1
+            or node.decorators
+            or isinstance(self.parent(self.parent(node)), cst.ClassDef)
+        ):
+            return None
+        return node
+
+    @staticmethod
+    def _parameter_for(
+        function: cst.FunctionDef, call: cst.Call, arg: cst.Arg
+    ) -> Optional[cst.Param]:
+        params = function.params
+        if any(a.star for a in call.args):
+            return None
+        if arg.keyword is None:
+            index = [a for a in call.args if a.keyword is None].index(arg)
+            positional = [*params.posonly_params, *params.params]
+            return positional[index] if index < len(positional) else None
+        for param in [*params.params, *params.kwonly_params]:
+            if param.name.value == arg.keyword.value:
+                return param
+        return None
+
+    def _parameter_refs(
+        self, comp: Component, call: cst.Call, arg: cst.Arg
+    ) -> Optional[List[Node]]:
+        """`f(client)` with `def f(c)` in this module: the references to `c` in `f`, which
+        join the component (every call of `f` must pass this client: checked at the end)."""
+        function = self._function_of(call.func)
+        if function is None:
+            return None
+        param = self._parameter_for(function, call, arg)
+        if param is None:
+            return None
+        key = (function, param.name.value)
+        if key in comp.passed_to:
+            comp.passed_to[key].append(call)
+            return []
+        comp.passed_to[key] = [call]
+        if param.annotation is not None:
+            if not self._client_annotation(comp, param.annotation):
+                comp.block(
+                    param.annotation,
+                    CLIENTS,
+                    f"the parameter's annotation `{code_of(param.annotation.annotation)}` names azure-ai-inference in a way the tool cannot rewrite: annotate it with openai's client by hand",
+                )
+        scope = self.scopes.get(function.body)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[param.name.value])
+        if len(assignments) != 1 or getattr(assignments[0], "node", None) is not param:
+            comp.block(
+                param,
+                CLIENTS,
+                f"the parameter `{param.name.value}` is assigned again in `{function.name.value}`: the tool cannot tell which client each use means",
+            )
+            return []
+        refs: List[Node] = []
+        for access in assignments[0].references:
+            if len(access.referents) != 1:
+                comp.block(
+                    access.node,
+                    CLIENTS,
+                    f"`{param.name.value}` here may be another value too",
+                )
+                continue
+            refs.append(access.node)
+        return refs
+
+    def _client_annotation(self, comp: Component, annotation: cst.Annotation) -> bool:
+        """A parameter annotated with the client's own class becomes openai's; an
+        annotation that names no azure-ai-inference class is kept.  False otherwise."""
+        name = self.qname(annotation.annotation)
+        if name in names.CLIENT_CLASSES:
+            if names.CLIENT_CLASSES[name][1] != comp.aio:
+                return False
+            comp.annotations.add(annotation)
+            return True
+        return not any(
+            (self.qname(node) or "").startswith(names.INFERENCE)
+            for node in _walk(annotation)
+            if isinstance(node, (cst.Name, cst.Attribute))
+        )
+
+    def _check_passed_to(self, comp: Component) -> None:
+        for (function, param), calls in comp.passed_to.items():
+            scope = self.scopes.get(function)
+            if scope is None:
+                comp.block(function, CLIENTS, "no scope")
+                continue
+            for assignment in scope.assignments[function.name.value]:
+                for access in assignment.references:
+                    ref = access.node
+                    call = self.parent(ref)
+                    if not (isinstance(call, cst.Call) and call.func is ref):
+                        comp.block(
+                            ref,
+                            CLIENTS,
+                            f"`{function.name.value}` takes the client and is used here other than called: the tool cannot see which client it gets",
+                        )
+                        continue
+                    if call in calls:
+                        continue
+                    comp.block(
+                        call,
+                        CLIENTS,
+                        f"`{function.name.value}` takes the client as `{param}`, and this call passes it another value (or none): migrate the clients it gets together by hand",
+                    )
 
     # ------------------------------------------------------------ call sites
 

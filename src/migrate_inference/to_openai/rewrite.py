@@ -197,6 +197,17 @@ class Rewriter(CompositeTransformer):
             return self._fromtimestamp(updated)
         return updated
 
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation):
+        cls = self.plan.annotations.get(original)
+        if cls is None:
+            return updated
+        self.ctx.rewrite(
+            CLIENTS,
+            original,
+            f"the parameter that takes the client is annotated {cls}",
+        )
+        return updated.with_changes(annotation=self.plan.openai_name(cls))
+
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
         if original in self.plan.subscripts:
             key = string_value(original.slice[0].slice.value)  # type: ignore[union-attr]

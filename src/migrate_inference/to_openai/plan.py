@@ -559,6 +559,9 @@ class Planner:
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             if isinstance(target, cst.Name):
+                refs = self._accessor_refs(comp, parent, target)
+                if refs is not None:
+                    return refs
                 return self._name_refs(comp, target)
             if (
                 isinstance(target, cst.Attribute)
@@ -600,6 +603,101 @@ class Planner:
             or body[0].body[0] is not ret
         ):
             return None
+        return self._factory_calls(comp, func)
+
+    def _accessor_refs(
+        self, comp: Component, assign: cst.Assign, target: cst.Name
+    ) -> Optional[List[Node]]:
+        """A cached accessor (the forward migration's per-event-loop one):
+
+            def f(params):
+                cache = <store>.setdefault(<loop>, {})
+                if <key> not in cache:
+                    client = Client(...)
+                    ...  # uses of `client`: only client.close()
+                    cache[<key>] = client, <anything>
+                return cache[<key>][0]
+
+        The client is reached only through calls of `f`, like a factory's: those calls,
+        or None when the function does not have this shape."""
+        func = self._enclosing(assign, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or not isinstance(
+            func.body, cst.IndentedBlock
+        ):
+            return None
+        last = func.body.body[-1]
+        if not (
+            isinstance(last, cst.SimpleStatementLine)
+            and len(last.body) == 1
+            and isinstance(last.body[0], cst.Return)
+        ):
+            return None
+        value = last.body[0].value
+        if not (
+            isinstance(value, cst.Subscript)
+            and len(value.slice) == 1
+            and code_of(value.slice[0]) == "0"
+            and isinstance(value.value, cst.Subscript)
+            and len(value.value.slice) == 1
+            and isinstance(value.value.value, cst.Name)
+        ):
+            return None
+        cache = value.value.value.value
+        key = code_of(value.value.slice[0])
+        cache_value = None
+        for stmt in func.body.body:
+            if (
+                isinstance(stmt, cst.SimpleStatementLine)
+                and isinstance(stmt.body[0], cst.Assign)
+                and len(stmt.body[0].targets) == 1
+                and code_of(stmt.body[0].targets[0].target) == cache
+            ):
+                cache_value = stmt.body[0].value
+        if not (
+            isinstance(cache_value, cst.Call)
+            and isinstance(cache_value.func, cst.Attribute)
+            and cache_value.func.attr.value == "setdefault"
+        ):
+            return None
+        scope = self.scopes.get(target)
+        if scope is None or len(scope.assignments[target.value]) != 1:
+            return None
+        if len(scope.assignments[cache]) != 1:
+            return None
+        stored = False
+        for access in next(iter(scope.assignments[target.value])).references:
+            ref = access.node
+            parent = self.parent(ref)
+            grand = self.parent(parent) if parent is not None else None
+            if (
+                isinstance(parent, cst.Element)
+                and isinstance(grand, cst.Tuple)
+                and grand.elements[0] is parent
+            ):
+                store = self.parent(grand)
+                if (
+                    isinstance(store, cst.Assign)
+                    and len(store.targets) == 1
+                    and isinstance(store.targets[0].target, cst.Subscript)
+                    and code_of(store.targets[0].target) == f"{cache}[{key}]"
+                ):
+                    stored = True
+                    continue
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.attr.value == "close"
+                and isinstance(grand, cst.Call)
+                and grand.func is parent
+            ):
+                continue
+            return None
+        if not stored:
+            return None
+        return self._factory_calls(comp, func)
+
+    def _factory_calls(
+        self, comp: Component, func: cst.FunctionDef
+    ) -> Optional[List[Node]]:
         params = func.params
         if (
             params.star_arg not in (None, cst.MaybeSentinel.DEFAULT)

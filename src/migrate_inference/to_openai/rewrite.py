@@ -717,10 +717,25 @@ class Rewriter(CompositeTransformer):
 
 
 def _guarded(body: cst.BaseSuite, target: str) -> bool:
-    """The loop body is all `if <target>.choices: ...` already (no else)."""
-    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+    """The loop body is all `if <target>.choices: ...` already (no else), or starts
+    with `if not <target>.choices: continue` (which skips the usage chunk as well)."""
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
         return False
     stmt = body.body[0]
+    if (
+        isinstance(stmt, cst.If)
+        and stmt.orelse is None
+        and " ".join(code_of(stmt.test).split())
+        in (f"not {target}.choices", f"not {target}.choices and not {target}.usage")
+        and isinstance(stmt.body, cst.IndentedBlock)
+        and len(stmt.body.body) == 1
+        and isinstance(stmt.body.body[0], cst.SimpleStatementLine)
+        and len(stmt.body.body[0].body) == 1
+        and isinstance(stmt.body.body[0].body[0], cst.Continue)
+    ):
+        return True
+    if len(body.body) != 1:
+        return False
     return (
         isinstance(stmt, cst.If)
         and stmt.orelse is None

@@ -84,7 +84,9 @@ REVERSE_RULE_TEXT: Dict[str, Tuple[str, str]] = {
         "`max_retries` (10, azure-core's default, when absent), timeouts `timeout=`, "
         "`headers=` `default_headers=`. A client passed to a function of the same file "
         "migrates with that function when every caller passes a client of the same "
-        "component.",
+        "component. A client built in a factory function, or in the forward "
+        "migration's per-event-loop accessor, is followed through the calls of that "
+        "function.",
         "the endpoint or credential is missing or cannot be classified; the endpoint is a "
         "serverless, managed-compute or GitHub Models one (not an Azure OpenAI resource: the "
         "TODO says what to check); an aio client has a sync credential (or the reverse); "
@@ -113,9 +115,10 @@ REVERSE_RULE_TEXT: Dict[str, Tuple[str, str]] = {
         "`ToolMessage` and `DeveloperMessage` become `{\"role\": ..., \"content\": ...}` "
         "dicts; content items (`TextContentItem`, `ImageContentItem(ImageUrl(url, "
         "detail))`, `AudioContentItem(InputAudio(...))`) become openai's content parts.",
-        "a message class is built with arguments the tool cannot map, or with "
-        "`ImageUrl.load`/`InputAudio.load` (which read a file; the TODO shows the "
-        "base64 data URL to build).",
+        "a message or content object is read by attribute later (it stays an "
+        "azure-ai-inference object, which openai accepts as a mapping), or is built "
+        "with `ImageUrl.load`/`InputAudio.load` (which read a file; the TODO shows the "
+        "base64 data to build).",
     ),
     "openai_request_models": (
         "`response_format=\"json_object\"`/`\"text\"` become `{\"type\": ...}`; "
@@ -125,7 +128,9 @@ REVERSE_RULE_TEXT: Dict[str, Tuple[str, str]] = {
         "`ChatCompletionsNamedToolChoice` become their dict forms, tool-choice presets "
         "`\"auto\"`/`\"none\"`/`\"required\"`; enum members (`CompletionsFinishReason.STOPPED`, "
         "`ChatRole.USER`...) become the strings they equal.",
-        "a request model is built in a way the tool cannot map field by field.",
+        "`response_format=` is not a literal `\"json_object\"`/`\"text\"` or a "
+        "`JsonSchemaFormat(...)` the tool can see; a request model read by attribute "
+        "later stays an azure-ai-inference object.",
     ),
     "openai_responses": (
         "Azure models are mappings and openai's are not (`TypeError`): `resp[\"choices\"]`, "
@@ -152,7 +157,11 @@ REVERSE_RULE_TEXT: Dict[str, Tuple[str, str]] = {
         "`APIConnectionError`, the timeout errors to `APITimeoutError`, `AzureError` to "
         "`OpenAIError`. With an Entra ID client the azure-core classes are kept next to "
         "openai's, since the token credential raises them itself.",
-        "an `except` clause guards migrated and unmigrated calls together.",
+        "a handler catches azure-core errors but guards no migrated call the tool can "
+        "see (the TODO names the openai exceptions the migrated calls raise), or "
+        "catches an azure-core class with no openai counterpart. A handler that also "
+        "guards calls left on azure-ai-inference or other Azure SDKs keeps the "
+        "azure-core class next to openai's.",
     ),
     "openai_no_equivalent": (
         "`ImageEmbeddingsClient`, `load_client`, `get_model_info`, `PromptTemplate` and "

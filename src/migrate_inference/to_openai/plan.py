@@ -1010,6 +1010,8 @@ class Planner:
     def _client_annotation(self, comp: Component, annotation: cst.Annotation) -> bool:
         """A parameter annotated with the client's own class becomes openai's; an
         annotation that names no azure-ai-inference class is kept.  False otherwise."""
+        if isinstance(annotation.annotation, (cst.SimpleString, cst.ConcatenatedString)):
+            return not self._names_inference(annotation.annotation)
         name = self.qname(annotation.annotation)
         if name in names.CLIENT_CLASSES:
             if names.CLIENT_CLASSES[name][1] != comp.aio:
@@ -1021,6 +1023,30 @@ class Planner:
             for node in _walk(annotation)
             if isinstance(node, (cst.Name, cst.Attribute))
         )
+
+    def _names_inference(self, text_node: cst.BaseExpression) -> bool:
+        """Whether a string annotation names something imported from azure-ai-inference
+        (pyflakes checks the names in string annotations too)."""
+        text = string_value(text_node)
+        if text is None:
+            return True
+        try:
+            expr = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return True
+        module = self.wrapper.module
+        scope = self.scopes.get(module.body[0]) if module.body else None
+        if scope is None:
+            return True
+        for node in _walk(expr):
+            if isinstance(node, cst.Name):
+                for assignment in scope.assignments[node.value]:
+                    imported = getattr(assignment, "node", None)
+                    if isinstance(imported, (cst.Import, cst.ImportFrom)) and (
+                        names.INFERENCE in code_of(imported)
+                    ):
+                        return True
+        return False
 
     def _check_passed_to(self, comp: Component) -> None:
         for (function, param), calls in comp.passed_to.items():

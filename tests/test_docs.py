@@ -38,3 +38,23 @@ def test_rule_name_links_module_code_fixtures_and_docs(rule):
 def test_codes_are_unique():
     codes = [r.code for r in RULES]
     assert len(codes) == len(set(codes))
+
+
+def test_every_reverse_rule_has_text_and_a_section():
+    from migrate_inference.to_openai.codes import REVERSE_RULE_TEXT, REVERSE_RULES
+
+    assert sorted(REVERSE_RULE_TEXT) == sorted(r.name for r in REVERSE_RULES)
+    text = (ROOT / "docs" / "to-openai.md").read_text(encoding="utf-8")
+    for rule in REVERSE_RULES:
+        assert f"### {rule.name}\n" in text
+        assert rule.name in docgen.TO_OPENAI_EXAMPLES
+        assert (
+            ROOT / "fixtures" / "to_openai" / rule.name
+            / f"{docgen.TO_OPENAI_EXAMPLES[rule.name]}.before.py"
+        ).exists()
+
+
+def test_readme_says_which_direction():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "**Which direction?**" in readme
+    assert "docs/to-openai.md" in readme

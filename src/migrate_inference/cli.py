@@ -85,7 +85,7 @@ def _usable_cores() -> int:
     "to",
     type=click.Choice(["azure-ai-inference", "openai"]),
     help="Direction: openai code to azure-ai-inference (default), or azure-ai-inference code "
-    "to the openai SDK on Azure's /openai/v1/ endpoint (azure-ai-inference retires 2026-08-26).",
+    "to the openai SDK on Azure's /openai/v1/ endpoint (azure-ai-inference was retired on 2026-08-26).",
 )
 @click.option(
     "--endpoint-style",

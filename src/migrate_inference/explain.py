@@ -49,17 +49,23 @@ def explain(code: str) -> Optional[str]:
             return "\n\n".join(parts) + "\n"
     from migrate_inference.to_openai.codes import (
         REVERSE_DEPENDENCY_CODES,
+        REVERSE_RULE_TEXT,
         REVERSE_RULES,
     )
 
     for rule in REVERSE_RULES:
         if rule.code == wanted:
+            body, when = REVERSE_RULE_TEXT[rule.name]
             return (
                 f"{rule.code} ({rule.name}): {rule.summary}.\n\n"
                 "A rule of the reverse direction: it applies with `--to openai`, which "
                 "rewrites azure-ai-inference code to the openai SDK on the endpoint's "
                 "/openai/v1/ URL, per client component, all or nothing; what it cannot "
                 "rewrite safely is left with a TODO naming the alternative.\n\n"
+                + body
+                + "\n\nWhen it leaves a TODO: "
+                + when
+                + "\n\n"
                 + SUPPRESSION_TEXT
                 + "\n"
             )

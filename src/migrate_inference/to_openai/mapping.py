@@ -31,6 +31,7 @@ SCOPES = "scopes"  # credential_scopes: the token provider's scopes (MI500)
 DEFAULT = "default"  # client-level request default: copied into every call
 DROP = "drop"  # means nothing on /openai/v1/ (api_version)
 RETRIES = "retries"  # retry_total -> max_retries (azure-core's default is 10 retries)
+BODY = "body"  # a literal body dict: its keys become the call's keywords
 TODO = "todo"  # no equivalent: the component is left with a TODO
 
 ACTIONS = (
@@ -51,6 +52,7 @@ ACTIONS = (
     DEFAULT,
     DROP,
     RETRIES,
+    BODY,
     TODO,
 )
 
@@ -142,9 +144,9 @@ CHAT = {
         ),
         Row(
             "body",
-            TODO,
+            BODY,
             None,
-            "complete(body=...) / complete({...}): pass the body's keys as keywords of chat.completions.create",
+            "complete({...}) / complete(body={...}) with a literal dict: first-class keys become keywords, the others go the way of model_extras (keyword or extra_body); no client-level default is added (azure-ai-inference sends a body as written). Any other body: TODO",
         ),
         Row(
             "retry_total",
@@ -215,9 +217,9 @@ EMBEDDINGS = {
         ),
         Row(
             "body",
-            TODO,
+            BODY,
             None,
-            "embed(body=...): pass the body's keys as keywords of embeddings.create",
+            "embed({...}) / embed(body={...}) with a literal dict: as for complete(); any other body: TODO",
         ),
         Row(
             "retry_total",

@@ -23,6 +23,13 @@ CALL_METHOD = {"chat": "complete", "embeddings": "embed"}
 KEY_CREDENTIAL = "azure.core.credentials.AzureKeyCredential"
 IDENTITY = "azure.identity."
 IDENTITY_AIO = "azure.identity.aio."
+# Protocols a credential class of the user's own may derive from -> is it async?
+TOKEN_CREDENTIAL_BASES: Dict[str, bool] = {
+    "azure.core.credentials.TokenCredential": False,
+    "azure.core.credentials.SupportsTokenInfo": False,
+    "azure.core.credentials_async.AsyncTokenCredential": True,
+    "azure.core.credentials_async.AsyncSupportsTokenInfo": True,
+}
 
 # What has no openai equivalent, with the alternative the TODO names.
 NO_EQUIVALENT: Dict[str, str] = {

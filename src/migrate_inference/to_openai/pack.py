@@ -43,6 +43,7 @@ class Plan:
     gets: Set[cst.Call] = field(default_factory=set)
     as_dicts: Set[cst.Call] = field(default_factory=set)
     created: Set[cst.Attribute] = field(default_factory=set)
+    annotations: Dict[cst.Annotation, str] = field(default_factory=dict)  # -> class
     loops: Dict[Node, str] = field(default_factory=dict)
     model_calls: Dict[cst.Call, str] = field(default_factory=dict)
     json_formats: Set[cst.Call] = field(default_factory=set)
@@ -233,7 +234,7 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
     for comp in blocked:
         for node, code, message in comp.blockers:
             if message:
-                plan.todo(node, code, message)
+                plan.todo(planner.original(node), code, message)
     for node, code, message in planner.free_todos:
         plan.todo(node, code, message)
     for call in planner.loaders:
@@ -249,8 +250,10 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
         plan.gets |= comp.gets
         plan.as_dicts |= comp.as_dicts
         plan.created |= comp.created
+        for annotation in comp.annotations:
+            plan.annotations[annotation] = "AsyncOpenAI" if comp.aio else "OpenAI"
         plan.loops.update(comp.loops)
-        for node, code, message in comp.todos:
+        for node, code, message in ((planner.original(n), c, m) for n, c, m in comp.todos):
             plan.todo(node, code, message)
     # Model classes and enum members become dicts and strings module-wide when no
     # component stays behind (azure-ai-inference takes the dicts too); otherwise only
@@ -277,6 +280,10 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
 
 
 def _check_response_format(planner: Planner, comp: Component, site: Site) -> None:
+    if site.body is not None:
+        # a body is sent as written (REST JSON), which is the form openai takes;
+        # client-level defaults do not apply to it
+        return
     arg = site.kwargs.get("response_format") or comp.kwargs.get("response_format")
     if arg is None:
         return

@@ -80,6 +80,11 @@ class Site:
     bindings: Dict[str, cst.BaseExpression] = field(
         default_factory=dict
     )  # factory params
+    # complete({...}) / complete(body={...}): the literal body dict, whose keys stand
+    # for the call's keywords (azure-ai-inference then sends the body as it is and
+    # applies no client-level default)
+    body: Optional[cst.Arg] = None
+    body_keywords: Tuple[str, ...] = ()  # body keys passed as keywords, in order
 
 
 @dataclass
@@ -105,6 +110,13 @@ class Component:
     created: Set[cst.Attribute] = field(default_factory=set)
     loops: Dict[Node, str] = field(default_factory=dict)  # For / CompFor -> target name
     todos: List[Tuple[Node, str, str]] = field(default_factory=list)  # non-blocking
+    # functions of the module the client is passed to: (function, parameter) -> the
+    # calls that pass it; every call of the function must pass this client there
+    passed_to: Dict[Tuple[cst.FunctionDef, str], List[cst.Call]] = field(
+        default_factory=dict
+    )
+    refs: Set[Node] = field(default_factory=set)  # every reference to the client
+    annotations: Set[cst.Annotation] = field(default_factory=set)  # `p: Client`
 
     def block(self, node: Node, code: str, message: str) -> None:
         self.blockers.append((node, code, message))
@@ -139,6 +151,10 @@ HARMLESS_CONSUMERS = frozenset({"print", "len", "str", "repr", "bool", "isinstan
 ENV_READS = frozenset({"os.getenv", "os.environ.get", "os.environ"})
 
 
+def _is_none_literal(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
 class Planner:
     def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
         self.wrapper = wrapper
@@ -154,6 +170,8 @@ class Planner:
         self.handlers: List[cst.ExceptHandler] = []
         self.free_todos: List[Tuple[Node, str, str]] = []  # not tied to a component
         self.loaders: List[cst.Call] = []
+        # nodes the planner makes (a body dict's entries as keywords) -> an original node
+        self.made_parents: Dict[Node, Node] = {}
 
     # ------------------------------------------------------------ names
 
@@ -183,7 +201,16 @@ class Planner:
             return rest if "." not in rest else None
         return None
 
+    def original(self, node: Node) -> Node:
+        """`node`, or the original node a node the planner made stands for."""
+        while node in self.made_parents:
+            node = self.made_parents[node]
+        return node
+
     def parent(self, node: Node) -> Optional[Node]:
+        made = self.made_parents.get(node)
+        if made is not None:
+            return made
         return self.parents.get(node)
 
     # ------------------------------------------------------------ entry
@@ -204,8 +231,15 @@ class Planner:
         comp = Component(node=call, api=api, aio=aio, scope=self.scopes.get(call))
         self._constructor_args(comp)
         refs = self._binding_refs(comp)
-        for ref in refs:
-            self._classify_use(comp, ref)
+        comp.refs.update(refs)
+        pending = list(refs)
+        while pending:  # references through parameters are added as they are found
+            ref = pending.pop(0)
+            for more in self._classify_use(comp, ref) or ():
+                if more not in comp.refs:
+                    comp.refs.add(more)
+                    pending.append(more)
+        self._check_passed_to(comp)
         if not comp.sites and not comp.blockers:
             comp.block(
                 call,
@@ -442,12 +476,63 @@ class Planner:
                     )
                     return None
                 return Credential("token", expr, aio)
+            local = self._local_token_credential(target.func)
+            if local is not None:
+                if comp.aio != local:
+                    comp.block(
+                        expr,
+                        CLIENTS,
+                        "an aio client needs an AsyncTokenCredential: AsyncOpenAI awaits its token provider, so it needs azure.identity.aio.get_bearer_token_provider over an async credential (a sync provider raises TypeError at the first request)"
+                        if comp.aio
+                        else "a sync client with an AsyncTokenCredential: use a sync TokenCredential",
+                    )
+                    return None
+                return Credential("token", expr, local)
         comp.block(
             expr,
             CLIENTS,
             f"the tool cannot tell whether `{code_of(expr)}` is an AzureKeyCredential or a token credential: pass api_key=<key> or api_key=get_bearer_token_provider(<credential>, <scope>) by hand",
         )
         return None
+
+    def _local_token_credential(
+        self, func: cst.BaseExpression, seen: Optional[Set[cst.ClassDef]] = None
+    ) -> Optional[bool]:
+        """Whether `func` names a class of this module that derives (directly or through
+        other classes of the module) from azure-core's TokenCredential (False) or
+        AsyncTokenCredential (True); None when it does not, or cannot be told."""
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.scopes.get(func)
+        if scope is None:
+            return None
+        referents = [
+            a.referents for a in scope.accesses[func.value] if a.node is func
+        ]
+        if len(referents) != 1 or len(referents[0]) != 1:
+            return None
+        assignment = next(iter(referents[0]))
+        node = getattr(assignment, "node", None)
+        if not isinstance(node, cst.ClassDef) or (
+            len(assignment.scope.assignments[func.value]) != 1
+        ):
+            return None
+        seen = seen or set()
+        if node in seen:
+            return None
+        seen.add(node)
+        flavours = set()
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            name = self.qname(base.value)
+            if name in names.TOKEN_CREDENTIAL_BASES:
+                flavours.add(names.TOKEN_CREDENTIAL_BASES[name])
+                continue
+            inherited = self._local_token_credential(base.value, seen)
+            if inherited is not None:
+                flavours.add(inherited)
+        return flavours.pop() if len(flavours) == 1 else None
 
     # ------------------------------------------------------------ uses
 
@@ -474,6 +559,9 @@ class Planner:
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             if isinstance(target, cst.Name):
+                refs = self._accessor_refs(comp, parent, target)
+                if refs is not None:
+                    return refs
                 return self._name_refs(comp, target)
             if (
                 isinstance(target, cst.Attribute)
@@ -515,6 +603,101 @@ class Planner:
             or body[0].body[0] is not ret
         ):
             return None
+        return self._factory_calls(comp, func)
+
+    def _accessor_refs(
+        self, comp: Component, assign: cst.Assign, target: cst.Name
+    ) -> Optional[List[Node]]:
+        """A cached accessor (the forward migration's per-event-loop one):
+
+            def f(params):
+                cache = <store>.setdefault(<loop>, {})
+                if <key> not in cache:
+                    client = Client(...)
+                    ...  # uses of `client`: only client.close()
+                    cache[<key>] = client, <anything>
+                return cache[<key>][0]
+
+        The client is reached only through calls of `f`, like a factory's: those calls,
+        or None when the function does not have this shape."""
+        func = self._enclosing(assign, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or not isinstance(
+            func.body, cst.IndentedBlock
+        ):
+            return None
+        last = func.body.body[-1]
+        if not (
+            isinstance(last, cst.SimpleStatementLine)
+            and len(last.body) == 1
+            and isinstance(last.body[0], cst.Return)
+        ):
+            return None
+        value = last.body[0].value
+        if not (
+            isinstance(value, cst.Subscript)
+            and len(value.slice) == 1
+            and code_of(value.slice[0]) == "0"
+            and isinstance(value.value, cst.Subscript)
+            and len(value.value.slice) == 1
+            and isinstance(value.value.value, cst.Name)
+        ):
+            return None
+        cache = value.value.value.value
+        key = code_of(value.value.slice[0])
+        cache_value = None
+        for stmt in func.body.body:
+            if (
+                isinstance(stmt, cst.SimpleStatementLine)
+                and isinstance(stmt.body[0], cst.Assign)
+                and len(stmt.body[0].targets) == 1
+                and code_of(stmt.body[0].targets[0].target) == cache
+            ):
+                cache_value = stmt.body[0].value
+        if not (
+            isinstance(cache_value, cst.Call)
+            and isinstance(cache_value.func, cst.Attribute)
+            and cache_value.func.attr.value == "setdefault"
+        ):
+            return None
+        scope = self.scopes.get(target)
+        if scope is None or len(scope.assignments[target.value]) != 1:
+            return None
+        if len(scope.assignments[cache]) != 1:
+            return None
+        stored = False
+        for access in next(iter(scope.assignments[target.value])).references:
+            ref = access.node
+            parent = self.parent(ref)
+            grand = self.parent(parent) if parent is not None else None
+            if (
+                isinstance(parent, cst.Element)
+                and isinstance(grand, cst.Tuple)
+                and grand.elements[0] is parent
+            ):
+                store = self.parent(grand)
+                if (
+                    isinstance(store, cst.Assign)
+                    and len(store.targets) == 1
+                    and isinstance(store.targets[0].target, cst.Subscript)
+                    and code_of(store.targets[0].target) == f"{cache}[{key}]"
+                ):
+                    stored = True
+                    continue
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.attr.value == "close"
+                and isinstance(grand, cst.Call)
+                and grand.func is parent
+            ):
+                continue
+            return None
+        if not stored:
+            return None
+        return self._factory_calls(comp, func)
+
+    def _factory_calls(
+        self, comp: Component, func: cst.FunctionDef
+    ) -> Optional[List[Node]]:
         params = func.params
         if (
             params.star_arg not in (None, cst.MaybeSentinel.DEFAULT)
@@ -690,7 +873,9 @@ class Planner:
             current = self.parent(current)
         return current
 
-    def _classify_use(self, comp: Component, ref: Node) -> None:
+    def _classify_use(self, comp: Component, ref: Node) -> Optional[List[Node]]:
+        """Plans one use of the client; returns further references to it (a parameter
+        it is passed to), if any."""
         parent = self.parent(ref)
         method = names.CALL_METHOD[comp.api]
         if isinstance(parent, cst.Attribute) and parent.value is ref:
@@ -725,18 +910,268 @@ class Planner:
         if isinstance(parent, cst.Await):  # `await client` makes no sense; be safe
             comp.block(ref, CLIENTS, "unexpected use of the client")
             return
+        if isinstance(parent, cst.Arg) and parent.value is ref and not parent.star:
+            call = self.parent(parent)
+            if isinstance(call, cst.Call) and parent in call.args:
+                refs = self._parameter_refs(comp, call, parent)
+                if refs is not None:
+                    return refs
         comp.block(
             ref,
             CLIENTS,
             f"`{code_of(ref)}` is used as a value here (passed on, returned or stored): the tool cannot see what is done with it, so this client is left as it is",
         )
 
+    # ------------------------------------------------------------ passed on
+
+    def _function_of(self, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+        """The function of this module a called name is bound to (bound once, by its def)."""
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.scopes.get(func)
+        if scope is None:
+            return None
+        referents = [a.referents for a in scope.accesses[func.value] if a.node is func]
+        if len(referents) != 1 or len(referents[0]) != 1:
+            return None
+        assignment = next(iter(referents[0]))
+        node = getattr(assignment, "node", None)
+        if (
+            not isinstance(node, cst.FunctionDef)
+            or len(assignment.scope.assignments[func.value]) != 1
+            or node.decorators
+            or isinstance(self.parent(self.parent(node)), cst.ClassDef)
+        ):
+            return None
+        return node
+
+    @staticmethod
+    def _parameter_for(
+        function: cst.FunctionDef, call: cst.Call, arg: cst.Arg
+    ) -> Optional[cst.Param]:
+        params = function.params
+        if any(a.star for a in call.args):
+            return None
+        if arg.keyword is None:
+            index = [a for a in call.args if a.keyword is None].index(arg)
+            positional = [*params.posonly_params, *params.params]
+            return positional[index] if index < len(positional) else None
+        for param in [*params.params, *params.kwonly_params]:
+            if param.name.value == arg.keyword.value:
+                return param
+        return None
+
+    def _parameter_refs(
+        self, comp: Component, call: cst.Call, arg: cst.Arg
+    ) -> Optional[List[Node]]:
+        """`f(client)` with `def f(c)` in this module: the references to `c` in `f`, which
+        join the component (every call of `f` must pass this client: checked at the end)."""
+        function = self._function_of(call.func)
+        if function is None:
+            return None
+        param = self._parameter_for(function, call, arg)
+        if param is None:
+            return None
+        key = (function, param.name.value)
+        if key in comp.passed_to:
+            comp.passed_to[key].append(call)
+            return []
+        comp.passed_to[key] = [call]
+        if param.annotation is not None:
+            if not self._client_annotation(comp, param.annotation):
+                comp.block(
+                    param.annotation,
+                    CLIENTS,
+                    f"the parameter's annotation `{code_of(param.annotation.annotation)}` names azure-ai-inference in a way the tool cannot rewrite: annotate it with openai's client by hand",
+                )
+        scope = self.scopes.get(function.body)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[param.name.value])
+        if len(assignments) != 1 or getattr(assignments[0], "node", None) is not param:
+            comp.block(
+                param,
+                CLIENTS,
+                f"the parameter `{param.name.value}` is assigned again in `{function.name.value}`: the tool cannot tell which client each use means",
+            )
+            return []
+        refs: List[Node] = []
+        for access in assignments[0].references:
+            if len(access.referents) != 1:
+                comp.block(
+                    access.node,
+                    CLIENTS,
+                    f"`{param.name.value}` here may be another value too",
+                )
+                continue
+            refs.append(access.node)
+        return refs
+
+    def _client_annotation(self, comp: Component, annotation: cst.Annotation) -> bool:
+        """A parameter annotated with the client's own class becomes openai's; an
+        annotation that names no azure-ai-inference class is kept.  False otherwise."""
+        if isinstance(annotation.annotation, (cst.SimpleString, cst.ConcatenatedString)):
+            return not self._names_inference(annotation.annotation)
+        name = self.qname(annotation.annotation)
+        if name in names.CLIENT_CLASSES:
+            if names.CLIENT_CLASSES[name][1] != comp.aio:
+                return False
+            comp.annotations.add(annotation)
+            return True
+        return not any(
+            (self.qname(node) or "").startswith(names.INFERENCE)
+            for node in _walk(annotation)
+            if isinstance(node, (cst.Name, cst.Attribute))
+        )
+
+    def _names_inference(self, text_node: cst.BaseExpression) -> bool:
+        """Whether a string annotation names something imported from azure-ai-inference
+        (pyflakes checks the names in string annotations too)."""
+        text = string_value(text_node)
+        if text is None:
+            return True
+        try:
+            expr = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return True
+        module = self.wrapper.module
+        scope = self.scopes.get(module.body[0]) if module.body else None
+        if scope is None:
+            return True
+        for node in _walk(expr):
+            if isinstance(node, cst.Name):
+                for assignment in scope.assignments[node.value]:
+                    imported = getattr(assignment, "node", None)
+                    if isinstance(imported, (cst.Import, cst.ImportFrom)) and (
+                        names.INFERENCE in code_of(imported)
+                    ):
+                        return True
+        return False
+
+    def _check_passed_to(self, comp: Component) -> None:
+        for (function, param), calls in comp.passed_to.items():
+            scope = self.scopes.get(function)
+            if scope is None:
+                comp.block(function, CLIENTS, "no scope")
+                continue
+            for assignment in scope.assignments[function.name.value]:
+                for access in assignment.references:
+                    ref = access.node
+                    call = self.parent(ref)
+                    if not (isinstance(call, cst.Call) and call.func is ref):
+                        comp.block(
+                            ref,
+                            CLIENTS,
+                            f"`{function.name.value}` takes the client and is used here other than called: the tool cannot see which client it gets",
+                        )
+                        continue
+                    if call in calls:
+                        continue
+                    comp.block(
+                        call,
+                        CLIENTS,
+                        f"`{function.name.value}` takes the client as `{param}`, and this call passes it another value (or none): migrate the clients it gets together by hand",
+                    )
+
     # ------------------------------------------------------------ call sites
+
+    # Body keys that stand for a first-class keyword; any other key is sent in the
+    # JSON body as it is, which model_extras' handling does (keyword or extra_body).
+    BODY_KEYWORDS = (
+        mapping.KEEP,
+        mapping.MODEL,
+        mapping.MESSAGES,
+        mapping.RESPONSE_FORMAT,
+        mapping.TOOLS,
+        mapping.TOOL_CHOICE,
+        mapping.STREAM,
+        mapping.ENCODING,
+    )
+
+    def _body(self, comp: Component, site: Site, arg: cst.Arg) -> List[cst.Arg]:
+        """The entries of a literal body dict as keyword arguments (made nodes whose
+        parent is their dict entry), or [] with a blocker when it is not one."""
+        code = CHAT if comp.api == "chat" else EMBEDDINGS
+        api = "chat.completions.create" if comp.api == "chat" else "embeddings.create"
+        table = mapping.CHAT if comp.api == "chat" else mapping.EMBEDDINGS
+        request = (
+            mapping.CHAT_REQUEST if comp.api == "chat" else mapping.EMBEDDINGS_REQUEST
+        )
+        value = arg.value
+        keys = literal_keys(value) if isinstance(value, cst.Dict) else None
+        if keys is None or not all(k.isidentifier() for k in keys):
+            comp.block(
+                arg,
+                code,
+                f"a body that is not a literal dict with string keys: pass its keys as keywords of {api}",
+            )
+            return []
+        if site.body is not None:
+            comp.block(arg, code, "two request bodies")
+            return []
+        site.body = arg
+        made: List[cst.Arg] = []
+        extras: List[cst.DictElement] = []
+        for element in value.elements:  # type: ignore[attr-defined]
+            key = string_value(element.key)
+            if _is_none_literal(element.value):
+                comp.block(
+                    element,
+                    code,
+                    f"{key}: None in a body is sent as null; openai leaves a None keyword out: decide by hand",
+                )
+                return []
+            row = table.get(key)
+            first_class = row is not None and row.action in self.BODY_KEYWORDS
+            if first_class and (key in request or key in ("stream", "input")):
+                made_arg = cst.Arg(keyword=cst.Name(key), value=element.value)
+                self.made_parents[made_arg] = element
+                made.append(made_arg)
+            elif key == "model_extras" or (row is not None and row.action == mapping.TODO):
+                comp.block(
+                    element,
+                    code,
+                    f"the body's {key!r} has no openai keyword: pass the request by hand",
+                )
+                return []
+            else:
+                extras.append(element)
+        site.body_keywords = tuple(a.keyword.value for a in made)  # type: ignore[union-attr]
+        if extras:
+            extras_dict = cst.Dict(elements=extras)
+            self.made_parents[extras_dict] = value
+            made_arg = cst.Arg(keyword=cst.Name("model_extras"), value=extras_dict)
+            self.made_parents[made_arg] = value
+            made.append(made_arg)
+        return made
 
     def _site(self, comp: Component, site: Site) -> None:
         call = site.call
         table = mapping.CHAT if comp.api == "chat" else mapping.EMBEDDINGS
-        for arg in call.args:
+        request = (
+            mapping.CHAT_REQUEST if comp.api == "chat" else mapping.EMBEDDINGS_REQUEST
+        )
+        args = list(call.args)
+        for index, arg in enumerate(call.args):
+            positional_body = index == 0 and arg.keyword is None and not arg.star
+            if positional_body or (arg.keyword is not None and arg.keyword.value == "body"):
+                made = self._body(comp, site, arg)
+                args = [a for a in args if a is not arg] + made
+                if not made:
+                    continue
+                given = [
+                    a.keyword.value
+                    for a in call.args
+                    if a.keyword is not None
+                    and (a.keyword.value in request or a.keyword.value == "stream")
+                ]
+                if given:
+                    comp.block(
+                        arg,
+                        CHAT if comp.api == "chat" else EMBEDDINGS,
+                        f"a request body and {', '.join(k + '=' for k in given)}: azure-ai-inference sends the body and ignores those keywords; keep one by hand",
+                    )
+        for arg in args:
             if arg.star:
                 comp.block(
                     arg,
@@ -840,6 +1275,8 @@ class Planner:
         request = (
             mapping.CHAT_REQUEST if comp.api == "chat" else mapping.EMBEDDINGS_REQUEST
         )
+        if site.body is not None:
+            return  # with a body, azure-ai-inference applies no client-level default
         for name, arg in comp.kwargs.items():
             if name in request and name not in site.kwargs and name != "model":
                 if not self.portable(arg.value, comp, site):
@@ -854,7 +1291,9 @@ class Planner:
         endpoint = comp.endpoint
         if endpoint is None:
             return
-        model = site.kwargs.get("model") or comp.kwargs.get("model")
+        model = site.kwargs.get("model")
+        if model is None and site.body is None:
+            model = comp.kwargs.get("model")
         if (
             model is not None
             and model is comp.kwargs.get("model")

@@ -162,6 +162,17 @@ class Rewriter(CompositeTransformer):
         if kept and isinstance(
             result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
         ):
+            # the engine's transformer may have kept them already (a changed statement
+            # keeps every comment it had): add each one once
+            present = [
+                line.comment.value for line in result.leading_lines if line.comment
+            ]
+            for line in getattr(original_node, "leading_lines", ()):
+                if line.comment and line.comment.value in present:
+                    present.remove(line.comment.value)  # the user's own, not kept ones
+            for comment in present:
+                if comment in kept:
+                    kept.remove(comment)
             lines = [cst.EmptyLine(comment=cst.Comment(c)) for c in kept]
             result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
         return result
@@ -185,6 +196,17 @@ class Rewriter(CompositeTransformer):
             )
             return self._fromtimestamp(updated)
         return updated
+
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation):
+        cls = self.plan.annotations.get(original)
+        if cls is None:
+            return updated
+        self.ctx.rewrite(
+            CLIENTS,
+            original,
+            f"the parameter that takes the client is annotated {cls}",
+        )
+        return updated.with_changes(annotation=self.plan.openai_name(cls))
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
         if original in self.plan.subscripts:
@@ -465,23 +487,51 @@ class Rewriter(CompositeTransformer):
             request = mapping.EMBEDDINGS_REQUEST
             table = mapping.EMBEDDINGS
             keywords = mapping.EMBEDDINGS_EXTRAS_KEYWORDS
+        new: List[Tuple[cst.Arg, Optional[cst.Arg]]] = []
+        dropped: List[cst.Arg] = []
+        body_at = None
+        if site.body is not None:
+            body_at = site.call.args.index(site.body)
+            dropped.append(updated.args[body_at])
         updated_kwargs = {
-            a.keyword.value: a for a in updated.args if a.keyword is not None
+            a.keyword.value: a
+            for i, a in enumerate(updated.args)
+            if a.keyword is not None and i != body_at
         }
         values: Dict[str, cst.BaseExpression] = {}
         order: List[str] = []
         for name, arg in updated_kwargs.items():
             order.append(name)
             values[name] = arg.value
-        # client-level defaults the call does not set
-        for name, arg in comp.kwargs.items():
+        if body_at is not None:
+            # the body's entries, converted, in place of the keywords they stand for
+            body = updated.args[body_at].value
+            assert isinstance(body, cst.Dict)
+            extras = []
+            for element in body.elements:
+                assert isinstance(element, cst.DictElement)
+                key = string_value(element.key)
+                if key in site.body_keywords:
+                    order.append(key)  # type: ignore[arg-type]
+                    values[key] = element.value  # type: ignore[index]
+                else:
+                    extras.append(element.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+            if extras:
+                order.append("model_extras")
+                values["model_extras"] = cst.Dict(
+                    elements=[
+                        e.with_changes(comma=_comma()) for e in extras[:-1]
+                    ]
+                    + extras[-1:]
+                )
+        # client-level defaults the call does not set (not with a body: azure-ai-inference
+        # sends a body as it is)
+        for name, arg in comp.kwargs.items() if body_at is None else ():
             if name in request and name not in values and name != "model":
                 if _is_none(arg.value):
                     continue
                 order.append(name)
                 values[name] = self.copy(arg.value, comp, site)
-        new: List[Tuple[cst.Arg, Optional[cst.Arg]]] = []
-        dropped: List[cst.Arg] = []
         model = self._model_value(comp, site, values)
         new.append((_kw("model", model), updated_kwargs.get("model")))
         extras_keys = set()
@@ -502,7 +552,7 @@ class Rewriter(CompositeTransformer):
                 new.append((_kw("response_format", value), src))
             elif row.action == mapping.EXTRAS:
                 source_keys = site.extras if name in site.kwargs else None
-                if name not in site.kwargs:
+                if name not in site.kwargs and name in comp.kwargs:
                     source = comp.kwargs[name].value
                     if isinstance(source, cst.Dict):
                         from migrate_inference.analysis.names import literal_keys
@@ -566,7 +616,7 @@ class Rewriter(CompositeTransformer):
         endpoint = comp.endpoint
         assert endpoint is not None
         given: Optional[cst.BaseExpression] = values.get("model")
-        if given is None and "model" in comp.kwargs:
+        if given is None and "model" in comp.kwargs and site.body is None:
             given = self.copy(comp.kwargs["model"].value, comp, site)
         if endpoint.deployment is not None:
             return _string(endpoint.deployment)
@@ -667,10 +717,25 @@ class Rewriter(CompositeTransformer):
 
 
 def _guarded(body: cst.BaseSuite, target: str) -> bool:
-    """The loop body is all `if <target>.choices: ...` already (no else)."""
-    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+    """The loop body is all `if <target>.choices: ...` already (no else), or starts
+    with `if not <target>.choices: continue` (which skips the usage chunk as well)."""
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
         return False
     stmt = body.body[0]
+    if (
+        isinstance(stmt, cst.If)
+        and stmt.orelse is None
+        and " ".join(code_of(stmt.test).split())
+        in (f"not {target}.choices", f"not {target}.choices and not {target}.usage")
+        and isinstance(stmt.body, cst.IndentedBlock)
+        and len(stmt.body.body) == 1
+        and isinstance(stmt.body.body[0], cst.SimpleStatementLine)
+        and len(stmt.body.body[0].body) == 1
+        and isinstance(stmt.body.body[0].body[0], cst.Continue)
+    ):
+        return True
+    if len(body.body) != 1:
+        return False
     return (
         isinstance(stmt, cst.If)
         and stmt.orelse is None

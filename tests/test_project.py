@@ -106,6 +106,47 @@ def test_shared_client_stays_openai_in_every_file(tmp_path):
     assert "ChatCompletionsClient(" in alone.code
 
 
+SETTINGS = """\
+import os
+
+import openai
+
+openai.api_type = "azure"
+openai.api_base = os.environ["AZURE_OPENAI_ENDPOINT"]
+openai.api_key = os.environ["AZURE_OPENAI_KEY"]
+"""
+
+CALLER = """\
+import openai
+
+import settings  # noqa: F401  (configures openai)
+
+
+def ask(q):
+    r = openai.ChatCompletion.create(engine="gpt35", messages=[{"role": "user", "content": q}])
+    return r.choices[0].message.content
+"""
+
+
+def test_module_config_set_in_another_file_blocks_the_calls_relying_on_it(tmp_path):
+    root = project(tmp_path, {"settings.py": SETTINGS, "app.py": CALLER})
+    index = build_index([str(root / "app.py")], cache_dir=str(tmp_path / "cache"))
+    assert index.config_elsewhere(str(root / "app.py")) == [
+        "settings.py:5 (api_base, api_key, api_type)"
+    ]
+    assert index.config_elsewhere(str(root / "settings.py")) == []
+    app = migrate_source(CALLER, Config(project=index), str(root / "app.py"))
+    assert "openai.ChatCompletion.create(" in app.code and "ChatCompletionsClient" not in app.code
+    assert "configured in another file (settings.py:5 (api_base, api_key, api_type))" in app.code
+    # the file that holds the configuration has no call: nothing in it changes
+    settings = migrate_source(SETTINGS, Config(project=index), str(root / "settings.py"))
+    assert settings.code == SETTINGS
+    # a file with its own configuration is migrated from it, whatever other files set
+    own = SETTINGS + CALLER.replace("import openai\n", "").replace("import settings", "import os")
+    mine = migrate_source(own, Config(project=index), str(root / "both.py"))
+    assert "ChatCompletionsClient" in mine.code and "configured in another file" not in mine.code
+
+
 def test_cli_given_one_file_still_sees_the_project(tmp_path, monkeypatch, capsys):
     root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
     monkeypatch.setenv("MIGRATE_INFERENCE_CACHE_DIR", str(tmp_path / "cache"))

@@ -153,6 +153,7 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
     )
     if project is not None:
         _mark_used_elsewhere(facts.v1, project.uses_elsewhere(filename), module)
+        facts.config_elsewhere = project.config_elsewhere(filename)
     error_sites = collect_error_sites(wrapper, facts)  # MI340: OpenAI exception classes
     if not (
         facts.chat_calls

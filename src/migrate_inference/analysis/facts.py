@@ -99,6 +99,8 @@ class Facts:
     out_of_scope: Dict[cst.Call, str] = field(default_factory=dict)
     config: Dict[str, List[ConfigAssign]] = field(default_factory=dict)
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
+    # other files of the project that set the openai module's configuration (project index)
+    config_elsewhere: List[str] = field(default_factory=list)
     module_names: Set[str] = field(default_factory=set)  # every name bound anywhere
     messages: Dict[cst.Dict, str] = field(default_factory=dict)  # dict -> message class
     request_literals: Dict[cst.CSTNode, str] = field(

@@ -36,7 +36,10 @@ CLIENT_CLASSES = {
     "AzureOpenAI",
     "AsyncAzureOpenAI",
 }
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+# `openai.<attr> = ...` in a module: configuration the module-level calls of every
+# other module see too (the openai module is one object per process)
+CONFIG_ATTRS = {"api_key", "api_base", "api_type", "api_version", "base_url"}
 SKIP_DIRS = {
     ".git",
     ".hg",
@@ -60,6 +63,8 @@ class ProjectIndex:
     importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
     # path -> {local name: (defining path, name)}: exports this file imports
     imported: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
+    # path -> [(attr, line)]: where a file sets the openai module's configuration
+    config: Dict[str, List[Tuple[str, int]]] = field(default_factory=dict)
     files: int = 0  # Python files summarised
     parsed: int = 0  # of which parsed in this run (the rest came from the cache)
 
@@ -79,6 +84,15 @@ class ProjectIndex:
             local: (self._shown(where), name)
             for local, (where, name) in self.imported.get(real, {}).items()
         }
+
+    def config_elsewhere(self, path: str) -> List[str]:
+        """`settings.py:5 (api_base, api_key)` for each other file that configures openai."""
+        real = os.path.realpath(path)
+        return [
+            f"{self._shown(where)}:{sites[0][1]} ({', '.join(sorted({a for a, _ in sites}))})"
+            for where, sites in sorted(self.config.items())
+            if where != real and sites
+        ]
 
     def _shown(self, path: str) -> str:
         try:
@@ -145,7 +159,23 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
                 if head in aliases:
                     full = aliases[head] + dotted[len(head) :]
                     attributes.setdefault(full, []).append([node.attr, node.lineno])
-    return {"exports": exports, "imports": imports, "attributes": attributes}
+    modules = {n for n, kind in openai_names.items() if kind == "openai"}
+    config = [
+        [target.attr, target.lineno]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id in modules
+        and target.attr in CONFIG_ATTRS
+    ]
+    return {
+        "exports": exports,
+        "imports": imports,
+        "attributes": attributes,
+        "config": config,
+    }
 
 
 def _openai_names(tree: ast.Module) -> Dict[str, str]:
@@ -313,6 +343,8 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
     for path, summary in summaries.items():
         if summary["exports"]:
             index.exports[path] = dict(summary["exports"])
+        if summary.get("config"):
+            index.config[path] = [(a, line) for a, line in summary["config"]]
     for path, summary in summaries.items():
         here = os.path.dirname(path)
         shown = os.path.relpath(path, root)

@@ -51,7 +51,10 @@ WHEN_TODO = (
     "(deployment style: the call is migrated, the TODO asks for a client per deployment); when "
     "`openai.ChatCompletion.create` is used as a value or the openai module is stored in a variable; "
     'for `api_type="azure_ad"` (the token becomes DefaultAzureCredential()); for config with no '
-    "equivalent (`organization`, `proxy`, ...)."
+    "equivalent (`organization`, `proxy`, ...); when `openai.api_base`/`api_key` is an empty placeholder; "
+    "when the openai module is configured in another file of the project and not in this one; for a v1 "
+    "module client whose `default_query`, `http_client`, a non-numeric `timeout` or Azure settings cannot "
+    "be carried."
 )
 AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
 
@@ -186,8 +189,26 @@ class Planner:
                     self.config_code[attr] = var
                 else:
                     self.ambiguous = f"openai.{attr} is computed inside a function"
-        self.placeholder = None if self.ambiguous else self._placeholder()
+        self.config_blocked = None if self.ambiguous else self._placeholder()
+        if not self.ambiguous and not self.config_blocked:
+            self.config_blocked = self._configured_elsewhere()
         self.module_options, self.module_blocked = self._module_client_options()
+
+    def _configured_elsewhere(self) -> Optional[str]:
+        """The openai module is configured by another file of the project, not this one:
+        a client built from this file's view would ignore that configuration."""
+        if any(self.facts.config.get(a) for a in BLOCKING_CONFIG):
+            return None
+        places = self.facts.config_elsewhere
+        if not places:
+            return None
+        shown = "; ".join(places[:3]) + (f"; and {len(places) - 3} more" if len(places) > 3 else "")
+        return (
+            f"the openai module is configured in another file ({shown}), which this call relies "
+            "on: a client built here would not use that configuration; move the configuration "
+            "into this file (or build the azure-ai-inference client from it by hand), then run "
+            "the migration again"
+        )
 
     def _placeholder(self) -> Optional[str]:
         """`openai.api_base = ""` / `openai.api_key = ""`: a value the user was told to fill in."""
@@ -459,8 +480,8 @@ class Planner:
             if call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
                 continue
-            if self.placeholder:
-                cp.todo = self.placeholder
+            if self.config_blocked:
+                cp.todo = self.config_blocked
                 continue
             if self.ambiguous:
                 cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"

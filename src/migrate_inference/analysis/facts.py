@@ -65,6 +65,8 @@ class ConfigAssign:
     unconditional: bool  # a direct statement of the module or of a function body
     portable: bool  # the value can be evaluated anywhere in the module (no locals)
     simple: bool  # a literal, a name, an attribute chain or an environment read
+    # X of `os.getenv("X")` / `os.environ.get("X")` with no default: None when X is unset
+    optional_env: Optional[str] = None
 
 
 @dataclass
@@ -273,7 +275,15 @@ class _Collector(cst.CSTVisitor):
             unconditional=unconditional,
             portable=portable,
             simple=self._simple(small.value),
+            optional_env=self._optional_env(small.value),
         )
+
+    def _optional_env(self, expr: cst.BaseExpression) -> Optional[str]:
+        if not (isinstance(expr, cst.Call) and len(expr.args) == 1):
+            return None
+        if not self._imported(expr.func) & {"os.getenv", "os.environ.get"}:
+            return None
+        return string_value(expr.args[0].value)
 
     def _portable(self, expr: cst.BaseExpression) -> bool:
         """No name in `expr` refers to a function local, a parameter or `self`."""

@@ -103,7 +103,9 @@ def test_pathological_inputs_cost_their_own_file_only(
     expected = pathological(tmp_path)
     started = time.monotonic()
     code, out, err = run_cli(capsys, "-j2", *mode, ".")
-    assert time.monotonic() - started < 60
+    # a guard against a hang (the run never ending), not a performance measure: a loaded
+    # 2-core machine has taken 90 s here; the benchmarks measure speed
+    assert time.monotonic() - started < 600
     assert code == 2
     errors = sorted(line for line in err.splitlines() if ": error: " in line)
     assert len(errors) == len(expected), err

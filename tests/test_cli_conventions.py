@@ -181,7 +181,7 @@ def test_per_file_ignores(capsys, project):
     write(
         project / "pyproject.toml",
         "[tool.migrate-inference]\n"
-        '[tool.migrate-inference.per-file-ignores]\n"tests/**" = ["MI1"]\n',
+        '[tool.migrate-inference.per-file-ignores]\n"tests/**" = ["MI1", "MI2"]\n',
     )
     test_file = write(project / "tests/t.py", OPENAI)
     src_file = write(project / "src/a.py", OPENAI)
@@ -559,3 +559,86 @@ def test_merge_reports_refuses_mixed_inputs(capsys, project):
     run(capsys, "--format", "json", "-o", "b.json", "app.py")
     code, _, err = run(capsys, "merge-reports", "a.json", "b.json")
     assert code == 2 and "different modes" in err
+
+
+# ------------------------------------------------------------ select/ignore act on components
+
+HALVES = """import openai
+
+openai.api_key = "k"
+
+
+def ask(q):
+    r = openai.ChatCompletion.create(model="gpt-4", messages=[{"role": "user", "content": q}], n=2)
+    return r["choices"][0]["message"]["content"]
+"""
+
+
+@pytest.mark.parametrize("code", ["MI110", "MI130", "MI340", "MI350", "MI320", "MI3"])
+def test_ignoring_a_part_of_migrated_calls_is_refused(capsys, project, code):
+    path = write(project / "a.py", HALVES)
+    status, _, err = run(capsys, "--ignore", code, "a.py", engine=None)
+    assert status == 2 and "cannot be turned off while calls are migrated" in err
+    assert path.read_text() == HALVES
+
+
+def test_ignoring_the_calls_too_is_accepted_and_changes_nothing(capsys, project):
+    path = write(project / "a.py", HALVES)
+    status, _, err = run(capsys, "--ignore", "MI100,MI200,MI210,MI230,MI130", "a.py", engine=None)
+    assert status == 0, err
+    assert path.read_text() == HALVES
+
+
+def test_per_file_ignore_of_a_part_is_refused(capsys, project):
+    write(
+        project / "pyproject.toml",
+        '[tool.migrate-inference.per-file-ignores]\n"tests/**" = ["MI130"]\n',
+    )
+    write(project / "a.py", HALVES)
+    status, _, err = run(capsys, "a.py", engine=None)
+    assert status == 2 and "'tests/**'" in err and "MI130 cannot be turned off" in err
+
+
+def test_select_of_a_call_code_brings_its_parts(capsys, project):
+    path = write(project / "a.py", HALVES)
+    status, _, err = run(capsys, "--select", "MI100", "a.py", engine=None)
+    new = path.read_text()
+    assert status == 0, err
+    assert 'model_extras={"n": 2}' in new and "UserMessage(" in new  # MI110, MI120 came along
+    assert 'r.choices[0].message.content' in new  # MI130 came along
+
+
+V1_PAIR = """from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(q):
+    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])
+
+
+def embed(t):
+    return client.embeddings.create(model="text-embedding-3-small", input=[t])
+"""
+
+
+@pytest.mark.parametrize("code", ["MI210", "MI200"])
+def test_ignoring_a_call_code_keeps_its_whole_component(capsys, project, code):
+    path = write(project / "a.py", V1_PAIR)
+    status, _, err = run(capsys, "--ignore", code, "a.py", engine=None)
+    # the embeddings call shares the client with the chat calls kept on OpenAI: kept too
+    new = path.read_text()
+    if code == "MI200":  # the client rule is off: nothing of it is written
+        assert new == V1_PAIR
+    else:  # the client stays, and says why, once
+        todo = new.splitlines()[2]
+        assert "kept on OpenAI by a `migrate-inference: ignore` comment or by --ignore" in todo
+        assert new.replace(todo + "\n", "", 1) == V1_PAIR
+
+
+def test_file_level_ignore_of_a_part_leaves_the_file_with_a_warning(capsys, project):
+    text = "# migrate-inference: ignore-file[MI130]\n" + HALVES
+    path = write(project / "a.py", text)
+    status, doc, _ = report(capsys, "a.py", engine=None)
+    assert path.read_text() == text
+    assert [f["code"] for f in doc["findings"]] == ["MI008"]

@@ -366,7 +366,13 @@ def _per_file_ignores(value: Any, source: Any) -> List[Any]:
                 f"{source}: per-file-ignores: {glob!r} must map to a list of codes"
             )
         try:
-            out.append((str(glob), _codes(",".join(codes), "per-file-ignores")))
+            ignored = _codes(",".join(codes), "per-file-ignores")
+            from migrate_inference.config import Config
+
+            problem = Config(ignore=ignored).coupling_problem()
+            if problem:
+                raise click.UsageError(f"{source}: per-file-ignores: {glob!r}: {problem}")
+            out.append((str(glob), ignored))
         except click.UsageError as exc:
             raise ConfigurationError(f"{source}: {exc.message}") from exc
     return out
@@ -435,11 +441,15 @@ def _config(options: Dict[str, Any]) -> Any:
     }
     if options.get("to") is not None:
         fields["target"] = options["to"]
-    return Config(
+    config = Config(
         select=_codes(options["select"], "--select"),
         ignore=_codes(options["ignore"], "--ignore"),
         **fields,
-    )
+    ).normalized()
+    problem = config.coupling_problem()
+    if problem:
+        raise click.UsageError(problem)
+    return config
 
 
 # ------------------------------------------------------------- rules

@@ -28,6 +28,21 @@ TARGET_AZURE = "azure-ai-inference"
 TARGET_OPENAI = "openai"
 TARGETS = (TARGET_AZURE, TARGET_OPENAI)
 
+# The codes of the forward pack that migrate a call or its client, and the codes that
+# carry out the parts of a migrated call.  A call migrated without one of its parts is
+# half migrated (parameters complete() rejects, responses read as OpenAI's, except
+# clauses that no longer catch), so the parts cannot be turned off while calls are on.
+CALL_CODES = ("MI100", "MI200", "MI210", "MI230")
+PART_CODES = {
+    "MI110": "its parameters mapped (n=, user=... raise TypeError in complete())",
+    "MI350": "its ** parameter dicts mapped",
+    "MI320": "its legacy function calling converted along with the responses",
+    "MI130": "its responses read the way the Azure models allow",
+    "MI340": "the except clauses guarding it catching azure-core's exceptions",
+}
+# Parts that may be left out: the Azure SDK accepts OpenAI-style message and tool dicts.
+OPTIONAL_PART_CODES = ("MI120", "MI310")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -88,6 +103,38 @@ class Config:
         if self.api_version:
             return self.api_version
         return DEFAULT_API_VERSION if self.endpoint_style == DEPLOYMENT else None
+
+    def normalized(self) -> "Config":
+        """`select` naming a call code also selects the parts of such a call, and a client
+        code and its call codes go together: `--select MI100` migrates v0 chat calls whole."""
+        from dataclasses import replace
+
+        if self.to_openai or not self.select:
+            return self
+        chosen = [c for c in CALL_CODES if self.rule_enabled(c)]
+        if not chosen:
+            return self
+        extra = set(PART_CODES) | set(OPTIONAL_PART_CODES)
+        if {"MI210", "MI230"} & set(chosen):
+            extra.add("MI200")
+        if "MI200" in chosen:
+            extra |= {"MI210", "MI230"}
+        return replace(self, select=self.select | frozenset(extra))
+
+    def coupling_problem(self) -> Optional[str]:
+        """Why these select/ignore codes would leave a call half migrated, or None."""
+        if self.to_openai:
+            return None
+        calls = [c for c in CALL_CODES if self.rule_enabled(c)]
+        off = [c for c in PART_CODES if not self.rule_enabled(c)]
+        if not calls or not off:
+            return None
+        return (
+            f"{', '.join(off)} cannot be turned off while calls are migrated ({', '.join(calls)} "
+            f"on): a call would be migrated without {PART_CODES[off[0]]}; turn off the call codes "
+            f"too (MI100, MI200, MI210, MI230) to keep those files on OpenAI, or keep single calls "
+            f"with `# migrate-inference: ignore`"
+        )
 
     def rule_enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(s) for s in self.select):

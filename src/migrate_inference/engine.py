@@ -29,7 +29,7 @@ from migrate_inference.analysis.request_literals import RequestLiterals
 from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
-from migrate_inference.findings import ERROR, Finding, Result
+from migrate_inference.findings import ERROR, WARNING, Finding, Result
 from migrate_inference.guards import refusal
 from migrate_inference.splice import splice
 from migrate_inference.rules.base import (
@@ -86,6 +86,16 @@ def migrate_source(
         return Result(original=source, code=source, findings=directives.warnings)
     if directives.file_ignores:
         config = replace(config, ignore=config.ignore | directives.file_ignores)
+        problem = config.coupling_problem()
+        if problem:
+            from migrate_inference.rules import HALF_IGNORED
+
+            warning = Finding(
+                HALF_IGNORED, WARNING, f"file left as it is: ignore-file[...]: {problem}"
+            )
+            return Result(
+                original=source, code=source, findings=[*directives.warnings, warning]
+            )
     try:
         code, findings = _migrate_module(module, config, filename)
     except RecursionError:

@@ -91,6 +91,12 @@ def _blocker(plan, members) -> Optional[Tuple[str, cst.CSTNode]]:
                 continue
             if cp.call.kind in OTHER_API_KINDS and not bp.replace:
                 continue
+            if cp.todo == "":  # kept by an ignore comment, or its code turned off
+                return (
+                    "a call made through it is kept on OpenAI by a `migrate-inference: ignore` "
+                    "comment or by --ignore/--select",
+                    cp.call.node,
+                )
             return (
                 "a call made through it cannot be migrated (see its TODO)",
                 cp.call.node,

@@ -76,10 +76,15 @@ ERROR_CODES: Dict[str, str] = {
     "MI005": "a suppression comment names an unknown rule code (a warning: it suppresses nothing, the file is still migrated)",
     "MI006": "the file took longer than its time budget (--timeout-per-file); file left unchanged",
     "MI007": "the worker process crashed on the file (a native parser crash, out of memory); file left unchanged",
+    "MI008": "an `ignore-file[...]` comment turns off a part of a migrated call (MI110, MI130, MI320, MI340, MI350) "
+    "while the call codes stay on: the file is left as it is (a warning; add the call codes to keep it on OpenAI "
+    "without one)",
 }
 
 # A warning, not an error: a suppression comment names no known code.
 UNKNOWN_CODE = "MI005"
+# A warning: a file-level ignore that would leave the file's calls half migrated.
+HALF_IGNORED = "MI008"
 
 # Codes for files that are not Python modules (docs/dependencies.md).
 DEPENDENCY_CODES: Dict[str, str] = {

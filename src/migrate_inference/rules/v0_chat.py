@@ -469,7 +469,9 @@ class Planner:
         for call in calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
-            if _suppressed(call.node, self.parents, rule_code(call.api)):
+            if _suppressed(
+                call.node, self.parents, rule_code(call.api)
+            ) or not self.config.rule_enabled(rule_code(call.api)):
                 cp.todo = ""  # suppressed: no change, no finding
                 continue
             splat = (

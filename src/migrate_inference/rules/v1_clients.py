@@ -347,6 +347,10 @@ class V1Planner:
         return keys
 
     def _suppressed(self, node: cst.CSTNode, code: str = CODE) -> bool:
+        """An inline ignore, or the code (or the client's, MI200) turned off by the config:
+        the site is kept, and so its whole component (analysis/components.py)."""
+        if not (self.config.rule_enabled(code) and self.config.rule_enabled(CODE)):
+            return True
         current = node
         while current is not None:
             if isinstance(

@@ -61,6 +61,7 @@ from typing import (
 )
 
 from migrate_inference.config import Config
+from migrate_inference.redact import redact
 from migrate_inference.discover import (
     NOTEBOOK,
     PYPROJECT,
@@ -176,6 +177,11 @@ class FileOutcome:
     facts: Any = field(default=None, repr=False)
     # The file's position in discovery order (set by the CLI, for merging shard reports).
     index: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        # An error message may quote the user's code (a syntax error's line).
+        if self.error is not None:
+            self.error = redact(self.error)
 
 
 class _Failure(Exception):

@@ -304,6 +304,12 @@ class Planner:
             if call.deployment is None:
                 cp.todo = "no model, engine or deployment_id on this call: the Azure deployment is unknown"
                 return
+            if base is not None and ("?" in base or "#" in base):
+                cp.todo = (
+                    "openai.api_base has a query string or fragment: the deployment path "
+                    "/openai/deployments/<deployment> must go before it; build the endpoint by hand"
+                )
+                return
             if cp.inline or self.self_method is not None:
                 if call.deployment_literal is None and self.self_method is not None:
                     cp.todo = (

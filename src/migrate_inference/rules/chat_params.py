@@ -6,7 +6,7 @@ The table is `mapping.CHAT`; this module only applies it to one call's keywords.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -103,6 +103,28 @@ def lookup(api: str, generation: str) -> Callable[[str], Optional[mapping.Row]]:
     if api == "embeddings":
         return mapping.EMBEDDINGS.get
     return lambda param: mapping.chat_row(param, generation)
+
+
+def colliding_keywords(
+    names: Iterable[str], lookup: Callable[[str], Optional[mapping.Row]]
+) -> Optional[str]:
+    """Why the call cannot be mapped when two of its keywords would become the same
+    keyword of complete()/embed() (`headers=` and `extra_headers=`), else None."""
+    seen: Dict[str, str] = {}
+    for name in names:
+        row = lookup(name)
+        if row is None:
+            continue
+        target = (
+            row.target if row.action in (mapping.RENAME, mapping.PIPELINE) else name
+        )
+        if target in seen and seen[target] != name:
+            return (
+                f"`{seen[target]}=` and `{name}=` would both become `{target}=`: "
+                "keep one, then migrate"
+            )
+        seen.setdefault(target, name)
+    return None
 
 
 def map_arguments(

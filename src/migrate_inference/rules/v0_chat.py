@@ -403,6 +403,12 @@ class Planner:
             if call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
                 continue
+            collision = chat_params.colliding_keywords(
+                call.kwargs, chat_params.lookup(call.api, call.generation)
+            )
+            if collision:
+                cp.todo = collision
+                continue
             if self.ambiguous:
                 cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"
                 continue

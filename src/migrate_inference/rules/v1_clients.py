@@ -288,6 +288,10 @@ class V1Planner:
                     call.splat_model = splats.deployment_of(splat)
             elif call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
+            if cp.todo is None and call.kind in ("chat", "embeddings"):
+                cp.todo = chat_params.colliding_keywords(
+                    call.kwargs, chat_params.lookup(call.kind, "v1")
+                )
         wanted = [
             cp
             for cp in self.plan.calls.values()

@@ -48,6 +48,7 @@ LEFT_ALONE = [
     'model="gpt-4o", temperature=0.2',
     'sort_by="name"',
     'token_count="12"',
+    "Config(credential='key', key_env='MY_KEY')",
     "base_url was https://host/v1, not an Azure endpoint",
 ]
 
@@ -77,6 +78,7 @@ def test_leaves_alone(text):
         ("max_tokens", False),
         ("azure_ad_token_provider", False),
         ("monkey", False),
+        ("credential", False),
     ],
 )
 def test_credential_names(name, expected):

@@ -19,7 +19,8 @@ credential-looking value in a piece of text with ``***``:
 A name counts as credential-like when its last word (split at ``_``, ``-``, ``.``) is
 one of `CREDENTIAL_WORDS` (``key``, ``token``, ``secret``, ``password``...) or when it
 contains ``apikey``/``api_key``: ``azure_ad_token`` and ``api_key`` do, ``keyboard``,
-``max_tokens`` and ``azure_ad_token_provider`` do not.
+``max_tokens``, ``azure_ad_token_provider`` and ``credential`` (whose value is an object,
+or an option such as ``credential="entra"``) do not.
 
 It is applied where messages are made (`findings.Finding`, a file's error in
 `runner.FileOutcome`, the TODO comments of `rules.base`), so no rule has to remember it.
@@ -42,8 +43,6 @@ CREDENTIAL_WORDS = frozenset(
         "pwd",
         "sig",
         "signature",
-        "credential",
-        "credentials",
         "auth",
         "authorization",
         "bearer",

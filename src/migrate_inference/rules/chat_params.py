@@ -286,6 +286,12 @@ def map_arguments(
                 ):
                     extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in merged.elements)  # type: ignore[misc]
                 else:
+                    if not merged.lpar and not isinstance(
+                        merged, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Dict)
+                    ):  # `**a if c else b` would not parse: `**(a if c else b)`
+                        merged = merged.with_changes(
+                            lpar=[cst.LeftParen()], rpar=[cst.RightParen()]
+                        )
                     extras.append(cst.StarredDictElement(merged))  # type: ignore[arg-type]
             value = _extras_dict(extras, call)
         out.append(_kw("model_extras", value, last_arg))

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import List, Optional
 
+from migrate_inference.redact import redact
+
 REWRITE = "rewrite"
 TODO = "todo"
 ERROR = "error"
@@ -29,6 +31,10 @@ class Finding:
     message: str
     line: int = 1
     column: int = 1
+
+    def __post_init__(self) -> None:
+        # A message may quote the user's code: never carry a credential out of it.
+        object.__setattr__(self, "message", redact(self.message))
 
     def as_dict(self) -> dict:
         return asdict(self)

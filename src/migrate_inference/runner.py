@@ -62,6 +62,7 @@ from typing import (
 
 from migrate_inference.envvars import new_env
 from migrate_inference.config import Config
+from migrate_inference.redact import redact
 from migrate_inference.discover import (
     NOTEBOOK,
     PYPROJECT,
@@ -179,6 +180,11 @@ class FileOutcome:
     index: Optional[int] = None
     # Environment variables the migrated file reads and the original did not.
     new_env: List[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # An error message may quote the user's code (a syntax error's line).
+        if self.error is not None:
+            self.error = redact(self.error)
 
 
 class _Failure(Exception):

@@ -19,8 +19,14 @@ from libcst.metadata import CodeRange, PositionProvider
 from migrate_inference import comments
 from migrate_inference.config import Config
 from migrate_inference.findings import REWRITE, TODO, WARNING, Finding
+from migrate_inference.redact import redact
 
 TODO_PREFIX = "# TODO(migrate-inference): "
+
+
+def tool_note(text: str) -> str:
+    """The text of a TODO comment the tool writes (credential-looking values redacted)."""
+    return TODO_PREFIX + redact(" ".join(text.split()))
 
 
 @dataclass
@@ -55,9 +61,8 @@ class RuleContext:
         return (rng.start.line, rng.start.column + 1)
 
     def _add(self, code: str, kind: str, node: cst.CSTNode, message: str) -> bool:
-        message = " ".join(
-            message.split()
-        )  # quoted code may span lines; a comment cannot
+        # Quoted code may span lines (a comment cannot) and may hold a credential.
+        message = redact(" ".join(message.split()))
         line, col = self.position(node)
         key = (code, line, col, message)
         if key in self._seen:
@@ -71,7 +76,7 @@ class RuleContext:
 
     def todo(self, code: str, node: cst.CSTNode, message: str) -> None:
         """Report a site left for a person, with a comment above its statement."""
-        message = " ".join(message.split())
+        message = redact(" ".join(message.split()))
         if self._add(code, TODO, node, message) and self._statements:
             note = f"{message} [{code}]"
             notes = self._statements[-1][1]
@@ -271,9 +276,9 @@ def _is_statement(node: cst.CSTNode) -> bool:
 def _with_notes(stmt: cst.CSTNode, notes: Sequence[str]) -> cst.CSTNode:
     existing = {line.comment.value for line in stmt.leading_lines if line.comment}
     new_lines = [
-        cst.EmptyLine(comment=cst.Comment(TODO_PREFIX + note))
+        cst.EmptyLine(comment=cst.Comment(tool_note(note)))
         for note in notes
-        if TODO_PREFIX + note not in existing
+        if tool_note(note) not in existing
     ]
     if not new_lines:
         return stmt

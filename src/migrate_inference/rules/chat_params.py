@@ -6,7 +6,7 @@ The table is `mapping.CHAT`; this module only applies it to one call's keywords.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -104,6 +104,28 @@ def lookup(api: str, generation: str) -> Callable[[str], Optional[mapping.Row]]:
     if api == "embeddings":
         return lambda param: mapping.embeddings_row(param, generation)
     return lambda param: mapping.chat_row(param, generation)
+
+
+def colliding_keywords(
+    names: Iterable[str], lookup: Callable[[str], Optional[mapping.Row]]
+) -> Optional[str]:
+    """Why the call cannot be mapped when two of its keywords would become the same
+    keyword of complete()/embed() (`headers=` and `extra_headers=`), else None."""
+    seen: Dict[str, str] = {}
+    for name in names:
+        row = lookup(name)
+        if row is None:
+            continue
+        target = (
+            row.target if row.action in (mapping.RENAME, mapping.PIPELINE) else name
+        )
+        if target in seen and seen[target] != name:
+            return (
+                f"`{seen[target]}=` and `{name}=` would both become `{target}=`: "
+                "keep one, then migrate"
+            )
+        seen.setdefault(target, name)
+    return None
 
 
 def map_arguments(
@@ -284,6 +306,12 @@ def map_arguments(
                 ):
                     extras.extend(e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in merged.elements)  # type: ignore[misc]
                 else:
+                    if not merged.lpar and not isinstance(
+                        merged, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Dict)
+                    ):  # `**a if c else b` would not parse: `**(a if c else b)`
+                        merged = merged.with_changes(
+                            lpar=[cst.LeftParen()], rpar=[cst.RightParen()]
+                        )
                     extras.append(cst.StarredDictElement(merged))  # type: ignore[arg-type]
             value = _extras_dict(extras, call)
         out.append(_kw("model_extras", value, last_arg))

@@ -86,7 +86,7 @@ from libcst.metadata import (
 
 from migrate_inference.findings import TODO
 from migrate_inference.analysis.names import dotted, referents
-from migrate_inference.rules.base import TODO_PREFIX, RuleContext, _has_ignore
+from migrate_inference.rules.base import RuleContext, _has_ignore, tool_note
 
 CODE = "MI340"
 NAME = "errors"
@@ -1399,7 +1399,7 @@ class ErrorsRule:
     ) -> cst.ExceptHandler:
         """A finding, and a TODO comment above the `except` line it is about."""
         self.ctx._add(CODE, TODO, original, message)
-        comment = TODO_PREFIX + f"{message} [{CODE}]"
+        comment = tool_note(f"{message} [{CODE}]")
         if any(
             line.comment is not None and line.comment.value == comment
             for line in handler.leading_lines

@@ -219,9 +219,37 @@ def tools_from_functions(value: cst.BaseExpression) -> cst.BaseExpression:
             ]
         )
     code = cst.Module([]).code_for_node(value)
+    if not _atomic(value):
+        # `for f in A if c else B` would read `if c` as the comprehension's filter.
+        code = f"({code})"
     return cst.parse_expression(
         f'[{{"type": "function", "function": f}} for f in {code}]'
     )
+
+
+def _atomic(value: cst.BaseExpression) -> bool:
+    """Whether `value` can follow `for f in` as it is (a primary, or already in parentheses)."""
+    if value.lpar:
+        return True
+    return isinstance(
+        value,
+        (
+            cst.Name,
+            cst.Attribute,
+            cst.Call,
+            cst.Subscript,
+            cst.List,
+            cst.ListComp,
+            cst.Tuple,
+            cst.Dict,
+            cst.DictComp,
+            cst.Set,
+            cst.SetComp,
+            cst.BaseString,
+            cst.Integer,
+            cst.Float,
+        ),
+    ) and not (isinstance(value, cst.Tuple) and not value.lpar)
 
 
 def tool_choice_from_function_call(value: cst.BaseExpression) -> cst.BaseExpression:

@@ -400,6 +400,12 @@ class Planner:
             if call.deployment is None:
                 cp.todo = "no model, engine or deployment_id on this call: the Azure deployment is unknown"
                 return
+            if base is not None and ("?" in base or "#" in base):
+                cp.todo = (
+                    "openai.api_base has a query string or fragment: the deployment path "
+                    "/openai/deployments/<deployment> must go before it; build the endpoint by hand"
+                )
+                return
             if cp.inline or self.self_method is not None:
                 if call.deployment_literal is None and self.self_method is not None:
                     cp.todo = (
@@ -497,6 +503,12 @@ class Planner:
                 continue
             if self.config_blocked:
                 cp.todo = self.config_blocked
+                continue
+            collision = chat_params.colliding_keywords(
+                call.kwargs, chat_params.lookup(call.api, call.generation)
+            )
+            if collision:
+                cp.todo = collision
                 continue
             if self.ambiguous:
                 cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"

@@ -288,6 +288,10 @@ class V1Planner:
                     call.splat_model = splats.deployment_of(splat)
             elif call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
+            if cp.todo is None and call.kind in ("chat", "embeddings"):
+                cp.todo = chat_params.colliding_keywords(
+                    call.kwargs, chat_params.lookup(call.kind, "v1")
+                )
         wanted = [
             cp
             for cp in self.plan.calls.values()
@@ -857,6 +861,15 @@ def _join(base: str, deployment: Optional[str]) -> str:
         if deployment[:1] in "\"'"
         else None
     )
+    if base_literal is not None and ("?" in base_literal or "#" in base_literal):
+        # The deployment path goes before a query string (`?sig=...`), which the
+        # client keeps on every request URL, not after it.
+        cut = min(i for i in (base_literal.find("?"), base_literal.find("#")) if i >= 0)
+        path = base_literal[:cut].rstrip("/") + "/openai/deployments/"
+        rest = base_literal[cut:]
+        if dep_literal is not None:
+            return _literal(path + dep_literal + rest)
+        return f"{_literal(path)} + {deployment} + {_literal(rest)}"
     if base_literal is not None and dep_literal is not None:
         return _literal(base_literal.rstrip("/") + "/openai/deployments/" + dep_literal)
     left = (

@@ -1,0 +1,151 @@
+"""MI910 leftover_calls: an OpenAI API call still in the code after migration is reported, never silent.
+
+After the other rules, every chain shaped like the OpenAI SDK that is left in the file
+(`<client>.chat.completions.create/parse/stream`, `<client>.embeddings.create`,
+`with_raw_response`, `with_streaming_response`, `with_options`, `beta.*`, `images`,
+`audio`, `files`, `models`, `moderations`, `responses`, legacy `completions.create`,
+`openai.ChatCompletion`/`Completion`/`Embedding`/...) whose receiver resolves to the
+openai module or to an OpenAI client built in the file gets an MI910 finding and a TODO
+comment above its statement, unless the statement already carries a
+`TODO(migrate-inference)` note (the rule that kept the call said why). Nothing is
+rewritten. Receivers that name resolution proves to be another library's objects
+(litellm, anthropic, groq, huggingface_hub, azure-ai-inference's own clients, ...) or
+instances of a class of the file that does not derive from an OpenAI client are left
+alone. `--check` exits 1 while any such finding is left.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from typing import Dict, List, Sequence, Tuple
+
+import libcst as cst
+
+from migrate_inference.analysis import leftovers
+from migrate_inference.config import Config
+from migrate_inference.findings import TODO, Finding
+from migrate_inference.rules.base import _has_ignore, _with_notes, statement_comments
+
+CODE = "MI910"
+NAME = "leftover_calls"
+DOC_EXAMPLE = "image_and_raw_response"
+WHEN_TODO = (
+    "Always: the call is left as it is (no rule migrated it) and its statement has no "
+    "TODO from another rule yet."
+)
+UNRESOLVED_CODE = "MI911"
+TODO_LEFT_CODE = "MI912"
+
+OPENAI_IMPORT = re.compile(
+    r"(?:^|;)[ \t]*(?:from[ \t]+openai\b|import[ \t]+[^\n#;]*\bopenai\b)", re.MULTILINE
+)
+
+
+def _message(site: leftovers.Site) -> Tuple[str, str]:
+    what = f"`{site.shown}`"
+    if site.receiver == leftovers.OPENAI:
+        return CODE, (
+            f"{what} is an OpenAI API call that was not migrated; the code still needs "
+            "the openai package here"
+        )
+    return UNRESOLVED_CODE, (
+        f"{what} looks like an OpenAI API call, and `{site.receiver_shown}` could not be "
+        "resolved (a parameter, an attribute set elsewhere, a value from another module): "
+        "possibly an OpenAI client; migrate it with its client, or mark it "
+        f"`# migrate-inference: ignore[{UNRESOLVED_CODE}]` if it is not one"
+    )
+
+
+def _has_tool_note(stmt: cst.CSTNode) -> bool:
+    return any(leftovers.TODO_MARK in c for c in statement_comments(stmt))
+
+
+def mark_leftovers(
+    original: str,
+    code: str,
+    findings: Sequence[Finding],
+    config: Config,
+    filename: str = "<string>",
+) -> Tuple[str, List[Finding]]:
+    """The text with a TODO above each unreported OpenAI-shaped site, and the new findings
+    (MI910, MI911; MI912 for TODO comments no finding of this run accounts for)."""
+    if config.to_openai or not leftovers.quick_match(code):
+        return code, []
+    before = code
+    project_clients = (
+        set(config.project.imports_of(filename)) if config.project is not None else set()
+    )
+    try:
+        module = cst.parse_module(code)
+    except Exception:  # the engine's own output parses; a failure here changes nothing
+        return code, []
+    new: List[Finding] = []
+    notes: Dict[cst.CSTNode, List[str]] = {}
+    if leftovers.QUICK.search(code):
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        sites = leftovers.find_sites(
+            wrapper, OPENAI_IMPORT.search(code) is not None, project_clients
+        )
+        for site in sites:
+            rule, message = _message(site)
+            if not config.rule_enabled(rule) or _has_ignore(site.statement, rule):
+                continue
+            if _has_tool_note(site.statement):
+                continue  # the rule that kept it left its reason there
+            message = " ".join(message.split())
+            note = f"{message} [{rule}]"
+            pending = notes.setdefault(site.statement, [])
+            if note not in pending:
+                pending.append(note)
+                new.append(Finding(rule, TODO, message, site.line, site.column))
+    if config.rule_enabled(TODO_LEFT_CODE):
+        accounted = Counter(
+            f"{f.message} [{f.code}]" for f in findings if f.kind == TODO
+        )
+        for line, column, note in leftovers.todo_comments(code):
+            if accounted[note] > 0:
+                accounted[note] -= 1
+                continue
+            new.append(
+                Finding(
+                    TODO_LEFT_CODE,
+                    TODO,
+                    f"a TODO(migrate-inference) note is still open here: {note}",
+                    line,
+                    column,
+                )
+            )
+    if notes:
+        code = module.visit(_AddNotes(notes)).code
+    if original != before and new:
+        mapping = _line_map(before, original)
+        new = [
+            Finding(f.code, f.kind, f.message, mapping.get(f.line, f.line), f.column)
+            for f in new
+        ]
+    return code, new
+
+
+def _line_map(new: str, old: str) -> Dict[int, int]:
+    """Line numbers of `new` to the lines of `old` they come from (or stand in for)."""
+    a, b = old.splitlines(), new.splitlines()
+    out: Dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for k in range(j2 - j1):
+            out[j1 + k + 1] = min(i1 + k, max(i2 - 1, i1)) + 1
+    return out
+
+
+class _AddNotes(cst.CSTTransformer):
+    def __init__(self, notes: Dict[cst.CSTNode, List[str]]) -> None:
+        super().__init__()
+        self.notes = notes
+
+    def on_leave(self, original, updated):
+        pending = self.notes.get(original)
+        if pending:
+            return _with_notes(updated, pending)
+        return updated

@@ -135,7 +135,6 @@ LOOK_ALIKE_PACKAGES = {
     "google",
     "groq",
     "huggingface_hub",
-    "instructor",
     "langchain",
     "langchain_anthropic",
     "langchain_community",
@@ -352,7 +351,14 @@ class _Resolver:
         if isinstance(node, cst.Name) and node.value == "None":
             return OTHER
         if isinstance(node, cst.Call):
-            return self.callee(node.func, depth + 1)
+            kind = self.callee(node.func, depth + 1)
+            if kind == OTHER and any(
+                self.value(arg.value, depth + 1) == OPENAI for arg in node.args
+            ):
+                # `instructor.patch(OpenAI())`, `Wrapper(client)`: it may hand back the
+                # OpenAI client, or call it
+                return UNKNOWN
+            return kind
         if isinstance(node, (cst.Name, cst.Attribute)):
             root, names = _flatten(node)
             return self.receiver(root, names, depth + 1)

@@ -607,3 +607,64 @@ def find_sites(
 
     wrapper.visit(Chains())
     return sites
+
+
+@dataclass
+class Use:
+    """The first use of the openai package left in a file."""
+
+    statement: cst.CSTNode
+    line: int
+    column: int
+    shown: str
+
+
+def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
+    """Where the text still uses the openai package: the first name bound by an openai
+    import that is read outside the imports (module config, a client built for other
+    files, `isinstance(x, AsyncOpenAI)`...). Type annotations and dunder attributes
+    (`openai.__version__`) do not count: they call nothing."""
+    qualified = wrapper.resolve(QualifiedNameProvider)
+    positions = wrapper.resolve(PositionProvider)
+    parents = wrapper.resolve(ParentNodeProvider)
+    uses: List[Tuple[int, int, cst.CSTNode, str]] = []
+
+    def openai_names(node: cst.CSTNode) -> Set[str]:
+        found = qualified.get(node, ())
+        if isinstance(found, LazyValue):
+            found = found()
+        return {
+            q.name
+            for q in found
+            if q.source == QualifiedNameSource.IMPORT and _is_openai_name(q.name)
+        }
+
+    class Uses(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Annotation(self, node: cst.Annotation) -> bool:
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if not openai_names(node):
+                return
+            parent = parents.get(node)
+            shown = node.value
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                if parent.attr.value.startswith("__"):
+                    return
+                shown = f"{node.value}.{parent.attr.value}"
+            rng = positions.get(node)
+            statement = _statement_of(parents, node)
+            if rng is not None and statement is not None:
+                uses.append((rng.start.line, rng.start.column + 1, statement, shown))
+
+    wrapper.visit(Uses())
+    if not uses:
+        return None
+    line, column, statement, shown = min(uses, key=lambda u: (u[0], u[1]))
+    return Use(statement, line, column, shown)

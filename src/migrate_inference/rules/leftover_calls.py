@@ -7,8 +7,11 @@ After the other rules, every chain shaped like the OpenAI SDK that is left in th
 `openai.ChatCompletion`/`Completion`/`Embedding`/...) whose receiver resolves to the
 openai module or to an OpenAI client built in the file gets an MI910 finding and a TODO
 comment above its statement, unless the statement already carries a
-`TODO(migrate-inference)` note (the rule that kept the call said why). Nothing is
-rewritten. Receivers that name resolution proves to be another library's objects
+`TODO(migrate-inference)` note (the rule that kept the call said why). A file with no
+such call and no TODO at all that still uses the openai package (module configuration
+for calls made elsewhere, a client other files import, `isinstance(x, AsyncOpenAI)`) gets
+one MI910 finding at its first use; type annotations and `openai.__version__` do not
+count. Nothing is rewritten. Receivers that name resolution proves to be another library's objects
 (litellm, anthropic, groq, huggingface_hub, azure-ai-inference's own clients, ...) or
 instances of a class of the file that does not derive from an OpenAI client are left
 alone. `--check` exits 1 while any such finding is left.
@@ -58,6 +61,25 @@ def _message(site: leftovers.Site) -> Tuple[str, str]:
     )
 
 
+def _file_still_uses_openai(
+    module: cst.Module, notes: Dict[cst.CSTNode, List[str]], new: List[Finding]
+) -> None:
+    """No call is left, no TODO either, and yet the file uses openai (module config for
+    calls elsewhere, a client other files import, a type check): one finding, at the
+    first use."""
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    use = leftovers.first_openai_use(wrapper)
+    if use is None or _has_ignore(use.statement, CODE):
+        return
+    message = (
+        f"the file still uses the openai package (`{use.shown}`, here first) and nothing "
+        "in it says why: migrate what uses it here or in the files that import it, or "
+        "remove it"
+    )
+    notes.setdefault(use.statement, []).append(f"{message} [{CODE}]")
+    new.append(Finding(CODE, TODO, message, use.line, use.column))
+
+
 def _has_tool_note(stmt: cst.CSTNode) -> bool:
     return any(leftovers.TODO_MARK in c for c in statement_comments(stmt))
 
@@ -71,7 +93,9 @@ def mark_leftovers(
 ) -> Tuple[str, List[Finding]]:
     """The text with a TODO above each unreported OpenAI-shaped site, and the new findings
     (MI910, MI911; MI912 for TODO comments no finding of this run accounts for)."""
-    if config.to_openai or not leftovers.quick_match(code):
+    if config.to_openai or not (
+        leftovers.quick_match(code) or OPENAI_IMPORT.search(code)
+    ):
         return code, []
     before = code
     project_clients = (
@@ -100,6 +124,15 @@ def mark_leftovers(
             if note not in pending:
                 pending.append(note)
                 new.append(Finding(rule, TODO, message, site.line, site.column))
+    imports_openai = OPENAI_IMPORT.search(code) is not None
+    if (
+        imports_openai
+        and config.rule_enabled(CODE)
+        and not new
+        and not any(f.kind == TODO for f in findings)
+        and leftovers.TODO_MARK not in code
+    ):
+        _file_still_uses_openai(module, notes, new)
     if config.rule_enabled(TODO_LEFT_CODE):
         accounted = Counter(
             f"{f.message} [{f.code}]" for f in findings if f.kind == TODO

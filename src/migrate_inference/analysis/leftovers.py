@@ -639,18 +639,42 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
             if q.source == QualifiedNameSource.IMPORT and _is_openai_name(q.name)
         }
 
+    imports: List[Tuple[int, int, cst.CSTNode, str]] = []
+    referenced = []
+    module = wrapper.module
+
     class Uses(cst.CSTVisitor):
+        in_annotation = 0
+
         def visit_Import(self, node: cst.Import) -> bool:
+            if any(_is_openai_name(module.code_for_node(a.name)) for a in node.names):
+                self._import(node)
             return False
 
         def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            if node.module is not None and not node.relative:
+                if _is_openai_name(module.code_for_node(node.module)):
+                    self._import(node)
             return False
 
-        def visit_Annotation(self, node: cst.Annotation) -> bool:
-            return False
+        def _import(self, node: cst.CSTNode) -> None:
+            rng = positions.get(node)
+            statement = _statement_of(parents, node)
+            if rng is not None and statement is not None:
+                shown = module.code_for_node(node).strip()
+                imports.append((rng.start.line, rng.start.column + 1, statement, shown))
+
+        def visit_Annotation(self, node: cst.Annotation) -> None:
+            self.in_annotation += 1
+
+        def leave_Annotation(self, node: cst.Annotation) -> None:
+            self.in_annotation -= 1
 
         def visit_Name(self, node: cst.Name) -> None:
             if not openai_names(node):
+                return
+            referenced.append(node)
+            if self.in_annotation:
                 return
             parent = parents.get(node)
             shown = node.value
@@ -664,6 +688,8 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
                 uses.append((rng.start.line, rng.start.column + 1, statement, shown))
 
     wrapper.visit(Uses())
+    if not uses and not referenced and imports:
+        uses = imports  # imported and never used: the import alone keeps openai needed
     if not uses:
         return None
     line, column, statement, shown = min(uses, key=lambda u: (u[0], u[1]))

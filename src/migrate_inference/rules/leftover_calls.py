@@ -11,7 +11,7 @@ comment above its statement, unless the statement already carries a
 such call and no TODO at all that still uses the openai package (module configuration
 for calls made elsewhere, a client other files import, `isinstance(x, AsyncOpenAI)`) gets
 one MI910 finding at its first use; type annotations and `openai.__version__` do not
-count. Nothing is rewritten. Receivers that name resolution proves to be another library's objects
+count; an openai import nothing uses is reported at the import. Nothing is rewritten. Receivers that name resolution proves to be another library's objects
 (litellm, anthropic, groq, huggingface_hub, azure-ai-inference's own clients, ...) or
 instances of a class of the file that does not derive from an OpenAI client are left
 alone. `--check` exits 1 while any such finding is left.
@@ -71,11 +71,17 @@ def _file_still_uses_openai(
     use = leftovers.first_openai_use(wrapper)
     if use is None or _has_ignore(use.statement, CODE):
         return
-    message = (
-        f"the file still uses the openai package (`{use.shown}`, here first) and nothing "
-        "in it says why: migrate what uses it here or in the files that import it, or "
-        "remove it"
-    )
+    if use.shown.startswith(("import ", "from ")):
+        message = (
+            "the file still imports the openai package and uses nothing from it: remove "
+            "the import"
+        )
+    else:
+        message = (
+            f"the file still uses the openai package (`{use.shown}`, here first) and "
+            "nothing in it says why: migrate what uses it here or in the files that "
+            "import it, or remove it"
+        )
     notes.setdefault(use.statement, []).append(f"{message} [{CODE}]")
     new.append(Finding(CODE, TODO, message, use.line, use.column))
 

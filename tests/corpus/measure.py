@@ -1,6 +1,6 @@
 """Count what the tool does to the OpenAI call sites of a corpus of real code.
 
-    python3 tests/corpus/measure.py CORPUS [--json OUT] [--per-file]
+    python3 tests/corpus/measure.py CORPUS [--json OUT] [--per-file] [--src SRC]
 
 CORPUS holds `files/<owner>+<repo>/...` (single files gathered from public repositories)
 and `repos/<owner>+<repo>/` (whole repositories); it stays outside this repository (see
@@ -248,12 +248,14 @@ def _python_files(root: Path) -> List[Path]:
     return found
 
 
-def run_unit(unit: Path, command: Sequence[str]) -> Tuple[List[FileCount], dict]:
+def run_unit(
+    unit: Path, command: Sequence[str], src: Path = ROOT / "src"
+) -> Tuple[List[FileCount], dict]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / unit.name
         shutil.copytree(unit, work, symlinks=True)
         (work / ".git").mkdir(exist_ok=True)  # the project root is the unit
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        env = dict(os.environ, PYTHONPATH=str(src))
         proc = subprocess.run(
             [*command, "-j", "1", "--format", "json", "."],
             cwd=work,
@@ -285,11 +287,13 @@ def run_unit(unit: Path, command: Sequence[str]) -> Tuple[List[FileCount], dict]
         return counts, report
 
 
-def measure(corpus: Path, command: Optional[Sequence[str]] = None) -> dict:
+def measure(
+    corpus: Path, command: Optional[Sequence[str]] = None, src: Path = ROOT / "src"
+) -> dict:
     command = list(command or [sys.executable, "-m", "migrate_inference"])
     files: List[FileCount] = []
     for unit in units(corpus):
-        counts, _ = run_unit(unit, command)
+        counts, _ = run_unit(unit, command, src)
         files += counts
     total = {
         key: sum(getattr(f, key) for f in files)
@@ -311,8 +315,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--json", type=Path, help="write the full result here")
     parser.add_argument("--per-file", action="store_true", help="print one line a file")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=ROOT / "src",
+        help="the migrate_inference package to measure (default: this checkout's src/)",
+    )
     args = parser.parse_args(argv)
-    result = measure(args.corpus)
+    result = measure(args.corpus, src=args.src)
     if args.per_file:
         for f in result["files"]:
             flags = " CRASHED" if f["crashed"] else ""

@@ -22,7 +22,7 @@ with the standard `ast` module, independently of the tool's own analysis. For ea
 * ``todo``: sites still there with a `TODO(migrate-inference)` note on their statement or a
   finding at their line;
 * ``silent``: sites still there with neither (the tool must leave none);
-* ``silent_file``: the written file still imports openai and has no TODO note and no
+* ``silent_file``: the written file still uses a name it imports from openai, with no TODO note and no
   TODO finding (the tool must leave none);
 * ``crashed``: the file failed (an error finding: MI001-MI007), ``unparseable``: the
   written file does not parse.
@@ -160,6 +160,21 @@ def _imports_openai(tree: ast.AST) -> bool:
     return False
 
 
+def _uses_openai(tree: ast.AST) -> bool:
+    """A name bound by an openai import is read somewhere (an unused import is not a use)."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bound |= {
+                (a.asname or a.name).split(".")[0]
+                for a in node.names
+                if a.name.split(".")[0] == "openai"
+            }
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "openai":
+            bound |= {a.asname or a.name for a in node.names}
+    return any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(tree))
+
+
 def _noted(lines: Sequence[str], stmt_line: int, call_line: int) -> bool:
     """A TODO note in the comment block right above the statement, or on its lines."""
     i = stmt_line - 2
@@ -201,7 +216,7 @@ def count_file(
         count.unparseable = True
         return count
     count.silent_file = (
-        _imports_openai(new)
+        _uses_openai(new)
         and TODO_MARK not in after
         and not any(f.get("kind") == "todo" for f in findings)
         and not error

@@ -609,6 +609,41 @@ def find_sites(
     return sites
 
 
+def may_use_openai(code: str) -> bool:
+    """A cheap first look with the standard parser: is a name an openai import binds read
+    anywhere (LibCST then decides exactly, and only for the files where it may be)?"""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    bound: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bound |= {
+                (a.asname or a.name).split(".")[0]
+                for a in node.names
+                if _is_openai_name(a.name)
+            }
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            if _is_openai_name(node.module or ""):
+                bound |= {a.asname or a.name for a in node.names}
+    return bool(bound) and any(
+        isinstance(n, ast.Name) and n.id in bound for n in ast.walk(tree)
+    )
+
+
+def _in_except_clause(parents, node: cst.CSTNode) -> bool:
+    """Part of the class list of an `except` clause: MI340 (errors) decides those."""
+    while isinstance(node, (cst.Name, cst.Attribute, cst.Tuple, cst.Element)):
+        parent = parents.get(node)
+        if isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            return parent.type is node
+        node = parent
+    return False
+
+
 @dataclass
 class Use:
     """The first use of the openai package left in a file."""
@@ -622,8 +657,9 @@ class Use:
 def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
     """Where the text still uses the openai package: the first name bound by an openai
     import that is read outside the imports (module config, a client built for other
-    files, `isinstance(x, AsyncOpenAI)`...). Type annotations and dunder attributes
-    (`openai.__version__`) do not count: they call nothing."""
+    files, `isinstance(x, AsyncOpenAI)`...). Type annotations, dunder attributes
+    (`openai.__version__`) and the classes of `except` clauses (the errors rule's) do
+    not count: they call nothing."""
     qualified = wrapper.resolve(QualifiedNameProvider)
     positions = wrapper.resolve(PositionProvider)
     parents = wrapper.resolve(ParentNodeProvider)
@@ -674,7 +710,7 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
             if not openai_names(node):
                 return
             referenced.append(node)
-            if self.in_annotation:
+            if self.in_annotation or _in_except_clause(parents, node):
                 return
             parent = parents.get(node)
             shown = node.value
@@ -688,8 +724,6 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
                 uses.append((rng.start.line, rng.start.column + 1, statement, shown))
 
     wrapper.visit(Uses())
-    if not uses and not referenced and imports:
-        uses = imports  # imported and never used: the import alone keeps openai needed
     if not uses:
         return None
     line, column, statement, shown = min(uses, key=lambda u: (u[0], u[1]))

@@ -10,8 +10,9 @@ comment above its statement, unless the statement already carries a
 `TODO(migrate-inference)` note (the rule that kept the call said why). A file with no
 such call and no TODO at all that still uses the openai package (module configuration
 for calls made elsewhere, a client other files import, `isinstance(x, AsyncOpenAI)`) gets
-one MI910 finding at its first use; type annotations and `openai.__version__` do not
-count; an openai import nothing uses is reported at the import. Nothing is rewritten. Receivers that name resolution proves to be another library's objects
+one MI910 finding at its first use; type annotations, `openai.__version__` and the
+classes of `except` clauses (MI340 decides those) do not count, nor does a file with a
+`# migrate-inference: ignore` comment (an unused openai import is pyflakes' business). Nothing is rewritten. Receivers that name resolution proves to be another library's objects
 (litellm, anthropic, groq, huggingface_hub, azure-ai-inference's own clients, ...) or
 instances of a class of the file that does not derive from an OpenAI client are left
 alone. `--check` exits 1 while any such finding is left.
@@ -29,7 +30,13 @@ import libcst as cst
 from migrate_inference.analysis import leftovers
 from migrate_inference.config import Config
 from migrate_inference.findings import TODO, Finding
-from migrate_inference.rules.base import _has_ignore, _with_notes, statement_comments
+from migrate_inference.rules.base import (
+    IGNORE_RE,
+    _has_ignore,
+    _with_notes,
+    statement_comments,
+)
+from migrate_inference.splice import splice
 
 CODE = "MI910"
 NAME = "leftover_calls"
@@ -107,13 +114,24 @@ def mark_leftovers(
     project_clients = (
         set(config.project.imports_of(filename)) if config.project is not None else set()
     )
-    try:
-        module = cst.parse_module(code)
-    except Exception:  # the engine's own output parses; a failure here changes nothing
-        return code, []
+    imports_openai = OPENAI_IMPORT.search(code) is not None
+    look_for_use = (
+        imports_openai
+        and config.rule_enabled(CODE)
+        and not any(f.kind == TODO for f in findings)
+        and leftovers.TODO_MARK not in code
+        and IGNORE_RE.search(code) is None  # someone went through the file already
+        and leftovers.may_use_openai(code)
+    )
+    module = None
+    if leftovers.QUICK.search(code) or look_for_use:
+        try:
+            module = cst.parse_module(code)
+        except Exception:  # the engine's own output parses; a failure changes nothing
+            module = None
     new: List[Finding] = []
     notes: Dict[cst.CSTNode, List[str]] = {}
-    if leftovers.QUICK.search(code):
+    if module is not None and leftovers.QUICK.search(code):
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
         sites = leftovers.find_sites(
             wrapper, OPENAI_IMPORT.search(code) is not None, project_clients
@@ -130,14 +148,7 @@ def mark_leftovers(
             if note not in pending:
                 pending.append(note)
                 new.append(Finding(rule, TODO, message, site.line, site.column))
-    imports_openai = OPENAI_IMPORT.search(code) is not None
-    if (
-        imports_openai
-        and config.rule_enabled(CODE)
-        and not new
-        and not any(f.kind == TODO for f in findings)
-        and leftovers.TODO_MARK not in code
-    ):
+    if module is not None and look_for_use and not new:
         _file_still_uses_openai(module, notes, new)
     if config.rule_enabled(TODO_LEFT_CODE):
         accounted = Counter(
@@ -156,8 +167,8 @@ def mark_leftovers(
                     column,
                 )
             )
-    if notes:
-        code = module.visit(_AddNotes(notes)).code
+    if notes and module is not None:  # the notes in the text's own bytes (LibCST's round trip is not exact)
+        code = splice(before, module.code, module.visit(_AddNotes(notes)).code)
     if original != before and new:
         mapping = _line_map(before, original)
         new = [

@@ -590,8 +590,11 @@ def draw(prompt):
     except openai.RateLimitError:
         return None
 """
-    result = migrate_source(source, Config())
+    # the images call keeps the OpenAI client, so its exception stays; the only note is
+    # the leftovers pass's (MI910), on the call
+    result = migrate_source(source, Config(ignore=frozenset({"MI910"})))
     assert result.code == source
+    assert [f.code for f in migrate_source(source, Config()).todos] == ["MI910"]
 
 
 def test_raise_of_a_status_class_is_left_with_a_todo():

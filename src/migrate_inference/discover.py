@@ -80,7 +80,16 @@ SKIPPED_DIR_GLOBS = ("*.egg-info",)
 VENV_MARKER = "pyvenv.cfg"
 REPOSITORY_MARKERS = (".git", ".hg")
 
-OPENAI_MARKERS = (b"openai", b"OpenAI")
+# engine.QUICK_MARKERS, as bytes: the package's name, chains only the OpenAI SDK has
+# (a client handed in from another module), and notes an earlier run left.
+OPENAI_MARKERS = (
+    b"openai",
+    b"OpenAI",
+    b"chat.completions",
+    b"completions.create",
+    b"embeddings.create",
+    b"TODO(migrate-inference)",
+)
 
 
 @dataclass(frozen=True)

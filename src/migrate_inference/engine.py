@@ -47,6 +47,7 @@ from migrate_inference.rules.errors import (
     collect_error_sites,
 )
 from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
+from migrate_inference.rules.leftover_calls import mark_leftovers
 from migrate_inference.rules.messages import MessagesRule
 from migrate_inference.rules.splats import SplatsRule
 from migrate_inference.rules.tools import ToolsRule
@@ -56,7 +57,16 @@ from migrate_inference.rules.v0_chat import Planner, V0ChatRule
 from migrate_inference.rules.v1_chat import V1ChatRule
 from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
 
-QUICK_MARKERS = ("openai", "OpenAI")
+# Besides the package's name: chains only the OpenAI SDK has, on a client handed in from
+# elsewhere, and the notes an earlier run left (rules/leftover_calls.py reports both).
+QUICK_MARKERS = (
+    "openai",
+    "OpenAI",
+    "chat.completions",
+    "completions.create",
+    "embeddings.create",
+    "TODO(migrate-inference)",
+)
 # `--to openai` starts from azure-ai-inference code: every construct it rewrites is
 # imported from a module whose dotted name holds "inference" (azure.ai.inference...).
 REVERSE_MARKERS = ("inference",)
@@ -110,17 +120,28 @@ def migrate_source(
         code = splice(source, module.code, code)
     findings = [f for f in findings if config.rule_enabled(f.code)]
     findings += directives.warnings
-    if code == source:
-        return Result(original=source, code=source, findings=findings)
-    problem = verify(source, code, filename)
-    if problem:
-        return Result(
-            original=source,
-            code=source,
-            findings=[*findings, Finding("MI003", ERROR, problem)],
-            error=problem,
-        )
-    return Result(original=source, code=_format_like(source, code), findings=findings)
+    if code != source:
+        problem = verify(source, code, filename)
+        if problem:
+            return Result(
+                original=source,
+                code=source,
+                findings=[*findings, Finding("MI003", ERROR, problem)],
+                error=problem,
+            )
+        code = _format_like(source, code)
+    return _reported_leftovers(source, code, findings, config, filename)
+
+
+def _reported_leftovers(
+    source: str, code: str, findings: List[Finding], config: Config, filename: str
+) -> Result:
+    """Nothing OpenAI-shaped is silent: what the rules left gets a finding (MI910-MI912)."""
+    try:
+        marked, more = mark_leftovers(source, code, findings, config, filename)
+    except RecursionError:
+        return Result(original=source, code=code, findings=findings)
+    return Result(original=source, code=marked, findings=[*findings, *more])
 
 
 # An import of the openai package anywhere (also after `;`). Everything the rules act on

@@ -66,6 +66,21 @@ RULES: List[RuleInfo] = [
     RuleInfo(
         "out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"
     ),
+    RuleInfo(
+        "leftover_calls",
+        "MI910",
+        "OpenAI API calls left in the code after migration: reported, with a TODO",
+    ),
+    RuleInfo(
+        "unresolved_clients",
+        "MI911",
+        "OpenAI-shaped calls on a receiver that cannot be resolved: possibly an OpenAI client",
+    ),
+    RuleInfo(
+        "leftover_todos",
+        "MI912",
+        "TODO(migrate-inference) notes already in the code: reported again until removed",
+    ),
 ]
 
 ERROR_CODES: Dict[str, str] = {

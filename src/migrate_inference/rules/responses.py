@@ -235,13 +235,7 @@ class ResponsesRule:
                 original,
                 f'.{name} -> .get("{name}") (the attribute is an enum that prints as its class name on Azure)',
             )
-            new = cst.Call(
-                func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
-                args=[cst.Arg(self._string(name))],
-                lpar=updated.lpar,
-                rpar=updated.rpar,
-            )
-            return self._mark(new, kind)
+            return self._mark(self._get(updated, name), kind)
         if kind is not None:
             return self._mark(updated, kind)
         if name not in OPENAI_ONLY_FIELDS.get(owner, ()):
@@ -256,13 +250,17 @@ class ResponsesRule:
             CODE, original, f'.{name} -> .get("{name}") (not a declared field on Azure)'
         )
         return self._mark(
-            cst.Call(
-                func=cst.Attribute(value=updated.value, attr=cst.Name("get")),
-                args=[cst.Arg(self._string(name))],
-                lpar=updated.lpar,
-                rpar=updated.rpar,
-            ),
+            self._get(updated, name),
             JSON,
+        )
+
+    def _get(self, attribute: cst.Attribute, key: str) -> cst.Call:
+        """`x.name` -> `x.get("name")`, keeping the attribute's parentheses."""
+        return cst.Call(
+            func=cst.Attribute(value=attribute.value, attr=cst.Name("get")),
+            args=[cst.Arg(self._string(key))],
+            lpar=attribute.lpar,
+            rpar=attribute.rpar,
         )
 
     def _subscript(

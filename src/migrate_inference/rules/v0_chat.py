@@ -308,11 +308,6 @@ class Planner:
             return "engine" in call.kwargs or "deployment_id" in call.kwargs
         return False
 
-    def _optional_key_variable(self) -> Optional[str]:
-        """X of `openai.api_key = os.getenv("X")` / `os.environ.get("X")` (None when unset)."""
-        assign = self.config_values.get("api_key")
-        return assign.optional_env if assign is not None else None
-
     def _credential(
         self, key_code: Optional[str], api_type: Optional[str], api: str, is_async: bool
     ) -> Tuple[str, bool, Optional[str]]:
@@ -368,7 +363,8 @@ class Planner:
             call.generation == "v1"
             and "api_key" not in per_call
             and key_code is not None
-            and self._optional_key_variable() not in (None, "OPENAI_API_KEY")
+            and getattr(self.config_values.get("api_key"), "optional_env", None)
+            not in (None, "OPENAI_API_KEY")
         ):
             # None when unset: the v1 module client then reads OPENAI_API_KEY, so the migration does too
             key_code = f'{key_code} or os.environ["OPENAI_API_KEY"]'

@@ -31,6 +31,7 @@ from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, WARNING, Finding, Result
 from migrate_inference.guards import refusal
+from migrate_inference.imports import add_imports
 from migrate_inference.splice import splice
 from migrate_inference.rules.base import (
     IGNORE_RE,
@@ -269,7 +270,7 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
     rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
     if migrated or errors_rule.changed:
-        new_module = _fix_imports(new_module, ctx, module)
+        new_module = _fix_imports(new_module, ctx, module, filename=filename)
     return new_module.code, ctx.findings
 
 
@@ -278,14 +279,9 @@ def _fix_imports(
     ctx: RuleContext,
     original: cst.Module,
     always_removable: Optional[Callable[[str], bool]] = None,
+    filename: Optional[str] = None,
 ) -> cst.Module:
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-
-    context = CodemodContext()
-    for need in ctx.imports:
-        AddImportsVisitor.add_needed_import(context, need.module, need.obj, need.asname)
-    module = _add_imports(module, context)
+    module = add_imports(module, ctx.imports, filename, original.code)
     unused = _unused_imports(module.code)
     drop = always_removable or _is_openai
     removable = {name for name in unused if drop(name)} | (
@@ -298,58 +294,6 @@ def _fix_imports(
 
 def _name(node: cst.BaseExpression) -> str:
     return dotted(node) or ""
-
-
-def _add_imports(module: cst.Module, context) -> cst.Module:
-    """LibCST's AddImportsVisitor, run on the module's leading docstring and import block only.
-
-    It places new imports after that block and merges them into the imports there, so the
-    rest of the module does not change what it writes; visiting only the block saves a pass
-    over the whole tree.  When a needed name is imported further down at module level, the
-    whole module is used, so an existing import is never duplicated."""
-    from libcst.codemod.visitors import AddImportsVisitor
-
-    body = list(module.body)
-    end = 0
-    if body and _is_docstring(body[0]):
-        end = 1
-    while end < len(body) and _is_import_line(body[end]):
-        end += 1
-    later = {
-        _name(alias.name) if isinstance(small, cst.Import) else _name(small.module)  # type: ignore[arg-type]
-        for stmt in body[end:]
-        if isinstance(stmt, cst.SimpleStatementLine)
-        for small in stmt.body
-        if isinstance(small, (cst.Import, cst.ImportFrom))
-        and (isinstance(small, cst.Import) or small.module)
-        for alias in (small.names if isinstance(small, cst.Import) else [None])
-    }
-    needed = {
-        item.module for item in AddImportsVisitor._get_imports_from_context(context)
-    }
-    if needed & later or end == len(body):
-        return AddImportsVisitor(context).transform_module(module)
-    head = AddImportsVisitor(context).transform_module(
-        module.with_changes(body=body[:end], footer=[])
-    )
-    return module.with_changes(header=head.header, body=[*head.body, *body[end:]])
-
-
-def _is_docstring(stmt: cst.CSTNode) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _is_import_line(stmt: cst.CSTNode) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
-    )
 
 
 def _is_openai(shown: str) -> bool:
@@ -368,22 +312,38 @@ class _RemoveImports(cst.CSTTransformer):
         self.removable = removable
         # per open block: comments of removed import lines, for the next statement
         self.waiting: List[List[str]] = []
+        # per open block: the blank lines above a removed import that began a group of
+        # imports, for the next statement (so the groups around it stay apart)
+        self.blanks: List[List[cst.EmptyLine]] = []
 
     def visit_Module(self, node) -> bool:
         self.waiting.append([])
+        self.blanks.append([])
         return True
 
     def visit_IndentedBlock(self, node) -> bool:
         self.waiting.append([])
+        self.blanks.append([])
         return True
 
     def leave_Module(self, original, updated):
+        self.blanks.pop()
         return comments.with_comments_in_footer(updated, self.waiting.pop())
 
     def on_leave(self, original, updated):
         result = super().on_leave(original, updated)
         if isinstance(original, cst.IndentedBlock):
+            self.blanks.pop()
             return comments.with_comments_in_footer(result, self.waiting.pop())
+        if (
+            comments.is_statement(original)
+            and self.blanks
+            and isinstance(result, cst.CSTNode)
+        ):
+            blanks, self.blanks[-1] = self.blanks[-1], []
+            lines = list(getattr(result, "leading_lines", ()))
+            if blanks and not any(line.comment is None for line in lines):
+                result = result.with_changes(leading_lines=[*blanks, *lines])
         if (
             comments.is_statement(original)
             and self.waiting
@@ -423,6 +383,12 @@ class _RemoveImports(cst.CSTTransformer):
             if small is not None:
                 body.append(small)
         if not body:
+            if self.blanks and not self.blanks[-1]:
+                lines = original.leading_lines
+                cut = 0
+                while cut < len(lines) and lines[cut].comment is None:
+                    cut += 1
+                self.blanks[-1] = list(lines[:cut])
             said = comments.own_comments(original)
             if said and self.waiting:
                 self.waiting[-1].extend(comments.in_order(original, said))

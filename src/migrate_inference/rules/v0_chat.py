@@ -889,8 +889,11 @@ def insert_after_imports(
     new: List[cst.BaseStatement] = []
     for source in sources:
         stmt = cst.parse_module(source).body[0]
+        # two blank lines around definitions; one between the imports and a plain
+        # statement (as isort and black leave it)
+        blank = 2 if new or isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
         stmt = stmt.with_changes(
-            leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if index > 0 or new else []
+            leading_lines=[cst.EmptyLine()] * blank if index > 0 or new else []
         )
         if not new:
             stmt = comments.with_comments_above(stmt, above)

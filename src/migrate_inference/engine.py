@@ -57,6 +57,7 @@ from migrate_inference.rules.responses import ResponsesRule
 from migrate_inference.rules.v0_chat import Planner, V0ChatRule
 from migrate_inference.rules.v1_chat import V1ChatRule
 from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
+from migrate_inference.todos import merge_stacked_todos
 
 # Besides the package's name: chains only the OpenAI SDK has, on a client handed in from
 # elsewhere, and the notes an earlier run left (rules/leftover_calls.py reports both).
@@ -142,6 +143,8 @@ def _reported_leftovers(
         marked, more = mark_leftovers(source, code, findings, config, filename)
     except RecursionError:
         return Result(original=source, code=code, findings=findings)
+    if marked != source:  # one TODO comment per statement (todos.py)
+        marked = merge_stacked_todos(marked)
     return Result(original=source, code=marked, findings=[*findings, *more])
 
 

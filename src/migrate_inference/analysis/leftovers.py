@@ -38,6 +38,8 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from migrate_inference.todos import split_notes
+
 OPENAI = "openai"
 OTHER = "other"
 UNKNOWN = "unknown"
@@ -209,8 +211,9 @@ def todo_comments(code: str) -> List[Tuple[int, int, str]]:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
             if tok.type == tokenize.COMMENT and TODO_MARK in tok.string:
                 text = tok.string.lstrip("#").strip()
-                note = text.split(":", 1)[1].strip() if ":" in text else text
-                found.append((tok.start[0], tok.start[1] + 1, note))
+                body = text.split(":", 1)[1].strip() if ":" in text else text
+                for note in split_notes(body):  # a merged comment holds several
+                    found.append((tok.start[0], tok.start[1] + 1, note))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return found
     return found

@@ -14,6 +14,7 @@ from migrate_inference import mapping
 from migrate_inference.analysis.names import code_of as _code_of
 from migrate_inference.analysis.names import string_value
 from migrate_inference.rules.base import RuleContext
+from migrate_inference.wording import unknown_parameters_note
 
 CODE = "MI110"
 NAME = "chat_params"
@@ -149,6 +150,7 @@ def map_arguments(
     `pipeline`: azure-core keywords to add (a `with_options(...)` receiver's options).
     """
     out: List[cst.Arg] = []
+    unknown: List[str] = []
     extras: List[cst.DictElement] = []
     merged_extras: List[cst.BaseExpression] = []
     last_arg = call.args[-1] if call.args else None
@@ -171,11 +173,7 @@ def map_arguments(
         row = lookup(name)
         if row is None:
             extras.append(_extra(name, arg.value, _end_comment(arg)))
-            ctx.todo(
-                code,
-                original,
-                f"unknown parameter `{name}` is sent in model_extras; check that the endpoint accepts it",
-            )
+            unknown.append(name)
             continue
         action = row.action
         if action == mapping.KEEP:
@@ -265,7 +263,7 @@ def map_arguments(
         elif action == mapping.EXTRAS:
             extras.append(_extra(name, arg.value, _end_comment(arg)))
             if name in ("functions", "function_call"):
-                why = f" ({functions_reason})" if functions_reason else ""
+                why = f", not converted: {functions_reason}" if functions_reason else ""
                 ctx.todo(
                     "MI320",
                     original,
@@ -290,6 +288,8 @@ def map_arguments(
                 original,
                 f"`{name}` has no azure-ai-inference equivalent: {row.note}",
             )
+    if unknown:  # one note for all of them
+        ctx.todo(code, original, unknown_parameters_note(unknown))
     for name, value in pipeline:
         out.append(_kw(name, value, last_arg))
         sources.append(len(call.args) - 1)

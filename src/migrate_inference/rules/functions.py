@@ -119,7 +119,7 @@ class FunctionsPlan:
             ):
                 continue  # bound to another local name, itself checked here
             code = cst.Module([]).code_for_node(top)
-            return f"the reply `{code}` leaves this function (returned, passed on or stored)"
+            return f"the reply `{code}` leaves this function (it is returned, passed on or stored)"
         for node in self._dicts_in(scope):
             keys = literal_keys(node) or {}
             if string_value(keys.get("role", cst.Name("None"))) == "function":

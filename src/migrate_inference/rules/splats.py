@@ -21,6 +21,7 @@ from migrate_inference import mapping
 from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.splats import SplatDict
 from migrate_inference.rules.base import RuleContext
+from migrate_inference.wording import unknown_parameters_note
 
 CODE = "MI350"
 NAME = "splats"
@@ -152,6 +153,7 @@ class SplatsRule:
         lookup, keep_model = how
         kept: List[cst.DictElement] = []
         extras: List[cst.DictElement] = []
+        unknown: List[str] = []
         for element in updated.elements:
             assert isinstance(element, cst.DictElement)
             key = string_value(element.key) or ""
@@ -176,17 +178,15 @@ class SplatsRule:
                         + " and read message.tool_calls",
                     )
                 elif lookup(key) is None:
-                    self.ctx.todo(
-                        CODE,
-                        original,
-                        f"unknown parameter `{key}` is sent in model_extras; check that the endpoint accepts it",
-                    )
+                    unknown.append(key)
             else:
                 kept.append(
                     element.with_changes(
                         key=cst.SimpleString(f'"{place}"'), value=value
                     )
                 )
+        if unknown:  # one note for all of them
+            self.ctx.todo(CODE, original, unknown_parameters_note(unknown))
         late = self._late(splat, lookup, keep_model)
         if extras or any(place and place.startswith("model_extras.") for place in late):
             kept.append(

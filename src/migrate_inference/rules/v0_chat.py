@@ -40,6 +40,7 @@ from migrate_inference.mapping import (
 )
 from migrate_inference.rules import chat_params, embeddings, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.wording import with_article
 
 CODE = "MI100"
 NAME = "v0_chat"
@@ -432,8 +433,13 @@ class Planner:
                     if "api_base" in self.config_code or "api_base" in per_call
                     else "base_url"
                 )
+                shown = (
+                    f"{attr}={base_code}"
+                    if attr in per_call
+                    else f"openai.{attr} = {base_code}"
+                )
                 cp.notes.append(
-                    f"{attr} was {base_code}, not an Azure OpenAI resource: the endpoint now comes from {env}"
+                    f"`{shown}` is not an Azure OpenAI resource: the endpoint now comes from {env}"
                 )
             if call.deployment is not None and call.deployment_literal is None:
                 cp.keep_model = True
@@ -507,7 +513,7 @@ class Planner:
                 cp.todo = collision
                 continue
             if self.ambiguous:
-                cp.todo = f"{self.ambiguous}: build a {CLIENT_CLASSES[call.api, False]} from it by hand"
+                cp.todo = f"{self.ambiguous}: build {with_article(CLIENT_CLASSES[call.api, False])} from it by hand"
                 continue
             if call.generation == "v1" and self.module_blocked:
                 cp.todo = self.module_blocked

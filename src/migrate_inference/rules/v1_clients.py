@@ -35,6 +35,7 @@ from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.wording import target_call
 from migrate_inference.rules.v0_chat import (
     CLIENT_CLASSES,
     ClientSpec,
@@ -278,7 +279,7 @@ class V1Planner:
                     if splat is not None
                     else (
                         "parameters come from a ** dict: move model into the client, n/user/... into "
-                        "model_extras, then call .complete(...)"
+                        f"model_extras, then call {target_call(call.kind)}"
                     )
                 )
                 if reason:
@@ -679,8 +680,8 @@ class V1Planner:
         else:
             if "base_url" in binding.kwargs:
                 notes.append(
-                    f"base_url was {self._kw(binding, 'base_url')}, not an Azure endpoint: the endpoint now comes "
-                    f"from {env}"
+                    f"`base_url={self._kw(binding, 'base_url')}` is not an Azure endpoint: the endpoint now "
+                    f"comes from {env}"
                 )
             if literal is not None and several:
                 env = f"{env}_{_lower_slug(literal).upper()}"

@@ -180,7 +180,8 @@ def test_diff_prints_a_patch_and_touches_nothing(capsys, project):
     assert code == 1
     assert (
         out
-        == "--- a.py\n+++ a.py\n@@ -1,2 +1,2 @@\n-import openai\r\n+import azure_ai\r\n x = 1\r\n"
+        == "# migrate-inference: a.py: 1 rewrite (MI100 v0_chat x1)\n"
+        "--- a.py\n+++ a.py\n@@ -1,2 +1,2 @@ MI100\n-import openai\r\n+import azure_ai\r\n x = 1\r\n"
     )
     assert a.read_bytes() == b"import openai\r\nx = 1\r\n"
     assert os.stat(a).st_mtime_ns == 1_500_000_000_000_000_000

@@ -319,7 +319,8 @@ def test_stdin_excluded_name_passes_through(capsys, project, monkeypatch):
 def test_stdin_diff_and_check(capsys, project, monkeypatch):
     monkeypatch.setattr(sys, "stdin", _stdin(OPENAI))
     code, out, _ = run(capsys, "--diff", "-", "--stdin-filename", "app.py")
-    assert code == 1 and out.startswith("--- app.py\n+++ app.py\n")
+    assert code == 1 and out.startswith("# migrate-inference: app.py: 2 rewrites")
+    assert "\n--- app.py\n+++ app.py\n" in out
     monkeypatch.setattr(sys, "stdin", _stdin(OPENAI))
     code, out, _ = run(capsys, "--check", "--format", "json", "-")
     assert code == 1 and json.loads(out)["files"][0]["status"] == "changed"

@@ -19,6 +19,8 @@ from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
 from migrate_inference.runner import CHANGED, FAILED, UNCHANGED, FileOutcome
 
 DIFF_TEXT = "--- a.py\n+++ a.py\n@@ -1 +1 @@\n-import openai\n+import azure\n"
+# What --diff prints above a file's patch (src/migrate_inference/review.py).
+HEADER = "# migrate-inference: src/a.py: 1 rewrite (MI100 v0_chat x1); 1 TODO (MI900 out_of_scope x1)\n"
 
 
 def outcomes():
@@ -105,7 +107,7 @@ def test_exit_codes(counts, mode, code):
 
 def test_text_lists_todos_only_unless_verbose():
     out, err, _ = render("text")
-    assert out == DIFF_TEXT + "src/a.py:7:5: MI900 images.generate has no equivalent\n"
+    assert out == HEADER + DIFF_TEXT + "src/a.py:7:5: MI900 images.generate has no equivalent\n"
     assert err == ""
     out, _, _ = render("text", verbose=True)
     assert "src/a.py:3:1: MI100 migrated: chat call migrated\n" in out
@@ -113,7 +115,7 @@ def test_text_lists_todos_only_unless_verbose():
 
 def test_text_with_diff_keeps_stdout_a_patch():
     out, err, _ = render("text", mode=DIFF)
-    assert out == DIFF_TEXT
+    assert out == HEADER + DIFF_TEXT
     assert err == "src/a.py:7:5: MI900 images.generate has no equivalent\n"
 
 
@@ -178,6 +180,7 @@ def test_json_is_one_document_with_files_findings_and_summary():
             "message": "chat call migrated",
             "line": 3,
             "column": 1,
+            "end_line": 3,
         },
         {
             "path": "src/a.py",
@@ -186,6 +189,7 @@ def test_json_is_one_document_with_files_findings_and_summary():
             "message": "images.generate has no equivalent",
             "line": 7,
             "column": 5,
+            "end_line": 7,
         },
         {
             "path": "src/c.py",
@@ -194,6 +198,7 @@ def test_json_is_one_document_with_files_findings_and_summary():
             "message": "syntax error",
             "line": 2,
             "column": 4,
+            "end_line": 2,
         },
         {
             "path": "src/d d.py",
@@ -202,6 +207,7 @@ def test_json_is_one_document_with_files_findings_and_summary():
             "message": "permission denied",
             "line": 1,
             "column": 1,
+            "end_line": 1,
         },
     ]
     assert document["summary"] == {
@@ -396,6 +402,7 @@ def test_sarif_path_outside_the_working_directory(tmp_path, monkeypatch):
 def test_github_annotations():
     out, _, _ = render("github")
     assert out.splitlines() == [
+        HEADER.rstrip("\n"),
         "--- a.py",
         "+++ a.py",
         "@@ -1 +1 @@",

@@ -295,7 +295,7 @@ def test_check_and_diff_never_touch_the_disk(tmp_path):
         assert path.read_bytes() == b"import openai\n"
         assert os.stat(path).st_mtime_ns == 1_000_000_000
     assert run_one(path, DIFF).diff == (
-        f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n-import openai\n+import azure_ai\n"
+        f"--- {path}\n+++ {path}\n@@ -1 +1 @@ MI100\n-import openai\n+import azure_ai\n"
     )
     assert run_one(path, CHECK).diff is None
 

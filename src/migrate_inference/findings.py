@@ -31,10 +31,14 @@ class Finding:
     message: str
     line: int = 1
     column: int = 1
+    # The last line of the code the finding is about (0: the same as `line`).
+    end_line: int = 0
 
     def __post_init__(self) -> None:
         # A message may quote the user's code: never carry a credential out of it.
         object.__setattr__(self, "message", redact(self.message))
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from migrate_inference.findings import ERROR, REWRITE, TODO, WARNING, Finding
 from migrate_inference.runner import CHANGED, FAILED, FileOutcome
+from migrate_inference.review import file_header, hunk_findings
 
 FORMATS = ("text", "json", "sarif", "github")
 TOOL_NAME = "migrate-inference"
@@ -218,6 +219,7 @@ class TextReporter(Reporter):
 
     def file(self, outcome: FileOutcome) -> None:
         if outcome.diff:
+            self.out.write(file_header(outcome.path, outcome.findings))
             self.out.write(colorize_diff(outcome.diff) if self.color else outcome.diff)
         findings_stream = self.err if self.mode == DIFF else self.out
         if outcome.status == FAILED:
@@ -238,6 +240,7 @@ class GithubReporter(TextReporter):
 
     def file(self, outcome: FileOutcome) -> None:
         if outcome.diff:
+            self.out.write(file_header(outcome.path, outcome.findings))
             self.out.write(outcome.diff)
         path = relative_path(outcome.path)
         if outcome.status == FAILED:
@@ -332,6 +335,8 @@ class JsonReporter(Reporter):
             entry["error_code"] = outcome.error_code
         if outcome.diff is not None:
             entry["diff"] = outcome.diff
+            if outcome.kind == "python":
+                entry["hunks"] = hunk_findings(outcome.diff, outcome.findings)
         if outcome.new_env:
             entry["new_env"] = list(outcome.new_env)
         self.out.write(array_item(self.files_written, entry))
@@ -484,6 +489,11 @@ class SarifReporter(Reporter):
                         "region": {
                             "startLine": max(1, finding.line),
                             "startColumn": max(1, finding.column),
+                            **(
+                                {"endLine": finding.end_line}
+                                if finding.end_line > finding.line
+                                else {}
+                            ),
                         },
                     }
                 }

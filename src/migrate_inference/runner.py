@@ -77,6 +77,7 @@ from migrate_inference.discover import (
 )
 from migrate_inference.findings import Finding, Result
 from migrate_inference.workers import budget_for
+from migrate_inference.review import annotate
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -341,6 +342,8 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
     outcome.new_env = new_env(text, result.code)
     if settings.want_diff:
         outcome.diff = unified_diff(path, text, result.code)
+        if kind == "python":  # the findings' lines are the file's own
+            outcome.diff = annotate(outcome.diff, outcome.findings)
     if settings.write:
         outcome.new_data = new_data
         outcome.before = (before.st_mtime_ns, before.st_size, before.st_ino)

@@ -68,7 +68,9 @@ class RuleContext:
         if key in self._seen:
             return False
         self._seen.add(key)
-        self.findings.append(Finding(code, kind, message, line, col))
+        rng = self.positions.get(node)
+        end = rng.end.line if rng is not None else line
+        self.findings.append(Finding(code, kind, message, line, col, end))
         return True
 
     def rewrite(self, code: str, node: cst.CSTNode, message: str) -> None:

@@ -44,10 +44,12 @@ def test_bare_ignore_leaves_the_call_and_reports_nothing_for_it():
 def test_ignore_with_a_code_suppresses_only_that_rule():
     result = migrate_source(SOURCE, Config(), "s.py")
     b_body = result.code.split("def b(q):")[1].split("def c")[0]
-    assert ".complete(" in b_body  # MI100 still applies
-    assert (
-        'r["choices"][0]["message"]["content"]' in b_body
-    )  # MI130 suppressed on that line
+    # MI130 is a part of the call (its response reads): migrating the call without it
+    # would be half a migration, so the call stays on OpenAI, and says why
+    assert "openai.ChatCompletion.create(" in b_body and ".complete(" not in b_body
+    assert "ignore[MI130]` comment in this function" in b_body
+    assert [f.code for f in result.todos if f.line == 11] == ["MI100"]
+    assert 'r["choices"][0]["message"]["content"]' in b_body
     c_body = result.code.split("def c(q):")[1]
     assert (
         ".complete(" in c_body and '{"role": "user", "content": q}' in c_body
@@ -60,3 +62,44 @@ def test_suppressed_site_is_not_pending():
     result = migrate_source(only_ignored, Config(), "s.py")
     assert result.code == only_ignored
     assert result.findings == []
+
+
+GUARDED = """import openai
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def f(p):
+    try:
+        r = client.chat.completions.create(model="gpt-4o", messages=[])
+    except openai.APIError:  # migrate-inference: ignore[MI340]
+        return None
+    return r.choices[0].message.content
+
+
+def g(p):
+    return client.chat.completions.create(model="gpt-4o", messages=[], n=2)
+"""
+
+
+def test_an_ignored_part_keeps_the_whole_component_on_openai():
+    """`ignore[MI340]` on the except line: the clause would no longer catch what the
+    migrated call raises, so the call, and every call of its client, stays OpenAI."""
+    result = migrate_source(GUARDED, Config(), "s.py")
+    assert result.error is None
+    assert ".complete(" not in result.code and "ChatCompletionsClient" not in result.code
+    assert result.code.count("client.chat.completions.create(") == 2
+    assert "except openai.APIError:  # migrate-inference: ignore[MI340]" in result.code
+    f_todos = [t for t in result.todos if t.line == 9]
+    assert f_todos and "ignore[MI340]" in f_todos[0].message
+    assert any(t.line == 16 for t in result.todos)  # g's call says why it stays
+
+
+def test_an_optional_part_ignored_still_migrates():
+    """Message dicts are accepted by the Azure SDK as they are: ignore[MI120] keeps them."""
+    source = GUARDED.replace("  # migrate-inference: ignore[MI340]", "").replace(
+        'messages=[])\n    except', 'messages=[{"role": "user", "content": p}])  # migrate-inference: ignore[MI120]\n    except'
+    )
+    result = migrate_source(source, Config(), "s.py")
+    assert 'client.complete(messages=[{"role": "user", "content": p}])' in result.code

@@ -40,6 +40,7 @@ from migrate_inference.mapping import (
 )
 from migrate_inference.rules import chat_params, embeddings, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.part_ignores import part_ignored
 from migrate_inference.wording import with_article
 
 CODE = "MI100"
@@ -481,6 +482,10 @@ class Planner:
                 call.node, self.parents, rule_code(call.api)
             ) or not self.config.rule_enabled(rule_code(call.api)):
                 cp.todo = ""  # suppressed: no change, no finding
+                continue
+            part = part_ignored(call.node, self.parents)
+            if part is not None:
+                cp.todo = part
                 continue
             splat = (
                 self.facts.splats.by_call.get(call.node) if self.facts.splats else None

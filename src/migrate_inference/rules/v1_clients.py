@@ -35,6 +35,7 @@ from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
 from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.part_ignores import part_ignored
 from migrate_inference.wording import target_call
 from migrate_inference.rules.v0_chat import (
     CLIENT_CLASSES,
@@ -261,10 +262,13 @@ class V1Planner:
         for call in binding.calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
+            part = part_ignored(call.node, self.parents)
             if self._suppressed(
                 call.node, "MI230" if call.kind == "embeddings" else "MI210"
             ):
                 cp.todo = ""
+            elif part is not None:
+                cp.todo = part
             elif bp.todo is not None:
                 cp.todo = (
                     bp.todo and f"{bp.todo} (client `{binding.target or binding.cls}`)"

@@ -71,14 +71,14 @@ def content_part_kind(node: cst.BaseExpression) -> Optional[str]:
         return TEXT_PART
     if kind == "image_url" and set(keys) == {"type", "image_url"}:
         image = keys["image_url"]
-        if isinstance(image, cst.Dict):
-            inner = literal_keys(image)
-            if (
-                inner is None
-                or "url" not in inner
-                or not set(inner) <= {"url", "detail"}
-            ):
-                return None
+        # Only the {"url": ..., "detail": ...} form: a bare string (the early vision
+        # preview's form) would be sent as an object by ImageUrl, and a name may hold
+        # either; such a part, and so its message, stays a dict, sent as written.
+        if not isinstance(image, cst.Dict):
+            return None
+        inner = literal_keys(image)
+        if inner is None or "url" not in inner or not set(inner) <= {"url", "detail"}:
+            return None
         return IMAGE_PART
     return None
 

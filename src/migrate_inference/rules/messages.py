@@ -38,16 +38,13 @@ def _content_part(
             cst.Name("TextContentItem"),
             args=[cst.Arg(keys["text"], keyword=cst.Name("text"), equal=eq)],
         )
-    image = keys["image_url"]
-    if isinstance(image, cst.Dict):
-        inner = literal_keys(image) or {}
-        url_args = [
-            cst.Arg(inner[k], keyword=cst.Name(k), equal=eq)
-            for k in ("url", "detail")
-            if k in inner
-        ]
-    else:
-        url_args = [cst.Arg(image, keyword=cst.Name("url"), equal=eq)]
+    image = keys["image_url"]  # a dict literal (request_literals.content_part_kind)
+    inner = literal_keys(image) or {}
+    url_args = [
+        cst.Arg(inner[k], keyword=cst.Name(k), equal=eq)
+        for k in ("url", "detail")
+        if k in inner
+    ]
     ctx.need_import("azure.ai.inference.models", "ImageContentItem")
     ctx.need_import("azure.ai.inference.models", "ImageUrl")
     ctx.rewrite(CODE, original, "content part -> ImageContentItem")

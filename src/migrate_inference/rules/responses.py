@@ -41,6 +41,17 @@ WHEN_TODO = (
 )
 
 
+# Text made from a whole result differs between the SDKs, so a person has to look.
+WHOLE_OBJECT_TEXT = (
+    "`{shown}` is turned into text whole: azure-ai-inference objects print as their JSON "
+    "payload (OpenAI's as a `ClassName(field=...)` repr); print the fields you need if the text matters"
+)
+JSON_TEXT = (
+    "the JSON text differs from OpenAI's: as_dict() holds the fields the service sent, in "
+    "its order (OpenAI's model_dump_json writes every field of its model, nulls included)"
+)
+
+
 def _is_model(kind: Optional[str]) -> bool:
     """A typed Azure model object (not a list of them, a scalar, or plain JSON)."""
     return kind in SCHEMA and "[]" not in SCHEMA[kind]
@@ -273,15 +284,34 @@ class ResponsesRule:
             rpar=like.rpar,
         )
 
+    def _printed_whole(self, original: cst.CSTNode, value: cst.BaseExpression) -> None:
+        """A whole result object printed or formatted: its text is the SDK's own."""
+        if self._type(value) in SCHEMA and not self.ctx.suppressed(CODE):
+            shown = cst.Module([]).code_for_node(value)
+            self.ctx.todo(CODE, original, WHOLE_OBJECT_TEXT.format(shown=shown))
+
+    def leave_FormattedStringExpression(self, original, updated):
+        self._printed_whole(original, updated.expression)
+        return updated
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if original in self.roots:
             return self._mark(updated, self.roots[original])
+        if (
+            isinstance(updated.func, cst.Name)
+            and updated.func.value in ("print", "str", "repr")
+            and original not in self.ctx.facts.json_calls  # type: ignore[attr-defined]
+        ):
+            for arg in updated.args:
+                if arg.keyword is None and not arg.star:
+                    self._printed_whole(original, arg.value)
         if original in self.ctx.facts.json_calls and updated.args:  # type: ignore[attr-defined]
             first = updated.args[0]
             if _is_model(self._type(first.value)) and not self.ctx.suppressed(CODE):
                 self.ctx.rewrite(
                     CODE, original, "json.dumps(result) -> json.dumps(result.as_dict())"
                 )
+                self.ctx.todo(CODE, original, JSON_TEXT)
                 as_dict = cst.Call(
                     func=cst.Attribute(value=first.value, attr=cst.Name("as_dict"))
                 )
@@ -339,6 +369,7 @@ class ResponsesRule:
             ):
                 return updated
             self.ctx.rewrite(CODE, original, f".{method}() -> json.dumps(.as_dict())")
+            self.ctx.todo(CODE, original, JSON_TEXT)
             self.ctx.need_import("json")
             as_dict = cst.Call(
                 func=cst.Attribute(value=func.value, attr=cst.Name("as_dict"))

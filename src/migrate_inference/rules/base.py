@@ -1,9 +1,10 @@
 """What every rule shares: the context it reports into, and the one pass that runs them.
 
-All rules run in a single LibCST pass (`CompositeTransformer`), in the fixed order
-of `rules.RULES`, so analysis facts keyed by original nodes stay valid and scope
-resolution runs once per file.  A rule is a class with LibCST-style
-``visit_<Node>`` / ``leave_<Node>`` methods that receive the shared `RuleContext`.
+All rules run in a single LibCST pass (`CompositeTransformer`), in the order the
+registry gives (`rules.transformers()`), so analysis facts keyed by original nodes
+stay valid and scope resolution runs once per file.  A rule is a class built from one
+read-only `RuleState`, with LibCST-style ``visit_<Node>`` / ``leave_<Node>`` methods;
+it reports through the shared `RuleContext` (``state.ctx``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    FrozenSet,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
@@ -20,6 +31,17 @@ from migrate_inference import comments
 from migrate_inference.config import Config
 from migrate_inference.findings import REWRITE, TODO, WARNING, Finding
 from migrate_inference.redact import redact
+
+if TYPE_CHECKING:  # types only: the modules below import this one
+    from migrate_inference.analysis.components import GuardRegions
+    from migrate_inference.analysis.facts import Facts
+    from migrate_inference.analysis.responses import ResponseTypes
+    from migrate_inference.analysis.splats import SplatDicts
+    from migrate_inference.analysis.v1 import V1Facts
+    from migrate_inference.rules.errors import ErrorSites
+    from migrate_inference.rules.functions import FunctionsPlan
+    from migrate_inference.rules.v0_chat import Plan
+    from migrate_inference.rules.v1_clients import V1Plan
 
 TODO_PREFIX = "# TODO(migrate-inference): "
 
@@ -39,7 +61,7 @@ class ImportNeed:
 @dataclass
 class RuleContext:
     config: Config
-    facts: "object"
+    facts: "Facts"
     positions: Dict[cst.CSTNode, CodeRange]
     findings: List[Finding] = field(default_factory=list)
     imports: List[ImportNeed] = field(default_factory=list)
@@ -98,6 +120,42 @@ class RuleContext:
         """True when an enclosing statement carries `# migrate-inference: ignore` (bare, or
         naming `code`: `# migrate-inference: ignore[MI100,MI130]`)."""
         return any(_has_ignore(stmt, code) for stmt, _ in self._statements)
+
+
+@dataclass(frozen=True)
+class RuleState:
+    """Everything a rule of one file gets, in one read-only object: the facts the analysis
+    gathered and the plans made from them.  A rule carries these out; it does not decide
+    anew.  `ctx` is where it reports (findings, TODO notes, imports): the only part that
+    changes during the pass.
+
+    Every transformer named in `rules.RULES` is built as `RuleClass(state)`; a new rule
+    that needs a new fact adds a field here and fills it in `engine._rule_state`.
+    """
+
+    ctx: RuleContext
+    facts: "Facts"
+    v1: "V1Facts"
+    plan: "Plan"  # v0 module-level calls (rules/v0_chat.py: Planner)
+    v1_plan: "V1Plan"  # v1 clients and their calls (rules/v1_clients.py: V1Planner)
+    splats: "SplatDicts"
+    # SplatDict -> (lookup, keep_model), for the `**params` dicts whose calls migrate
+    splat_rewrites: Mapping[object, object]
+    responses: "ResponseTypes"
+    functions: "FunctionsPlan"
+    # migrated call -> the response type it returns (analysis.responses.ROOTS)
+    roots: Mapping[cst.Call, str]
+    scopes: Mapping[cst.CSTNode, object]  # ScopeProvider's answer, per node
+    error_sites: "ErrorSites"
+    guards: Optional[
+        "GuardRegions"
+    ]  # per try block / decorated function, when errors are caught
+    # why no call may migrate (an OpenAI exception attribute the errors rule cannot map)
+    attribute_reason: Optional[str]
+
+    @property
+    def config(self) -> Config:
+        return self.ctx.config
 
 
 IGNORE_RE = re.compile(r"migrate-inference:\s*ignore(?![-\w])(?:\[([^\]]*)\])?")

@@ -86,7 +86,7 @@ from libcst.metadata import (
 
 from migrate_inference.findings import TODO
 from migrate_inference.analysis.names import dotted, referents
-from migrate_inference.rules.base import RuleContext, _has_ignore, tool_note
+from migrate_inference.rules.base import RuleContext, RuleState, _has_ignore, tool_note
 
 CODE = "MI340"
 NAME = "errors"
@@ -1311,18 +1311,12 @@ class ErrorsRule:
     code = CODE
     name = NAME
 
-    def __init__(
-        self,
-        ctx: RuleContext,
-        sites: ErrorSites,
-        plan=None,
-        v1_plan=None,
-        guards=None,
-        attribute_reason: Optional[str] = None,
-    ) -> None:
-        self.ctx = ctx
-        self.sites = sites
-        self.guards = guards  # analysis.components.GuardRegions: per try block / decorated function
+    def __init__(self, state: RuleState) -> None:
+        ctx = self.ctx = state.ctx
+        sites = self.sites = state.error_sites
+        plan, v1_plan = state.plan, state.v1_plan
+        attribute_reason = state.attribute_reason
+        self.guards = state.guards  # per try block / decorated function
         self.changed = False
         self._splice: Dict[int, cst.CSTNode] = {}
         self._fstrings: List[str] = []  # openings of the f-strings being visited

@@ -39,7 +39,7 @@ from migrate_inference.mapping import (
     MODULE_CONFIG,
 )
 from migrate_inference.rules import chat_params, embeddings, splats
-from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.rules.base import RuleContext, RuleState, _has_ignore
 
 CODE = "MI100"
 NAME = "v0_chat"
@@ -690,9 +690,10 @@ class V0ChatRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, plan: Plan) -> None:
-        self.ctx = ctx
-        self.plan = plan
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.plan = state.plan
+        self.functions = state.functions
         self._config_comments: List[str] = (
             []
         )  # of removed config lines, for the accessor
@@ -732,8 +733,8 @@ class V0ChatRule:
             lookup=chat_params.lookup(spec.api, cp.call.generation),
             keep_model=cp.keep_model,
             drop=drop,
-            functions_to_tools=original in self.ctx.facts.functions.convert,  # type: ignore[attr-defined]
-            functions_reason=self.ctx.facts.functions.reasons.get(original),  # type: ignore[attr-defined]
+            functions_to_tools=original in self.functions.convert,
+            functions_reason=self.functions.reasons.get(original),
             code=chat_params.CODE if spec.api == "chat" else embeddings.CODE,
         )
         for note in cp.notes:
@@ -768,7 +769,7 @@ class V0ChatRule:
     def leave_Attribute(
         self, original: cst.Attribute, updated: cst.Attribute
     ) -> cst.BaseExpression:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         if original in facts.chat_refs and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
@@ -779,7 +780,7 @@ class V0ChatRule:
         return updated
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         if original.value in facts.module_aliases and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
@@ -833,7 +834,7 @@ class V0ChatRule:
         return updated
 
     def _unmapped_config_notes(self, original: cst.SimpleStatementLine) -> None:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         if self.ctx.suppressed(CODE) or not self.plan.migrated:
             return
         for attr, values in facts.config.items():
@@ -849,7 +850,7 @@ class V0ChatRule:
                     )
 
     def _is_config(self, small: cst.CSTNode) -> bool:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         return any(a.small is small for values in facts.config.values() for a in values)
 
     # -- the accessors ------------------------------------------------------

@@ -34,7 +34,7 @@ from migrate_inference.analysis.names import slug
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
-from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.rules.base import RuleState, _has_ignore
 from migrate_inference.rules.v0_chat import (
     CLIENT_CLASSES,
     ClientSpec,
@@ -890,9 +890,10 @@ class V1ClientsRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, plan: V1Plan) -> None:
-        self.ctx = ctx
-        self.plan = plan
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.plan = state.v1_plan
+        self.facts = state.v1
 
     def _client_statements(self, bp: BindingPlan) -> List[cst.SimpleStatementLine]:
         out = []
@@ -944,7 +945,7 @@ class V1ClientsRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         bp = self.plan.by_ctor.get(original)
         if bp is None:
-            if original in self.ctx.facts.v1.returned and not self.ctx.suppressed(CODE):  # type: ignore[attr-defined]
+            if original in self.facts.returned and not self.ctx.suppressed(CODE):
                 self.ctx.todo(
                     CODE,
                     original,

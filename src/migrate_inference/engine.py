@@ -21,6 +21,8 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference import comments
 from migrate_inference.analysis.components import guard_regions, settle_v1
+from migrate_inference.analysis.error_sites import collect_error_sites
+from migrate_inference.analysis.errors_tables import ERRORS_CODE
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -42,12 +44,7 @@ from migrate_inference.rules.base import (
     position_map,
     suppression_directives,
 )
-from migrate_inference.rules.errors import CODE as ERRORS_CODE
-from migrate_inference.rules.errors import (
-    attribute_block,
-    block_calls,
-    collect_error_sites,
-)
+from migrate_inference.rules.error_plans import attribute_block, block_calls
 from migrate_inference.rules.functions import FunctionsPlan
 from migrate_inference.rules.leftover_calls import mark_leftovers
 from migrate_inference.rules.v0_chat import Planner

@@ -34,11 +34,11 @@ from migrate_inference.redact import redact
 
 if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.components import GuardRegions
+    from migrate_inference.analysis.error_sites import ErrorSites
     from migrate_inference.analysis.facts import Facts
     from migrate_inference.analysis.responses import ResponseTypes
     from migrate_inference.analysis.splats import SplatDicts
     from migrate_inference.analysis.v1 import V1Facts
-    from migrate_inference.rules.errors import ErrorSites
     from migrate_inference.rules.functions import FunctionsPlan
     from migrate_inference.rules.v0_chat import Plan
     from migrate_inference.rules.v1_clients import V1Plan

@@ -37,13 +37,12 @@ from migrate_inference.imports import add_imports
 from migrate_inference.splice import splice
 from migrate_inference.rules import transformers
 from migrate_inference.rules.base import (
-    IGNORE_RE,
     CompositeTransformer,
     RuleContext,
     RuleState,
     position_map,
-    suppression_directives,
 )
+from migrate_inference.rules.suppression import IGNORE_RE, suppression_directives
 from migrate_inference.rules.error_plans import attribute_block, block_calls
 from migrate_inference.rules.functions import FunctionsPlan
 from migrate_inference.rules.leftover_calls import mark_leftovers

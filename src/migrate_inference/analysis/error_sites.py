@@ -38,7 +38,7 @@ from migrate_inference.analysis.errors_tables import (
     target_for,
 )
 from migrate_inference.analysis.names import dotted, referents
-from migrate_inference.rules.base import _has_ignore
+from migrate_inference.rules.suppression import has_ignore
 
 
 @dataclass
@@ -161,7 +161,7 @@ class _Collector(cst.CSTVisitor):
         while current is not None:
             if isinstance(
                 current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-            ) and _has_ignore(current, ERRORS_CODE):
+            ) and has_ignore(current, ERRORS_CODE):
                 return True
             current = self._parent(current)
         return False

@@ -14,7 +14,7 @@ from migrate_inference.analysis.errors_tables import (
     code_of,
     is_sub,
 )
-from migrate_inference.rules.base import _has_ignore
+from migrate_inference.rules.suppression import has_ignore
 from migrate_inference.rules.error_plans import (
     Clause,
     predicate,
@@ -59,7 +59,7 @@ class ClauseRewrites:
     def _try(self, original, updated):
         if original not in self.sites.tries or self.ctx.suppressed(ERRORS_CODE):
             return updated
-        if any(_has_ignore(h, ERRORS_CODE) for h in original.handlers):
+        if any(has_ignore(h, ERRORS_CODE) for h in original.handlers):
             return (
                 updated  # the clauses of one try are rewritten together or not at all
             )

@@ -134,7 +134,7 @@ class SplatsRule:
         ):
             return cst.List([cst.Element(value)])
         if key == "response_format":
-            from migrate_inference.rules.chat_params import _response_format
+            from migrate_inference.rules.codegen import response_format as _response_format
 
             converted = _response_format(self.ctx, value)
             if converted is not None:

@@ -18,7 +18,7 @@ import libcst as cst
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.rules import chat_params, embeddings
 from migrate_inference.rules.base import RuleState
-from migrate_inference.rules.v0_chat import METHODS
+from migrate_inference.rules.client_code import METHODS
 
 CODE = "MI210"
 NAME = "v1_chat"
@@ -64,7 +64,7 @@ class V1ChatRule:
             return updated
         client = cp.client
         if cp.call.binding.kind == "inline":
-            from migrate_inference.rules.v0_chat import (
+            from migrate_inference.rules.client_code import (
                 client_call_code,
                 need_client_imports,
             )

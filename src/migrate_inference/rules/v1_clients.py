@@ -34,16 +34,17 @@ from migrate_inference.analysis.names import slug
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
-from migrate_inference.rules.base import RuleState, _has_ignore
-from migrate_inference.rules.v0_chat import (
+from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
     ClientSpec,
-    _multiline,
     accessor_source,
     client_call_code,
     need_client_imports,
     retry_budget,
 )
+from migrate_inference.rules.client_code import multiline as _multiline
+from migrate_inference.rules.suppression import has_ignore as _has_ignore
 
 CODE = "MI200"
 NAME = "v1_clients"

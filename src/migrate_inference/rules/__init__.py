@@ -34,6 +34,9 @@ class RuleInfo:
     step: int = 1000
     # The rule's module, when it is not migrate_inference.rules.<name>.
     module: str = ""
+    # The folder holding <name>/ with the rule's fixtures, when it is not the project's
+    # fixtures/ (the docs take their example and case list from there).
+    fixtures: str = ""
 
     @property
     def module_name(self) -> str:

@@ -37,10 +37,11 @@ class Case:
         return self.path.with_name(self.name + ".after.py")
 
 
-def cases() -> List[Case]:
+def cases(root: Path = FIXTURES) -> List[Case]:
+    """Every case under `root` (the project's fixtures/, or a rule's own folder)."""
     found = []
     for rule_dir in sorted(
-        p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in SKIP_DIRS
+        p for p in root.iterdir() if p.is_dir() and p.name not in SKIP_DIRS
     ):
         for path in sorted(rule_dir.glob("*.before.py")):
             found.append(
@@ -71,12 +72,11 @@ def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "src"))
+def write_afters(found: List[Case], force: bool = False) -> None:
+    """Writes the .after.py of each rewrite case that has none (all of them with `force`)."""
     from migrate_inference.engine import migrate_source
 
-    force = "--force" in sys.argv
-    for case in cases():
+    for case in found:
         if case.kind != "rewrite" or (case.after.exists() and not force):
             continue
         source = read(case.path)
@@ -84,6 +84,11 @@ if __name__ == "__main__":
         case.after.write_bytes(result.code.encode("utf-8"))
         print(
             "wrote",
-            case.after.relative_to(ROOT),
+            case.after.relative_to(ROOT) if ROOT in case.after.parents else case.after,
             "(error: %s)" % result.error if result.error else "",
         )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    write_afters(cases(), force="--force" in sys.argv)

@@ -63,7 +63,7 @@ def rules_markdown() -> str:
     out += [f"| {r.code} | [{r.name}](#{r.name}) | {r.summary} |" for r in RULES]
     out.append("")
     for rule in RULES:
-        module = importlib.import_module(f"migrate_inference.rules.{rule.name}")
+        module = rule.load()
         doc = inspect.cleandoc(module.__doc__ or "")
         body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
         out.append(f"## {rule.name}\n")
@@ -71,8 +71,9 @@ def rules_markdown() -> str:
         if body:
             out.append(body + "\n")
         out.append(f"**When it leaves a TODO:** {module.WHEN_TODO}\n")
-        out.append(_example(rule.name))
-        out.append(_cases(rule.name))
+        fixtures = rule.fixtures or "fixtures"
+        out.append(_example(rule.name, fixtures, getattr(module, "DOC_EXAMPLE", None) or ""))
+        out.append(_cases(rule.name, fixtures))
     out.append("## Errors\n")
     out.append("| code | meaning |\n| --- | --- |")
     out += [f"| {code} | {text} |" for code, text in ERROR_CODES.items()]

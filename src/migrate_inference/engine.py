@@ -21,6 +21,8 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference import comments
 from migrate_inference.analysis.components import guard_regions, settle_v1
+from migrate_inference.analysis.error_sites import collect_error_sites
+from migrate_inference.analysis.errors_tables import ERRORS_CODE
 from migrate_inference.analysis.facts import collect
 from migrate_inference.analysis.names import dotted
 from migrate_inference.analysis.v1 import collect_v1
@@ -33,30 +35,19 @@ from migrate_inference.findings import ERROR, WARNING, Finding, Result
 from migrate_inference.guards import refusal
 from migrate_inference.imports import add_imports
 from migrate_inference.splice import splice
+from migrate_inference.rules import transformers
 from migrate_inference.rules.base import (
-    IGNORE_RE,
     CompositeTransformer,
     RuleContext,
+    RuleState,
     position_map,
-    suppression_directives,
 )
-from migrate_inference.rules.errors import CODE as ERRORS_CODE
-from migrate_inference.rules.errors import (
-    ErrorsRule,
-    attribute_block,
-    block_calls,
-    collect_error_sites,
-)
-from migrate_inference.rules.functions import FunctionsPlan, FunctionsRule
+from migrate_inference.rules.suppression import IGNORE_RE, suppression_directives
+from migrate_inference.rules.error_plans import attribute_block, block_calls
+from migrate_inference.rules.functions import FunctionsPlan
 from migrate_inference.rules.leftover_calls import mark_leftovers
-from migrate_inference.rules.messages import MessagesRule
-from migrate_inference.rules.splats import SplatsRule
-from migrate_inference.rules.tools import ToolsRule
-from migrate_inference.rules.out_of_scope import OutOfScopeRule
-from migrate_inference.rules.responses import ResponsesRule
-from migrate_inference.rules.v0_chat import Planner, V0ChatRule
-from migrate_inference.rules.v1_chat import V1ChatRule
-from migrate_inference.rules.v1_clients import V1ClientsRule, V1Planner
+from migrate_inference.rules.v0_chat import Planner
+from migrate_inference.rules.v1_clients import V1Planner
 from migrate_inference.todos import merge_stacked_todos
 
 # Besides the package's name: chains only the OpenAI SDK has, on a client handed in from
@@ -247,32 +238,31 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
         positions=positions,
         has_ignore_comments=IGNORE_RE.search(module.code) is not None,
     )
-    rules: List[object] = [
-        V0ChatRule(ctx, plan),
-        V1ClientsRule(ctx, v1_plan),
-        V1ChatRule(ctx, v1_plan),
-        SplatsRule(ctx, {**plan.splats, **v1_plan.splats}),
-        ToolsRule(ctx),
-        MessagesRule(ctx),
-        FunctionsRule(ctx, facts.functions, wrapper.resolve(ScopeProvider)),
-        ResponsesRule(ctx, roots, facts.functions),
-        OutOfScopeRule(ctx),
-        errors_rule := ErrorsRule(
-            ctx,
-            error_sites,
-            plan,
-            v1_plan,
-            (
-                guard_regions(wrapper, facts, plan, v1_plan, error_sites)
-                if error_sites.active
-                else None
-            ),
-            attribute_reason=attribute_reason,
+    state = RuleState(
+        ctx=ctx,
+        facts=facts,
+        v1=facts.v1,
+        plan=plan,
+        v1_plan=v1_plan,
+        splats=facts.splats,
+        splat_rewrites={**plan.splats, **v1_plan.splats},
+        responses=facts.responses,
+        functions=facts.functions,
+        roots=roots,
+        scopes=wrapper.resolve(ScopeProvider),
+        error_sites=error_sites,
+        guards=(
+            guard_regions(wrapper, facts, plan, v1_plan, error_sites)
+            if error_sites.active
+            else None
         ),
-    ]
-    rules = [r for r in rules if config.rule_enabled(r.code)]  # type: ignore[attr-defined]
+        attribute_reason=attribute_reason,
+    )
+    built = [getattr(info.load(), info.transformer)(state) for info in transformers()]
+    rules = [rule for rule in built if config.rule_enabled(rule.code)]
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
-    if migrated or errors_rule.changed:
+    # `changed`: a rule that edited code outside the migrated calls (errors' except clauses)
+    if migrated or any(getattr(rule, "changed", False) for rule in built):
         new_module = _fix_imports(new_module, ctx, module, filename=filename)
     return new_module.code, ctx.findings
 

@@ -7,7 +7,6 @@ at a ``docs/`` folder that an installed copy does not have.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from typing import Optional
 
@@ -36,7 +35,7 @@ def explain(code: str) -> Optional[str]:
     wanted = code.strip().upper()
     for rule in RULES:
         if rule.code == wanted:
-            module = importlib.import_module(f"migrate_inference.rules.{rule.name}")
+            module = rule.load()
             doc = inspect.cleandoc(module.__doc__ or "")
             body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
             parts = [f"{rule.code} ({rule.name}): {rule.summary}."]

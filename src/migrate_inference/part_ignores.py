@@ -18,7 +18,7 @@ from typing import Mapping, Optional
 import libcst as cst
 
 from migrate_inference.config import PART_CODES
-from migrate_inference.rules.base import ignores
+from migrate_inference.rules.suppression import ignores
 
 
 

@@ -1,14 +1,24 @@
-"""The rules, in the fixed order the engine applies them.
+"""The registry: which rules exist, and in what order their transformers run.
 
-Each rule lives in ``rules/<name>.py``, has a stable code, a fixtures folder
-``fixtures/<name>/`` and a section in ``docs/rules.md``; ``tests/test_rules_docs.py``
-checks that these agree.
+Each rule lives in ``rules/<name>.py`` (``module`` names another place), has a stable
+code, a fixtures folder ``fixtures/<name>/`` and a section in ``docs/rules.md``
+generated from its module (``python -m migrate_inference.docgen``);
+``tests/test_docs.py`` checks that these agree.
+
+``RULES`` lists the rules in the order the documentation presents them.  A rule whose
+work is a LibCST transformer names it (``transformer``); the engine builds every such
+class as ``RuleClass(state)`` (``rules.base.RuleState``) and runs them all in one
+pass, ordered by ``step`` (ties keep the order of ``RULES``).  Nothing else wires a
+rule in: a new rule is a module, a row here (or a ``register(...)`` call), and its
+fixtures.  Rules without a transformer are carried out by others (``chat_params``,
+``embeddings``) or after the pass (the ``leftover_*`` reports).
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,25 @@ class RuleInfo:
     name: str
     code: str
     summary: str
+    # The class in the rule's module that the engine runs in its one pass (None: none).
+    transformer: Optional[str] = None
+    # The transformer's place in the pass: lower runs first.  A rule's hooks see the
+    # nodes the rules before it returned, so the order matters where two rules leave
+    # the same kind of node (four rules rewrite dict literals).
+    step: int = 1000
+    # The rule's module, when it is not migrate_inference.rules.<name>.
+    module: str = ""
+    # The folder holding <name>/ with the rule's fixtures, when it is not the project's
+    # fixtures/ (the docs take their example and case list from there).
+    fixtures: str = ""
+
+    @property
+    def module_name(self) -> str:
+        return self.module or f"migrate_inference.rules.{self.name}"
+
+    def load(self):
+        """The rule's module (its CODE, NAME, WHEN_TODO, docstring and transformer)."""
+        return importlib.import_module(self.module_name)
 
 
 # Codes are stable: never renumber, only add.
@@ -24,35 +53,59 @@ RULES: List[RuleInfo] = [
         "v0_chat",
         "MI100",
         "openai.ChatCompletion.create/acreate to ChatCompletionsClient.complete",
+        transformer="V0ChatRule",
+        step=10,
     ),
     RuleInfo(
         "v1_clients",
         "MI200",
         "OpenAI()/AzureOpenAI()/AsyncOpenAI()/AsyncAzureOpenAI() to azure-ai-inference clients",
+        transformer="V1ClientsRule",
+        step=20,
     ),
     RuleInfo(
-        "v1_chat", "MI210", "<client>.chat.completions.create to <chat client>.complete"
+        "v1_chat",
+        "MI210",
+        "<client>.chat.completions.create to <chat client>.complete",
+        transformer="V1ChatRule",
+        step=30,
     ),
     RuleInfo("chat_params", "MI110", "request parameters moved by the mapping table"),
     RuleInfo(
         "splats",
         "MI350",
         "**params dicts built next to the call, mapped by the same table",
+        transformer="SplatsRule",
+        step=40,
     ),
     RuleInfo(
         "functions",
         "MI320",
         "legacy functions/function_call to tools/tool_choice, with the round trip",
+        transformer="FunctionsRule",
+        step=70,
     ),
     RuleInfo(
         "tools",
         "MI310",
         "literal tool definitions and tool_choice to ChatCompletionsToolDefinition/...",
+        transformer="ToolsRule",
+        step=50,
     ),
     RuleInfo(
-        "messages", "MI120", "literal message dicts to SystemMessage/UserMessage/..."
+        "messages",
+        "MI120",
+        "literal message dicts to SystemMessage/UserMessage/...",
+        transformer="MessagesRule",
+        step=60,
     ),
-    RuleInfo("responses", "MI130", "response access to the azure-ai-inference models"),
+    RuleInfo(
+        "responses",
+        "MI130",
+        "response access to the azure-ai-inference models",
+        transformer="ResponsesRule",
+        step=80,
+    ),
     RuleInfo(
         "embeddings",
         "MI230",
@@ -62,9 +115,15 @@ RULES: List[RuleInfo] = [
         "errors",
         "MI340",
         "OpenAI exception classes to azure.core.exceptions, keeping status-specific catches narrow",
+        transformer="ErrorsRule",
+        step=100,
     ),
     RuleInfo(
-        "out_of_scope", "MI900", "OpenAI APIs with no azure-ai-inference equivalent"
+        "out_of_scope",
+        "MI900",
+        "OpenAI APIs with no azure-ai-inference equivalent",
+        transformer="OutOfScopeRule",
+        step=90,
     ),
     RuleInfo(
         "leftover_calls",
@@ -111,6 +170,21 @@ DEPENDENCY_CODES: Dict[str, str] = {
 def non_rule_codes() -> Dict[str, str]:
     """Every code that is not a rewrite rule, with its one-line meaning."""
     return {**ERROR_CODES, **DEPENDENCY_CODES}
+
+
+def register(rule: RuleInfo) -> RuleInfo:
+    """Add a rule defined outside this list (a plugin, a test's throwaway rule)."""
+    for known in RULES:
+        if rule.code == known.code or rule.name == known.name:
+            raise ValueError(f"rule {rule.name} ({rule.code}) is already registered")
+    RULES.append(rule)
+    return rule
+
+
+def transformers() -> List[RuleInfo]:
+    """The rules that run in the engine's pass, in the order they run."""
+    ordered = sorted(enumerate(RULES), key=lambda item: (item[1].step, item[0]))
+    return [rule for _, rule in ordered if rule.transformer]
 
 
 def rule_by_code(code: str) -> RuleInfo:

@@ -14,6 +14,7 @@ from migrate_inference import mapping
 from migrate_inference.analysis.names import code_of as _code_of
 from migrate_inference.analysis.names import string_value
 from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.codegen import response_format as _response_format
 from migrate_inference.wording import unknown_parameters_note
 
 CODE = "MI110"
@@ -48,56 +49,6 @@ def _kw(name: str, value: cst.BaseExpression, like: Optional[cst.Arg]) -> cst.Ar
             comma=like.comma, whitespace_after_arg=like.whitespace_after_arg
         )
     return arg
-
-
-SCHEMA_KEYS = {"name", "schema", "strict", "description"}
-
-
-def _response_format(
-    ctx: RuleContext, value: cst.BaseExpression
-) -> Optional[cst.BaseExpression]:
-    """{"type": "json_object"} -> "json_object"; {"type": "text"} -> "text";
-    {"type": "json_schema", "json_schema": {...}} -> JsonSchemaFormat(...); else None.
-    """
-    from migrate_inference.analysis.request_literals import literal_keys
-
-    if isinstance(value, cst.SimpleString) and string_value(value) in (
-        "text",
-        "json_object",
-    ):
-        return value
-    keys = literal_keys(value) if isinstance(value, cst.Dict) else None
-    if not keys or "type" not in keys:
-        return None
-    kind = string_value(keys["type"])
-    if kind in ("text", "json_object") and len(keys) == 1:
-        return cst.SimpleString(f'"{kind}"')
-    schema = keys.get("json_schema")
-    if (
-        kind == "json_schema"
-        and set(keys) == {"type", "json_schema"}
-        and isinstance(schema, cst.Dict)
-    ):
-        inner = literal_keys(schema)
-        if inner is not None and {"name", "schema"} <= set(inner) <= SCHEMA_KEYS:
-            ctx.need_import("azure.ai.inference.models", "JsonSchemaFormat")
-            eq = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
-            args = [
-                cst.Arg(
-                    e.value,
-                    keyword=cst.Name(string_value(e.key) or ""),
-                    equal=eq,
-                    comma=e.comma,
-                )
-                for e in schema.elements
-                if isinstance(e, cst.DictElement)
-            ]
-            return cst.Call(
-                cst.Name("JsonSchemaFormat"),
-                args=args,
-                whitespace_before_args=schema.lbrace.whitespace_after,
-            )
-    return None
 
 
 def lookup(api: str, generation: str) -> Callable[[str], Optional[mapping.Row]]:

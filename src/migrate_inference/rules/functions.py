@@ -27,7 +27,7 @@ from libcst.metadata import ParentNodeProvider, ScopeProvider
 
 from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.request_literals import literal_keys
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.base import RuleState
 
 CODE = "MI320"
 NAME = "functions"
@@ -266,11 +266,11 @@ class FunctionsRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, plan: FunctionsPlan, scopes) -> None:
-        self.ctx = ctx
-        self.plan = plan
-        self.scopes = scopes
-        self.types = ctx.facts.responses  # type: ignore[attr-defined]
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.plan = state.functions
+        self.scopes = state.scopes
+        self.types = state.responses
 
     def _converted(self, node: cst.CSTNode) -> bool:
         return self.scopes.get(

@@ -30,10 +30,10 @@ import libcst as cst
 from migrate_inference.analysis import leftovers
 from migrate_inference.config import Config
 from migrate_inference.findings import TODO, Finding
-from migrate_inference.rules.base import (
+from migrate_inference.rules.base import with_notes
+from migrate_inference.rules.suppression import (
     IGNORE_RE,
-    _has_ignore,
-    _with_notes,
+    has_ignore,
     statement_comments,
 )
 from migrate_inference.splice import splice
@@ -76,7 +76,7 @@ def _file_still_uses_openai(
     first use."""
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     use = leftovers.first_openai_use(wrapper)
-    if use is None or _has_ignore(use.statement, CODE):
+    if use is None or has_ignore(use.statement, CODE):
         return
     if use.shown.startswith(("import ", "from ")):
         message = (
@@ -112,7 +112,9 @@ def mark_leftovers(
         return code, []
     before = code
     project_clients = (
-        set(config.project.imports_of(filename)) if config.project is not None else set()
+        set(config.project.imports_of(filename))
+        if config.project is not None
+        else set()
     )
     imports_openai = OPENAI_IMPORT.search(code) is not None
     look_for_use = (
@@ -138,7 +140,7 @@ def mark_leftovers(
         )
         for site in sites:
             rule, message = _message(site)
-            if not config.rule_enabled(rule) or _has_ignore(site.statement, rule):
+            if not config.rule_enabled(rule) or has_ignore(site.statement, rule):
                 continue
             if _has_tool_note(site.statement):
                 continue  # the rule that kept it left its reason there
@@ -167,7 +169,9 @@ def mark_leftovers(
                     column,
                 )
             )
-    if notes and module is not None:  # the notes in the text's own bytes (LibCST's round trip is not exact)
+    if (
+        notes and module is not None
+    ):  # the notes in the text's own bytes (LibCST's round trip is not exact)
         code = splice(before, module.code, module.visit(_AddNotes(notes)).code)
     if original != before and new:
         mapping = _line_map(before, original)
@@ -197,5 +201,5 @@ class _AddNotes(cst.CSTTransformer):
     def on_leave(self, original, updated):
         pending = self.notes.get(original)
         if pending:
-            return _with_notes(updated, pending)
+            return with_notes(updated, pending)
         return updated

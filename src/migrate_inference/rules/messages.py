@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.base import RuleContext, RuleState
 
 CODE = "MI120"
 NAME = "messages"
@@ -64,14 +64,16 @@ class MessagesRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext) -> None:
-        self.ctx = ctx
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.literals = state.facts.request_literals
+        self.messages = state.facts.messages
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
-        part = self.ctx.facts.request_literals.get(original)  # type: ignore[attr-defined]
+        part = self.literals.get(original)
         if part in ("text_part", "image_part") and not self.ctx.suppressed(CODE):
             return _content_part(self.ctx, original, updated, part)
-        cls = self.ctx.facts.messages.get(original)  # type: ignore[attr-defined]
+        cls = self.messages.get(original)
         if cls is None or self.ctx.suppressed(CODE):
             return updated
         from migrate_inference.rules.tools import dict_to_call, keyword_args

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.base import RuleState
 
 CODE = "MI900"
 NAME = "out_of_scope"
@@ -21,11 +21,12 @@ class OutOfScopeRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext) -> None:
-        self.ctx = ctx
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.out_of_scope = state.facts.out_of_scope
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        name = self.ctx.facts.out_of_scope.get(original)  # type: ignore[attr-defined]
+        name = self.out_of_scope.get(original)
         if name is not None and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,

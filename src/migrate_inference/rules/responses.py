@@ -30,7 +30,7 @@ from migrate_inference.analysis.responses import (
     element_type,
     field_type,
 )
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.base import RuleState
 
 CODE = "MI130"
 JSON = "json"  # plain JSON under a field the Azure models do not declare
@@ -78,13 +78,13 @@ class ResponsesRule:
     code = CODE
     name = NAME
 
-    def __init__(
-        self, ctx: RuleContext, roots: Dict[cst.Call, str], functions=None
-    ) -> None:
-        """`functions`: rules.functions.FunctionsPlan, whose scopes read tool calls instead of function_call."""
-        self.ctx = ctx
-        self.roots = roots
-        self.functions = functions
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.roots = state.roots
+        self.facts = state.facts
+        # its converted scopes read tool calls instead of function_call
+        self.functions = state.functions
+        self.response_types = state.responses
         self.tests: set = set()  # if/while conditions: only truth matters there
         self.types: Dict[int, tuple] = {}
         self.store_depth = 0
@@ -148,7 +148,7 @@ class ResponsesRule:
         return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-        kind = self.ctx.facts.responses.name_types.get(original)  # type: ignore[attr-defined]
+        kind = self.response_types.name_types.get(original)
         return self._mark(updated, kind)
 
     def leave_Await(self, original: cst.Await, updated: cst.Await):
@@ -300,12 +300,12 @@ class ResponsesRule:
         if (
             isinstance(updated.func, cst.Name)
             and updated.func.value in ("print", "str", "repr")
-            and original not in self.ctx.facts.json_calls  # type: ignore[attr-defined]
+            and original not in self.facts.json_calls
         ):
             for arg in updated.args:
                 if arg.keyword is None and not arg.star:
                     self._printed_whole(original, arg.value)
-        if original in self.ctx.facts.json_calls and updated.args:  # type: ignore[attr-defined]
+        if original in self.facts.json_calls and updated.args:
             first = updated.args[0]
             if _is_model(self._type(first.value)) and not self.ctx.suppressed(CODE):
                 self.ctx.rewrite(

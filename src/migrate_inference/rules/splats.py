@@ -20,7 +20,7 @@ import libcst as cst
 from migrate_inference import mapping
 from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.splats import SplatDict
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.base import RuleState
 from migrate_inference.wording import unknown_parameters_note
 
 CODE = "MI350"
@@ -101,13 +101,14 @@ class SplatsRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, rewritten: dict) -> None:
-        """`rewritten`: SplatDict -> (lookup, keep_model) for the dicts whose calls were migrated."""
-        self.ctx = ctx
-        self.rewritten = rewritten
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.splats = state.splats
+        # SplatDict -> (lookup, keep_model) for the dicts whose calls were migrated
+        self.rewritten = state.splat_rewrites
 
     def _plan(self, original: cst.CSTNode):
-        splat = self.ctx.facts.splats.by_literal.get(original)  # type: ignore[attr-defined]
+        splat = self.splats.by_literal.get(original)
         return (
             (splat, self.rewritten.get(id(splat)))
             if splat is not None
@@ -134,7 +135,7 @@ class SplatsRule:
         ):
             return cst.List([cst.Element(value)])
         if key == "response_format":
-            from migrate_inference.rules.chat_params import _response_format
+            from migrate_inference.rules.codegen import response_format as _response_format
 
             converted = _response_format(self.ctx, value)
             if converted is not None:
@@ -240,7 +241,7 @@ class SplatsRule:
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         target = original.targets[0].target if len(original.targets) == 1 else None
-        splat = self.ctx.facts.splats.by_subscript.get(target) if target is not None else None  # type: ignore[attr-defined]
+        splat = self.splats.by_subscript.get(target) if target is not None else None
         if splat is None or self.rewritten.get(id(splat)) is None:
             return updated
         index = target.slice[0].slice  # type: ignore[union-attr]
@@ -250,7 +251,7 @@ class SplatsRule:
     def leave_Subscript(
         self, original: cst.Subscript, updated: cst.Subscript
     ) -> cst.BaseExpression:
-        splat = self.ctx.facts.splats.by_subscript.get(original)  # type: ignore[attr-defined]
+        splat = self.splats.by_subscript.get(original)
         how = self.rewritten.get(id(splat)) if splat is not None else None
         if how is None:
             return updated

@@ -25,7 +25,7 @@ from migrate_inference.analysis.request_literals import (
     TOOL,
     literal_keys,
 )
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.base import RuleState
 
 CODE = "MI310"
 NAME = "tools"
@@ -73,11 +73,12 @@ class ToolsRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext) -> None:
-        self.ctx = ctx
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.literals = state.facts.request_literals
 
     def _kind(self, original: cst.CSTNode):
-        return self.ctx.facts.request_literals.get(original)  # type: ignore[attr-defined]
+        return self.literals.get(original)
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
         kind = self._kind(original)

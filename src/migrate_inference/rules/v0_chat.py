@@ -39,7 +39,18 @@ from migrate_inference.mapping import (
     MODULE_CONFIG,
 )
 from migrate_inference.rules import chat_params, embeddings, splats
-from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.client_code import (
+    CLIENT_CLASSES,
+    METHODS,
+    ClientSpec,
+    accessor_source,
+    client_call_code,
+    need_client_imports,
+    retry_budget,
+)
+from migrate_inference.rules.client_code import multiline as _multiline
+from migrate_inference.rules.suppression import has_ignore as _has_ignore
 from migrate_inference.part_ignores import part_ignored
 from migrate_inference.wording import with_article
 
@@ -58,30 +69,6 @@ WHEN_TODO = (
     "module client whose `default_query`, `http_client`, a non-numeric `timeout` or Azure settings cannot "
     "be carried."
 )
-AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
-
-
-CLIENT_CLASSES = {
-    ("chat", False): "ChatCompletionsClient",
-    ("chat", True): "AsyncChatCompletionsClient",
-    ("embeddings", False): "EmbeddingsClient",
-    ("embeddings", True): "AsyncEmbeddingsClient",
-}
-METHODS = {"chat": "complete", "embeddings": "embed"}
-
-
-@dataclass(frozen=True)
-class ClientSpec:
-    """One client the migrated module needs."""
-
-    api: str  # "chat" or "embeddings"
-    is_async: bool
-    endpoint: str  # code; may use the accessor's `deployment` parameter
-    credential: str  # code
-    api_version: Optional[str]  # code
-    scopes: bool
-    parameterized: bool  # the accessor takes the deployment name
-    extra: Tuple[str, ...] = ()  # more constructor keywords, as code: "read_timeout=30"
 
 
 @dataclass
@@ -612,98 +599,14 @@ class Planner:
                 self.plan.client_site = in_method[-1]
 
 
-# How often the original retried a failed request on its own: openai 0.28 never retried an
-# HTTP status (only connection errors, in requests' adapter), v1 clients retry
-# `max_retries` times (default 2).  azure-core's RetryPolicy would retry up to 3 times.
-V0_RETRIES = "0"
-V1_DEFAULT_RETRIES = "2"
-
-
-def retry_budget(generation: str, max_retries: Optional[str] = None) -> str:
-    """The `retry_total=` keyword that keeps the original's request count."""
-    if max_retries is not None:
-        return f"retry_total={max_retries}"
-    return f"retry_total={V0_RETRIES if generation == 'v0' else V1_DEFAULT_RETRIES}"
-
-
-def client_call_code(spec: ClientSpec, indent: str = "") -> str:
-    """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
-    cls = CLIENT_CLASSES[spec.api, spec.is_async]
-    args = [f"endpoint={spec.endpoint}", f"credential={spec.credential}"]
-    if spec.scopes:
-        args.append(f'credential_scopes=["{AOAI_SCOPE}"]')
-    if spec.api_version:
-        args.append(f"api_version={spec.api_version}")
-    args.extend(spec.extra)
-    if not indent:
-        return f"{cls}({', '.join(args)})"
-    inner = indent + "    "
-    return f"{cls}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
-
-
-def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
-    """The imports a client built from `spec` needs."""
-    cls = CLIENT_CLASSES[spec.api, spec.is_async]
-    if spec.is_async:
-        ctx.need_import("azure.ai.inference.aio", cls.replace("Async", "", 1), cls)
-    else:
-        ctx.need_import("azure.ai.inference", cls)
-    if "AzureKeyCredential" in spec.credential:
-        ctx.need_import("azure.core.credentials", "AzureKeyCredential")
-    if "AsyncDefaultAzureCredential" in spec.credential:
-        ctx.need_import(
-            "azure.identity.aio",
-            "DefaultAzureCredential",
-            "AsyncDefaultAzureCredential",
-        )
-    elif "DefaultAzureCredential" in spec.credential:
-        ctx.need_import("azure.identity", "DefaultAzureCredential")
-
-
-def accessor_source(
-    spec: ClientSpec, name: str, store: Optional[str] = None
-) -> List[str]:
-    """The lazily built, cached client: one per process (sync) or per event loop (async:
-    an aiohttp session cannot outlive the loop it was made in, and `asyncio.run()` makes a
-    new loop each time)."""
-    param = "deployment" if spec.parameterized else ""
-    if not spec.is_async:
-        body = client_call_code(spec, indent="    ")
-        return [
-            f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
-        ]
-    store = store or name + "s"
-    key = "deployment" if param else "None"
-    body = client_call_code(spec, indent="        ")
-    # openai 0.28 opened and closed an aiohttp session per request: the cached client is
-    # closed when asyncio.run() cancels the tasks left at its end, so no session is leaked.
-    return [
-        f"{store} = weakref.WeakKeyDictionary()\n",
-        f"def {name}({param}):\n"
-        f"    # one client per event loop: an aiohttp session cannot outlive its loop\n"
-        f"    clients = {store}.setdefault(asyncio.get_running_loop(), {{}})\n"
-        f"    if {key} not in clients:\n"
-        f"        client = {body}\n"
-        f"\n"
-        f"        async def close_at_loop_end():\n"
-        f"            # asyncio.run() cancels the tasks still pending when its coroutine returns\n"
-        f"            try:\n"
-        f"                await asyncio.Event().wait()\n"
-        f"            finally:\n"
-        f"                await client.close()\n"
-        f"\n"
-        f"        clients[{key}] = client, asyncio.ensure_future(close_at_loop_end())\n"
-        f"    return clients[{key}][0]\n",
-    ]
-
-
 class V0ChatRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, plan: Plan) -> None:
-        self.ctx = ctx
-        self.plan = plan
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.plan = state.plan
+        self.functions = state.functions
         self._config_comments: List[str] = (
             []
         )  # of removed config lines, for the accessor
@@ -743,8 +646,8 @@ class V0ChatRule:
             lookup=chat_params.lookup(spec.api, cp.call.generation),
             keep_model=cp.keep_model,
             drop=drop,
-            functions_to_tools=original in self.ctx.facts.functions.convert,  # type: ignore[attr-defined]
-            functions_reason=self.ctx.facts.functions.reasons.get(original),  # type: ignore[attr-defined]
+            functions_to_tools=original in self.functions.convert,
+            functions_reason=self.functions.reasons.get(original),
             code=chat_params.CODE if spec.api == "chat" else embeddings.CODE,
         )
         for note in cp.notes:
@@ -779,7 +682,7 @@ class V0ChatRule:
     def leave_Attribute(
         self, original: cst.Attribute, updated: cst.Attribute
     ) -> cst.BaseExpression:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         if original in facts.chat_refs and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
@@ -790,7 +693,7 @@ class V0ChatRule:
         return updated
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         if original.value in facts.module_aliases and not self.ctx.suppressed(CODE):
             self.ctx.todo(
                 CODE,
@@ -844,7 +747,7 @@ class V0ChatRule:
         return updated
 
     def _unmapped_config_notes(self, original: cst.SimpleStatementLine) -> None:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         if self.ctx.suppressed(CODE) or not self.plan.migrated:
             return
         for attr, values in facts.config.items():
@@ -860,7 +763,7 @@ class V0ChatRule:
                     )
 
     def _is_config(self, small: cst.CSTNode) -> bool:
-        facts: Facts = self.ctx.facts  # type: ignore[assignment]
+        facts: Facts = self.ctx.facts
         return any(a.small is small for values in facts.config.values() for a in values)
 
     # -- the accessors ------------------------------------------------------
@@ -935,36 +838,3 @@ def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
                 stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
             )
     return False
-
-
-def _multiline(code: str) -> str:
-    """`Cls(a, b)` -> one keyword per line, the way the migration guide writes clients."""
-    head, _, rest = code.partition("(")
-    args = _split_top_level(rest[:-1])
-    if len(args) <= 1:
-        return code
-    return head + "(\n" + "".join(f"    {a.strip()},\n" for a in args) + ")"
-
-
-def _split_top_level(text: str) -> List[str]:
-    parts, depth, current, quote = [], 0, [], None
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    if "".join(current).strip():
-        parts.append("".join(current))
-    return parts

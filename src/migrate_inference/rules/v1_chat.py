@@ -17,9 +17,8 @@ import libcst as cst
 
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.rules import chat_params, embeddings
-from migrate_inference.rules.base import RuleContext
-from migrate_inference.rules.v0_chat import METHODS
-from migrate_inference.rules.v1_clients import V1Plan
+from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.client_code import METHODS
 
 CODE = "MI210"
 NAME = "v1_chat"
@@ -35,18 +34,20 @@ class V1ChatRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, plan: V1Plan) -> None:
-        self.ctx = ctx
-        self.plan = plan
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.plan = state.v1_plan
+        self.facts = state.v1
+        self.functions = state.functions
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cp = self.plan.calls.get(original)
         if cp is None:
-            why = self.ctx.facts.v1.unsupported_options.get(original)  # type: ignore[attr-defined]
+            why = self.facts.unsupported_options.get(original)
             if why is not None and not self.ctx.suppressed(CODE):
                 self.ctx.todo(CODE, original, f"{why}: this call stays on OpenAI")
                 return updated
-            receiver = self.ctx.facts.v1.ambiguous.get(original)  # type: ignore[attr-defined]
+            receiver = self.facts.ambiguous.get(original)
             if receiver is not None and not self.ctx.suppressed(CODE):
                 self.ctx.todo(
                     CODE,
@@ -63,7 +64,7 @@ class V1ChatRule:
             return updated
         client = cp.client
         if cp.call.binding.kind == "inline":
-            from migrate_inference.rules.v0_chat import (
+            from migrate_inference.rules.client_code import (
                 client_call_code,
                 need_client_imports,
             )
@@ -83,8 +84,8 @@ class V1ChatRule:
             lookup=chat_params.lookup(api, "v1"),
             keep_model=client.keep_model or cp.keep_model,
             drop=() if client.keep_model or cp.keep_model else ("model",),
-            functions_to_tools=original in self.ctx.facts.functions.convert,  # type: ignore[attr-defined]
-            functions_reason=self.ctx.facts.functions.reasons.get(original),  # type: ignore[attr-defined]
+            functions_to_tools=original in self.functions.convert,
+            functions_reason=self.functions.reasons.get(original),
             code=chat_params.CODE if api == "chat" else embeddings.CODE,
             pipeline=tuple(cp.call.options.items()),
         )
@@ -113,7 +114,7 @@ class V1ChatRule:
     def leave_Attribute(
         self, original: cst.Attribute, updated: cst.Attribute
     ) -> cst.BaseExpression:
-        facts = self.ctx.facts.v1  # type: ignore[attr-defined]
+        facts = self.facts
         if original in facts.ref_rewrites:
             clients = [
                 cp.client

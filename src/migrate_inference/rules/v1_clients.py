@@ -34,18 +34,19 @@ from migrate_inference.analysis.names import slug
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules import chat_params, splats
-from migrate_inference.rules.base import RuleContext, _has_ignore
+from migrate_inference.rules.base import RuleState
 from migrate_inference.part_ignores import part_ignored
 from migrate_inference.wording import target_call
-from migrate_inference.rules.v0_chat import (
+from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
     ClientSpec,
-    _multiline,
     accessor_source,
     client_call_code,
     need_client_imports,
     retry_budget,
 )
+from migrate_inference.rules.client_code import multiline as _multiline
+from migrate_inference.rules.suppression import has_ignore as _has_ignore
 
 CODE = "MI200"
 NAME = "v1_clients"
@@ -895,9 +896,10 @@ class V1ClientsRule:
     code = CODE
     name = NAME
 
-    def __init__(self, ctx: RuleContext, plan: V1Plan) -> None:
-        self.ctx = ctx
-        self.plan = plan
+    def __init__(self, state: RuleState) -> None:
+        self.ctx = state.ctx
+        self.plan = state.v1_plan
+        self.facts = state.v1
 
     def _client_statements(self, bp: BindingPlan) -> List[cst.SimpleStatementLine]:
         out = []
@@ -949,7 +951,7 @@ class V1ClientsRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         bp = self.plan.by_ctor.get(original)
         if bp is None:
-            if original in self.ctx.facts.v1.returned and not self.ctx.suppressed(CODE):  # type: ignore[attr-defined]
+            if original in self.facts.returned and not self.ctx.suppressed(CODE):
                 self.ctx.todo(
                     CODE,
                     original,

@@ -1,0 +1,154 @@
+"""The code that builds an azure-ai-inference client: not a rule, shared by the rules
+that create clients (v0_chat for the module API, v1_clients for OpenAI() clients, v1_chat
+for a client built inline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from migrate_inference.rules.base import RuleContext
+
+AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+CLIENT_CLASSES = {
+    ("chat", False): "ChatCompletionsClient",
+    ("chat", True): "AsyncChatCompletionsClient",
+    ("embeddings", False): "EmbeddingsClient",
+    ("embeddings", True): "AsyncEmbeddingsClient",
+}
+METHODS = {"chat": "complete", "embeddings": "embed"}
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """One client the migrated module needs."""
+
+    api: str  # "chat" or "embeddings"
+    is_async: bool
+    endpoint: str  # code; may use the accessor's `deployment` parameter
+    credential: str  # code
+    api_version: Optional[str]  # code
+    scopes: bool
+    parameterized: bool  # the accessor takes the deployment name
+    extra: Tuple[str, ...] = ()  # more constructor keywords, as code: "read_timeout=30"
+
+
+# How often the original retried a failed request on its own: openai 0.28 never retried an
+# HTTP status (only connection errors, in requests' adapter), v1 clients retry
+# `max_retries` times (default 2).  azure-core's RetryPolicy would retry up to 3 times.
+V0_RETRIES = "0"
+V1_DEFAULT_RETRIES = "2"
+
+
+def retry_budget(generation: str, max_retries: Optional[str] = None) -> str:
+    """The `retry_total=` keyword that keeps the original's request count."""
+    if max_retries is not None:
+        return f"retry_total={max_retries}"
+    return f"retry_total={V0_RETRIES if generation == 'v0' else V1_DEFAULT_RETRIES}"
+
+
+def client_call_code(spec: ClientSpec, indent: str = "") -> str:
+    """`ChatCompletionsClient(...)` source for a spec (multi-line when `indent` is given)."""
+    cls = CLIENT_CLASSES[spec.api, spec.is_async]
+    args = [f"endpoint={spec.endpoint}", f"credential={spec.credential}"]
+    if spec.scopes:
+        args.append(f'credential_scopes=["{AOAI_SCOPE}"]')
+    if spec.api_version:
+        args.append(f"api_version={spec.api_version}")
+    args.extend(spec.extra)
+    if not indent:
+        return f"{cls}({', '.join(args)})"
+    inner = indent + "    "
+    return f"{cls}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
+
+
+def need_client_imports(ctx: RuleContext, spec: ClientSpec) -> None:
+    """The imports a client built from `spec` needs."""
+    cls = CLIENT_CLASSES[spec.api, spec.is_async]
+    if spec.is_async:
+        ctx.need_import("azure.ai.inference.aio", cls.replace("Async", "", 1), cls)
+    else:
+        ctx.need_import("azure.ai.inference", cls)
+    if "AzureKeyCredential" in spec.credential:
+        ctx.need_import("azure.core.credentials", "AzureKeyCredential")
+    if "AsyncDefaultAzureCredential" in spec.credential:
+        ctx.need_import(
+            "azure.identity.aio",
+            "DefaultAzureCredential",
+            "AsyncDefaultAzureCredential",
+        )
+    elif "DefaultAzureCredential" in spec.credential:
+        ctx.need_import("azure.identity", "DefaultAzureCredential")
+
+
+def accessor_source(
+    spec: ClientSpec, name: str, store: Optional[str] = None
+) -> List[str]:
+    """The lazily built, cached client: one per process (sync) or per event loop (async:
+    an aiohttp session cannot outlive the loop it was made in, and `asyncio.run()` makes a
+    new loop each time)."""
+    param = "deployment" if spec.parameterized else ""
+    if not spec.is_async:
+        body = client_call_code(spec, indent="    ")
+        return [
+            f"@functools.lru_cache(maxsize=None)\ndef {name}({param}):\n    return {body}\n"
+        ]
+    store = store or name + "s"
+    key = "deployment" if param else "None"
+    body = client_call_code(spec, indent="        ")
+    # openai 0.28 opened and closed an aiohttp session per request: the cached client is
+    # closed when asyncio.run() cancels the tasks left at its end, so no session is leaked.
+    return [
+        f"{store} = weakref.WeakKeyDictionary()\n",
+        f"def {name}({param}):\n"
+        f"    # one client per event loop: an aiohttp session cannot outlive its loop\n"
+        f"    clients = {store}.setdefault(asyncio.get_running_loop(), {{}})\n"
+        f"    if {key} not in clients:\n"
+        f"        client = {body}\n"
+        f"\n"
+        f"        async def close_at_loop_end():\n"
+        f"            # asyncio.run() cancels the tasks still pending when its coroutine returns\n"
+        f"            try:\n"
+        f"                await asyncio.Event().wait()\n"
+        f"            finally:\n"
+        f"                await client.close()\n"
+        f"\n"
+        f"        clients[{key}] = client, asyncio.ensure_future(close_at_loop_end())\n"
+        f"    return clients[{key}][0]\n",
+    ]
+
+
+def multiline(code: str) -> str:
+    """`Cls(a, b)` -> one keyword per line, the way the migration guide writes clients."""
+    head, _, rest = code.partition("(")
+    args = split_top_level(rest[:-1])
+    if len(args) <= 1:
+        return code
+    return head + "(\n" + "".join(f"    {a.strip()},\n" for a in args) + ")"
+
+
+def split_top_level(text: str) -> List[str]:
+    parts, depth, current, quote = [], 0, [], None
+    for ch in text:
+        if quote:
+            current.append(ch)
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if "".join(current).strip():
+        parts.append("".join(current))
+    return parts

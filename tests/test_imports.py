@@ -168,3 +168,22 @@ def test_sections() -> None:
     assert section_of("azure.ai.inference") == THIRD_PARTY
     assert section_of("somepackage") == THIRD_PARTY
     assert section_of("tests", filename=str(Path(__file__))) == FIRST_PARTY
+
+
+def test_new_imports_go_to_the_top_block_not_to_a_later_import() -> None:
+    """An `import pprint` after the code (a real file does this) is no place for the
+    `import os` the new client needs above it: the name would be used before it exists."""
+    source = (
+        "from openai import OpenAI\n"
+        "\n"
+        'client = OpenAI(api_key="k")\n'
+        'completion = client.chat.completions.create(model="m", messages=[])\n'
+        "import pprint\n"
+        "\n"
+        "pprint.pprint(completion.choices[0].message.content)\n"
+    )
+    result = migrate_source(source, None, "late_import.py")
+    assert result.error is None, result.error
+    assert result.code.startswith("import os\n\nfrom azure.ai.inference import ")
+    assert result.code.count("import os") == 1
+    assert "completion = client.complete(messages=[])\nimport pprint\n" in result.code

@@ -320,11 +320,16 @@ def _starts_group(stmt: cst.CSTNode) -> bool:
 
 
 def _groups(body: Sequence[cst.CSTNode]) -> List[List[int]]:
-    """Groups (lists of body indexes) of the module's top-level import runs, in order."""
+    """Groups (lists of body indexes) of the module's first top-level import run, in order.
+
+    Only the first run: an import further down (`import pprint` after the code that
+    needs it) is below statements a new import may be needed by."""
     groups: List[List[int]] = []
     previous_import = False
     for index, stmt in enumerate(body):
         if _import_of(stmt) is None:
+            if groups:
+                break
             previous_import = False
             continue
         if not previous_import or _starts_group(stmt):

@@ -84,6 +84,31 @@ def read(path: Path) -> Optional[str]:
         return None
 
 
+def _imported(lines: List[str]) -> set:
+    """(module, name) pairs a run of import lines binds; None if a line is no import."""
+    pairs = set()
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        if not IMPORT_LINE.match(line):
+            return None
+        if text.startswith("from "):
+            module, names = text[5:].split(" import ", 1)
+            for name in names.strip("() ").split(","):
+                if name.strip():
+                    pairs.add((module.strip(), name.strip()))
+        else:
+            pairs.add((text[7:].strip(), ""))
+    return pairs
+
+
+def _imports_kept(old: List[str], new: List[str]) -> bool:
+    """Every import the old lines made is still made by the new lines."""
+    before, after = _imported(old), _imported(new)
+    return before is not None and after is not None and before <= after
+
+
 def stray_changes(source: str, out: str, appended_at: int) -> List[str]:
     """Changed lines outside the appended code that are not new import lines."""
     a, b = source.splitlines(keepends=True), out.splitlines(keepends=True)
@@ -92,10 +117,13 @@ def stray_changes(source: str, out: str, appended_at: int) -> List[str]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal" or i1 >= appended_at:
             continue
-        if tag == "insert" and all(
+        new_lines_are_imports = all(
             IMPORT_LINE.match(line) or not line.strip() for line in b[j1:j2]
-        ):
+        )
+        if tag == "insert" and new_lines_are_imports:
             continue
+        if tag == "replace" and new_lines_are_imports and _imports_kept(a[i1:i2], b[j1:j2]):
+            continue  # a name added to an existing `from m import ...` line
         bad.append(f"{tag} input lines {i1 + 1}-{i2}: {a[i1:i2][:2]} -> {b[j1:j2][:2]}")
     return bad
 
@@ -160,3 +188,7 @@ def test_stray_changes_checker_sees_an_edit_outside_the_call():
     assert stray_changes(source, "import os\nimport sys\n" + source[10:], 2) == []
     assert stray_changes(source, "import os\nx = 2\n" + CALL, 2)
     assert stray_changes(source, "x = 1\n" + CALL, 2)
+    merged = "from a import b\nx = 1\n" + CALL
+    assert stray_changes(merged, "from c import d\nfrom a import b, e\nx = 1\n" + CALL, 2) == []
+    assert stray_changes(merged, "from c import d\nfrom a import e\nx = 1\n" + CALL, 2)
+    assert stray_changes(merged, "from c import d\nfrom f import b\nx = 1\n" + CALL, 2)

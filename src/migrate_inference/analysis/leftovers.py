@@ -546,6 +546,14 @@ def find_sites(
     sites: List[Site] = []
 
     class Chains(cst.CSTVisitor):
+        # A dotted module name in an import (`from ..types.beta.realtime import x`)
+        # is not an expression: nothing is called or read through it.
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
         def visit_Attribute(self, node: cst.Attribute) -> Optional[bool]:
             parent = parents.get(node)
             outer: cst.BaseExpression = node

@@ -13,13 +13,19 @@ and tool dicts, which the Azure SDK accepts as they are) do not.
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 
 import libcst as cst
 
 from migrate_inference.config import PART_CODES
 from migrate_inference.rules.suppression import ignores
 
+# Scope -> its first part code, so that the calls of one function share one walk of it.
+# Keyed by id(); the node is kept beside its answer and compared, so a reused id of a
+# freed node never answers for another.  Small: calls of one scope come together, and
+# an entry keeps its tree alive.
+_SEEN: Dict[int, Tuple[cst.CSTNode, Optional[str]]] = {}
+_SEEN_LIMIT = 16
 
 
 def _scope_of(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
@@ -55,7 +61,14 @@ def part_ignored(
     """The TODO for a call whose function (or module) ignores one of its parts, or None."""
     scope = _scope_of(node, parents)
     # The scope's decorators and header count too (a retry decorator guards the calls).
-    code = _first_part_code(scope)
+    seen = _SEEN.get(id(scope))
+    if seen is not None and seen[0] is scope:
+        code = seen[1]
+    else:
+        if len(_SEEN) >= _SEEN_LIMIT:
+            _SEEN.clear()
+        code = _first_part_code(scope)
+        _SEEN[id(scope)] = (scope, code)
     if code is None:
         return None
     return (

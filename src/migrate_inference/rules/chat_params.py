@@ -269,7 +269,30 @@ def map_arguments(
     lead = _keep_following_comments(
         out, sources, list(call.args), call.whitespace_before_args
     )
-    return _fix_commas(out, last_arg, list(call.args)), lead
+    return _drop_moved_comment(_fix_commas(out, last_arg, list(call.args)), last_arg, sources), lead
+
+
+def _drop_moved_comment(
+    out: List[cst.Arg], last_arg: cst.Arg, sources: List[int]
+) -> List[cst.Arg]:
+    """The last keyword's end-of-line comment went with it into `model_extras`: the comma
+    the new last keyword took over from it must not carry that comment a second time."""
+    comment = _end_comment(last_arg)
+    if comment is None or not out or out[-1] is last_arg:
+        return out
+    tail = out[-1]
+    if (
+        not isinstance(tail.comma, cst.Comma)
+        or not isinstance(tail.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        or tail.comma.whitespace_after.first_line.comment is None
+        or tail.comma.whitespace_after.first_line.comment.value != comment.value
+        or tail.keyword is None
+        or tail.keyword.value != "model_extras"
+        or comment.value not in cst.Module([]).code_for_node(tail.value)
+    ):
+        return out  # the comment is not in the dict: it stays where it is
+    ws = tail.comma.whitespace_after.with_changes(first_line=cst.TrailingWhitespace())
+    return out[:-1] + [tail.with_changes(comma=tail.comma.with_changes(whitespace_after=ws))]
 
 
 def _keep_following_comments(

@@ -88,7 +88,7 @@ def read(path: Path) -> Optional[str]:
         return None
 
 
-def _imported(lines: List[str]) -> set:
+def _imported(lines: List[str]) -> Optional[set]:
     """(module, name) pairs a run of import lines binds; None if a line is no import."""
     pairs = set()
     for line in lines:

@@ -269,12 +269,10 @@ def map_arguments(
     lead = _keep_following_comments(
         out, sources, list(call.args), call.whitespace_before_args
     )
-    return _drop_moved_comment(_fix_commas(out, last_arg, list(call.args)), last_arg, sources), lead
+    return _drop_moved_comment(_fix_commas(out, last_arg, list(call.args)), last_arg), lead
 
 
-def _drop_moved_comment(
-    out: List[cst.Arg], last_arg: cst.Arg, sources: List[int]
-) -> List[cst.Arg]:
+def _drop_moved_comment(out: List[cst.Arg], last_arg: cst.Arg) -> List[cst.Arg]:
     """The last keyword's end-of-line comment went with it into `model_extras`: the comma
     the new last keyword took over from it must not carry that comment a second time."""
     comment = _end_comment(last_arg)

@@ -28,6 +28,7 @@ from libcst.metadata import ParentNodeProvider, ScopeProvider
 from migrate_inference.analysis.names import string_value
 from migrate_inference.analysis.request_literals import literal_keys
 from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.functions_code import tool_choice
 
 CODE = "MI320"
 NAME = "functions"
@@ -72,7 +73,7 @@ class FunctionsPlan:
             by_scope.setdefault(self.scopes.get(call), []).append(call)
             if streams is not False:
                 self.reasons[call] = "the call streams"
-            elif "function_call" in kw and _tool_choice(kw["function_call"]) is None:
+            elif "function_call" in kw and tool_choice(kw["function_call"]) is None:
                 self.reasons[call] = "function_call is not a literal"
             elif "functions" not in kw:
                 self.reasons[call] = "function_call without functions"
@@ -183,85 +184,11 @@ def _is_print_arg(parent, parents) -> bool:
     )
 
 
-def _tool_choice(value: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    literal = string_value(value)
-    if literal in ("auto", "none") and isinstance(value, cst.SimpleString):
-        return value
-    keys = literal_keys(value) if isinstance(value, cst.Dict) else None
-    if keys is not None and set(keys) == {"name"}:
-        return cst.parse_expression(
-            '{"type": "function", "function": {"name": '
-            + cst.Module([]).code_for_node(keys["name"])
-            + "}}"
-        )
-    return None
-
-
-def tools_from_functions(value: cst.BaseExpression) -> cst.BaseExpression:
-    """`functions` -> the same definitions as OpenAI-style tools (dicts the SDK sends as they are)."""
-    if isinstance(value, cst.List) and all(
-        isinstance(e, cst.Element) for e in value.elements
-    ):
-        return value.with_changes(
-            elements=[
-                e.with_changes(
-                    value=cst.Dict(
-                        [
-                            cst.DictElement(
-                                cst.SimpleString('"type"'),
-                                cst.SimpleString('"function"'),
-                            ),
-                            cst.DictElement(cst.SimpleString('"function"'), e.value),
-                        ]
-                    )
-                )
-                for e in value.elements
-            ]
-        )
-    code = cst.Module([]).code_for_node(value)
-    if not _atomic(value):
-        # `for f in A if c else B` would read `if c` as the comprehension's filter.
-        code = f"({code})"
-    return cst.parse_expression(
-        f'[{{"type": "function", "function": f}} for f in {code}]'
-    )
-
-
-def _atomic(value: cst.BaseExpression) -> bool:
-    """Whether `value` can follow `for f in` as it is (a primary, or already in parentheses)."""
-    if value.lpar:
-        return True
-    return isinstance(
-        value,
-        (
-            cst.Name,
-            cst.Attribute,
-            cst.Call,
-            cst.Subscript,
-            cst.List,
-            cst.ListComp,
-            cst.Tuple,
-            cst.Dict,
-            cst.DictComp,
-            cst.Set,
-            cst.SetComp,
-            cst.BaseString,
-            cst.Integer,
-            cst.Float,
-        ),
-    ) and not (isinstance(value, cst.Tuple) and not value.lpar)
-
-
-def tool_choice_from_function_call(value: cst.BaseExpression) -> cst.BaseExpression:
-    choice = _tool_choice(value)
-    assert choice is not None
-    return choice
-
-
 class FunctionsRule:
     """Rewrites the reads of `function_call` and the role "function" messages in converted scopes.
 
-    The request keywords themselves are converted by `chat_params.map_arguments`."""
+    The request keywords themselves are converted by `params_code.map_arguments`
+    (with `functions_code`)."""
 
     code = CODE
     name = NAME
@@ -328,11 +255,3 @@ class FunctionsRule:
                 ),
             ],
         )
-
-
-def first_tool_function(message: cst.BaseExpression) -> cst.BaseExpression:
-    first = cst.Subscript(
-        value=cst.Attribute(value=message, attr=cst.Name("tool_calls")),
-        slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))],
-    )
-    return cst.Attribute(value=first, attr=cst.Name("function"))

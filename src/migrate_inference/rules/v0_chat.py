@@ -38,7 +38,8 @@ from migrate_inference.mapping import (
     MODULE_CLIENT_OPTIONS,
     MODULE_CONFIG,
 )
-from migrate_inference.rules import chat_params, embeddings, splats
+from migrate_inference.analysis import splats
+from migrate_inference.rules import params_code
 from migrate_inference.rules.base import RuleState
 from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
@@ -108,7 +109,7 @@ class Plan:
 
 
 def rule_code(api: str) -> str:
-    return embeddings.CODE if api == "embeddings" else CODE
+    return params_code.EMBEDDINGS_CODE if api == "embeddings" else CODE
 
 
 def _suppressed(node: cst.CSTNode, parents, code: str = CODE) -> bool:
@@ -478,7 +479,7 @@ class Planner:
                 self.facts.splats.by_call.get(call.node) if self.facts.splats else None
             )
             if call.has_splat and splat is not None:
-                lookup = chat_params.lookup(call.api, call.generation)
+                lookup = params_code.lookup(call.api, call.generation)
                 reason = splats.assess(
                     splat, lookup, call.node, client_keys=call.generation == "v0"
                 )
@@ -498,8 +499,8 @@ class Planner:
             if self.config_blocked:
                 cp.todo = self.config_blocked
                 continue
-            collision = chat_params.colliding_keywords(
-                call.kwargs, chat_params.lookup(call.api, call.generation)
+            collision = params_code.colliding_keywords(
+                call.kwargs, params_code.lookup(call.api, call.generation)
             )
             if collision:
                 cp.todo = collision
@@ -513,7 +514,7 @@ class Planner:
             self._spec_for(cp, literal[call.api])
             if cp.todo is None and cp.splat is not None:
                 self.plan.splats[id(cp.splat)] = (
-                    chat_params.lookup(call.api, call.generation),
+                    params_code.lookup(call.api, call.generation),
                     cp.keep_model,
                 )
             if cp.todo is None and cp.spec is not None and not cp.inline:
@@ -639,16 +640,16 @@ class V0ChatRule:
         drop: Tuple[str, ...] = (
             () if cp.keep_model else ("model", "engine", "deployment_id")
         )
-        args, lead = chat_params.map_arguments(
+        args, lead = params_code.map_arguments(
             self.ctx,
             updated,
             original,
-            lookup=chat_params.lookup(spec.api, cp.call.generation),
+            lookup=params_code.lookup(spec.api, cp.call.generation),
             keep_model=cp.keep_model,
             drop=drop,
             functions_to_tools=original in self.functions.convert,
             functions_reason=self.functions.reasons.get(original),
-            code=chat_params.CODE if spec.api == "chat" else embeddings.CODE,
+            code=params_code.PARAMS_CODE if spec.api == "chat" else params_code.EMBEDDINGS_CODE,
         )
         for note in cp.notes:
             self.ctx.todo(rule_code(spec.api), original, note)

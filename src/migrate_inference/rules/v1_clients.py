@@ -33,7 +33,8 @@ from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug
 from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
-from migrate_inference.rules import chat_params, splats
+from migrate_inference.analysis import splats
+from migrate_inference.rules import params_code
 from migrate_inference.rules.base import RuleState
 from migrate_inference.part_ignores import part_ignored
 from migrate_inference.wording import target_call
@@ -278,7 +279,7 @@ class V1Planner:
                 cp.todo = TODO_KINDS[call.kind]
             elif call.has_splat:
                 splat = self.splats.by_call.get(call.node) if self.splats else None
-                lookup = chat_params.lookup(call.kind, "v1")
+                lookup = params_code.lookup(call.kind, "v1")
                 reason = (
                     splats.assess(splat, lookup, call.node)
                     if splat is not None
@@ -295,8 +296,8 @@ class V1Planner:
             elif call.has_positional:
                 cp.todo = "positional arguments: pass every parameter by keyword, then migrate"
             if cp.todo is None and call.kind in ("chat", "embeddings"):
-                cp.todo = chat_params.colliding_keywords(
-                    call.kwargs, chat_params.lookup(call.kind, "v1")
+                cp.todo = params_code.colliding_keywords(
+                    call.kwargs, params_code.lookup(call.kind, "v1")
                 )
         wanted = [
             cp
@@ -314,7 +315,7 @@ class V1Planner:
                 if cp.client is not None and cp.splat is not None:
                     keep = cp.client.keep_model or cp.keep_model
                     self.plan.splats[id(cp.splat)] = (
-                        chat_params.lookup(cp.call.kind, "v1"),
+                        params_code.lookup(cp.call.kind, "v1"),
                         keep,
                     )
         if binding.kind == "param" and bp.clients:

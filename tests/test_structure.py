@@ -1,0 +1,60 @@
+"""The shape of the source tree: no module grows past a screenful of screens, and no rule
+module imports another rule module (shared work lives in modules that are not rules;
+docs/design.md, "Adding a rule")."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+from migrate_inference import rules
+
+SRC = pathlib.Path(__file__).resolve().parent.parent / "src"
+PACKAGE = SRC / "migrate_inference"
+# Kept apart: its own structure is worked on separately.
+EXCLUDED = (PACKAGE / "to_openai",)
+MAX_LINES = 650
+
+
+def _module_name(path: pathlib.Path) -> str:
+    parts = list(path.with_suffix("").relative_to(SRC).parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if not any(path.is_relative_to(excluded) for excluded in EXCLUDED):
+            yield path
+
+
+def _imported(path: pathlib.Path):
+    """Every module name an import in the file may bring in (function-level ones too)."""
+    package = _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_name(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            yield node.lineno, base
+            for alias in node.names:
+                yield node.lineno, f"{base}.{alias.name}"
+
+
+def test_no_rule_imports_another_rule():
+    rule_modules = {rule.module_name for rule in rules.RULES}
+    found = []
+    for path in _sources():
+        name = _module_name(path)
+        if name not in rule_modules:
+            continue
+        for line, imported in _imported(path):
+            if imported in rule_modules and imported != name:
+                found.append(f"{path.relative_to(SRC)}:{line} imports {imported}")
+    assert not found, found

@@ -46,7 +46,7 @@ from migrate_inference.rules.suppression import IGNORE_RE, suppression_directive
 from migrate_inference.rules.error_plans import attribute_block, block_calls
 from migrate_inference.rules.functions import FunctionsPlan
 from migrate_inference.rules.leftover_calls import mark_leftovers
-from migrate_inference.rules.v0_chat import Planner
+from migrate_inference.rules.v0_plan import Planner
 from migrate_inference.rules.v1_plan import V1Planner
 from migrate_inference.todos import merge_stacked_todos
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.splats import SplatDicts
     from migrate_inference.analysis.v1 import V1Facts
     from migrate_inference.rules.functions import FunctionsPlan
-    from migrate_inference.rules.v0_chat import Plan
+    from migrate_inference.rules.v0_plan import Plan
     from migrate_inference.rules.v1_plan import V1Plan
 
 TODO_PREFIX = "# TODO(migrate-inference): "
@@ -142,7 +142,7 @@ class RuleState:
     ctx: RuleContext
     facts: "Facts"
     v1: "V1Facts"
-    plan: "Plan"  # v0 module-level calls (rules/v0_chat.py: Planner)
+    plan: "Plan"  # v0 module-level calls (rules/v0_plan.py: Planner)
     v1_plan: "V1Plan"  # v1 clients and their calls (rules/v1_plan.py: V1Planner)
     splats: "SplatDicts"
     # SplatDict -> (lookup, keep_model), for the `**params` dicts whose calls migrate

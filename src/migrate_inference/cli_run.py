@@ -39,8 +39,8 @@ def run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
         UNCHANGED,
         FileOutcome,
         RunSettings,
-        iter_outcomes,
     )
+    from migrate_inference.run_pool import iter_outcomes
 
     from dataclasses import replace
 
@@ -247,11 +247,13 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
         FAILED,
         UNCHANGED,
         FileOutcome,
-        _Failure,
-        _handler,
+        failed,
+        handler_for,
+    )
+    from migrate_inference.source_io import (
+        FileFailure,
         decode_source,
         encode_source,
-        failed,
         unified_diff,
     )
 
@@ -287,9 +289,9 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
             text, encoding = decode_source(data, kind)
             from migrate_inference.runner import RunSettings
 
-            handler = _handler(kind, RunSettings(config=config, engine=settings_engine))
+            handler = handler_for(kind, RunSettings(config=config, engine=settings_engine))
             if handler is None:
-                raise _Failure(f"no {kind} support installed")
+                raise FileFailure(f"no {kind} support installed")
             result = handler(text, config, name)
             if result.error is not None:
                 codes = [f.code for f in result.findings if f.kind == "error"]
@@ -306,7 +308,7 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
                     outcome.status = CHANGED
                     if mode == DIFF:
                         outcome.diff = unified_diff(name, text, result.code)
-        except _Failure as exc:
+        except FileFailure as exc:
             outcome = failed(name, kind, str(exc), "MI002")
     err = sys.stderr
     report_to_stdout = mode != WRITE and options["output_file"] in (None, "-")

@@ -24,15 +24,8 @@ def usable_cores() -> int:
 
 def run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
     from migrate_inference.discover import discover, indexed, read_files_from
-    from migrate_inference.report import (
-        CHECK,
-        DIFF,
-        WRITE,
-        Progress,
-        Summary,
-        color_wanted,
-        make_reporter,
-    )
+    from migrate_inference.report import Progress, color_wanted, make_reporter
+    from migrate_inference.run_summary import CHECK, DIFF, WRITE, Summary
     from migrate_inference.runner import (
         CHANGED,
         FAILED,
@@ -235,13 +228,8 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
     from dataclasses import replace
 
     from migrate_inference.discover import PYTHON, Candidate, _Walker, kind_of
-    from migrate_inference.report import (
-        CHECK,
-        DIFF,
-        WRITE,
-        Summary,
-        make_reporter,
-    )
+    from migrate_inference.report import make_reporter
+    from migrate_inference.run_summary import CHECK, DIFF, WRITE, Summary
     from migrate_inference.runner import (
         CHANGED,
         FAILED,

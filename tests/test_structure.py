@@ -47,6 +47,15 @@ def _imported(path: pathlib.Path):
                 yield node.lineno, f"{base}.{alias.name}"
 
 
+def test_no_source_file_is_too_long():
+    long = {
+        str(path.relative_to(SRC)): lines
+        for path in _sources()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"split these along a real seam (over {MAX_LINES} lines): {long}"
+
+
 def test_no_rule_imports_another_rule():
     rule_modules = {rule.module_name for rule in rules.RULES}
     found = []

@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from migrate_inference.analysis.names import imported_names, referents, string_value
-from migrate_inference.analysis.v1 import Binding
+from migrate_inference.analysis.v1_model import Binding
 
 
 class ClientValues:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.facts import Facts
     from migrate_inference.analysis.responses import ResponseTypes
     from migrate_inference.analysis.splats import SplatDicts
-    from migrate_inference.analysis.v1 import V1Facts
+    from migrate_inference.analysis.v1_model import V1Facts
     from migrate_inference.rules.functions import FunctionsPlan
     from migrate_inference.rules.v0_plan import Plan
     from migrate_inference.rules.v1_plan import V1Plan

@@ -16,7 +16,7 @@ from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import imported_names, string_value
 from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug
-from migrate_inference.analysis.v1 import Binding
+from migrate_inference.analysis.v1_model import Binding
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules.client_code import ClientSpec, retry_budget
 

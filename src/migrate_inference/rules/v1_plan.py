@@ -19,7 +19,7 @@ from migrate_inference.analysis import splats
 from migrate_inference.analysis.client_values import ClientValues
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import string_value
-from migrate_inference.analysis.v1 import Binding, V1Call, V1Facts
+from migrate_inference.analysis.v1_model import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.part_ignores import part_ignored
 from migrate_inference.rules import params_code, rule_code

@@ -240,7 +240,12 @@ class ClientConstructors:
         return isinstance(expr, (cst.Name, cst.Attribute)) or self.values.cheap(expr)
 
     def _optional_env(self, expr: cst.BaseExpression) -> Optional[str]:
-        """The variable of `os.getenv("X")` / `os.environ.get("X")` (None when unset), else None."""
+        """The variable of `os.getenv("X")` / `os.environ.get("X")` (None when unset), else None.
+
+        Not shared with `analysis/facts.py`'s helper of the same name: this one accepts
+        whatever `ClientValues.cheap` accepts, which includes a call of `os.environ` itself
+        (`os.environ("X")`, a TypeError when run); that one accepts only `os.getenv` and
+        `os.environ.get`.  They agree on every other input."""
         if not (
             isinstance(expr, cst.Call) and len(expr.args) == 1 and self.values.cheap(expr)
         ):

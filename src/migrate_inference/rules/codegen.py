@@ -10,7 +10,7 @@ from typing import Optional
 import libcst as cst
 
 from migrate_inference.analysis.names import string_value
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.context import RuleContext
 
 SCHEMA_KEYS = {"name", "schema", "strict", "description"}
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate_inference.rules.base import RuleContext, RuleState
+from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.context import RuleContext
 from migrate_inference.rules.codegen import dict_to_call, keyword_args
 
 CODE = "MI120"

@@ -16,7 +16,7 @@ from migrate_inference import mapping
 from migrate_inference.analysis.names import code_of as _code_of
 from migrate_inference.analysis.names import string_value
 from migrate_inference.rules import rule_code
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.context import RuleContext
 from migrate_inference.rules.codegen import response_format as _response_format
 from migrate_inference.rules.functions_code import (
     FUNCTIONS_CODE,

@@ -14,7 +14,7 @@ import pytest
 
 import fake_engines
 import migrate_inference
-from migrate_inference import cli
+from migrate_inference import cli, cli_run
 from migrate_inference.config import Config
 from migrate_inference.rules import ERROR_CODES, RULES
 
@@ -133,7 +133,7 @@ def test_usable_cores():
         if hasattr(os, "sched_getaffinity")
         else os.cpu_count()
     )
-    assert cli._usable_cores() == expected
+    assert cli_run.usable_cores() == expected
 
 
 # ------------------------------------------------------------------ modes

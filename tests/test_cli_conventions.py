@@ -22,7 +22,7 @@ import pytest
 
 import fake_engines
 import migrate_inference
-from migrate_inference import cli
+from migrate_inference import cli, cli_config
 
 SRC = Path(migrate_inference.__file__).resolve().parent.parent
 REPO = SRC.parent
@@ -139,7 +139,7 @@ def test_every_boolean_option_has_a_no_form():
     flags = [
         p
         for p in cli.command.params
-        if getattr(p, "is_flag", False) and p.name not in cli._NOT_CONFIGURABLE
+        if getattr(p, "is_flag", False) and p.name not in cli_config.NOT_CONFIGURABLE
     ]
     assert flags
     for param in flags:

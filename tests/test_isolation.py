@@ -21,7 +21,8 @@ import pytest
 import fake_engines
 from migrate_inference import cli, engine, guards, runner
 from migrate_inference.discover import NOTEBOOK, PYTHON, Candidate
-from migrate_inference.runner import CHANGED, FAILED, RunSettings, iter_outcomes
+from migrate_inference.run_pool import iter_outcomes
+from migrate_inference.runner import CHANGED, FAILED, RunSettings
 
 GOOD = """\
 from openai import OpenAI

@@ -6,16 +6,13 @@ import pytest
 
 from migrate_inference.findings import ERROR, REWRITE, TODO, Finding
 from migrate_inference.report import (
-    CHECK,
-    DIFF,
-    WRITE,
     Progress,
-    Summary,
     color_wanted,
     colorize_diff,
     make_reporter,
 )
 from migrate_inference.rules import DEPENDENCY_CODES, ERROR_CODES, RULES
+from migrate_inference.run_summary import CHECK, DIFF, WRITE, Summary
 from migrate_inference.runner import CHANGED, FAILED, UNCHANGED, FileOutcome
 
 DIFF_TEXT = "--- a.py\n+++ a.py\n@@ -1 +1 @@\n-import openai\n+import azure\n"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import fake_engines
-from migrate_inference import runner
+from migrate_inference import runner, source_io
 from migrate_inference.config import Config
 from migrate_inference.discover import (
     NOTEBOOK,
@@ -15,16 +15,15 @@ from migrate_inference.discover import (
     Candidate,
     DiscoveryError,
 )
+from migrate_inference.run_pool import iter_outcomes
 from migrate_inference.runner import (
     CHANGED,
     FAILED,
     UNCHANGED,
     RunSettings,
-    decode_source,
-    iter_outcomes,
     process,
-    unified_diff,
 )
+from migrate_inference.source_io import decode_source, unified_diff
 
 WRITE = RunSettings(engine=fake_engines.rename_engine)
 CHECK = RunSettings(engine=fake_engines.rename_engine, write=False)
@@ -328,7 +327,7 @@ def test_read_only_directory_is_a_failure(tmp_path, monkeypatch):
     def no_temp(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(runner.tempfile, "mkstemp", no_temp)
+    monkeypatch.setattr(source_io.tempfile, "mkstemp", no_temp)
     assert failure(run_one(path)) == "cannot write: permission denied"
 
 

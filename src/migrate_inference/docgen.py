@@ -245,7 +245,7 @@ USAGE_END = "<!-- end of generated options -->"
 def _option_rows(command, configurable: bool = True) -> List[str]:
     import click
 
-    from migrate_inference.cli import _CONFIG_ONLY, _NOT_CONFIGURABLE
+    from migrate_inference.cli_config import CONFIG_ONLY, NOT_CONFIGURABLE
 
     rows = [
         "| option | what it does | default | in `[tool.migrate-inference]` |",
@@ -273,14 +273,14 @@ def _option_rows(command, configurable: bool = True) -> List[str]:
         else:
             shown_default = f"`{default}`"
         key = ""
-        if configurable and param.name not in _NOT_CONFIGURABLE:
+        if configurable and param.name not in NOT_CONFIGURABLE:
             key = f"`{param.name.replace('_', '-')}`"
         help_text = " ".join((param.help or "").split()).replace("|", "\\|")
         rows.append(f"| {names} | {help_text} | {shown_default} | {key} |")
     rows.append(
         "| `-h`, `--help` | Show the help (with the exit codes) and exit. | | |"
     )
-    for key in sorted(_CONFIG_ONLY) if configurable else ():
+    for key in sorted(CONFIG_ONLY) if configurable else ():
         rows.append(
             f"| (configuration only) | see [Per-file ignores](#per-file-ignores) | | `{key.replace('_', '-')}` |"
         )

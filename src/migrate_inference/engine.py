@@ -44,10 +44,10 @@ from migrate_inference.rules.base import (
 )
 from migrate_inference.rules.suppression import IGNORE_RE, suppression_directives
 from migrate_inference.rules.error_plans import attribute_block, block_calls
-from migrate_inference.rules.functions import FunctionsPlan
+from migrate_inference.rules.functions_plan import FunctionsPlan
 from migrate_inference.rules.leftover_calls import mark_leftovers
-from migrate_inference.rules.v0_chat import Planner
-from migrate_inference.rules.v1_clients import V1Planner
+from migrate_inference.rules.v0_plan import Planner
+from migrate_inference.rules.v1_plan import V1Planner
 from migrate_inference.todos import merge_stacked_todos
 
 # Besides the package's name: chains only the OpenAI SDK has, on a client handed in from

@@ -1,7 +1,7 @@
 """The parameter-mapping table, as data.
 
 One row per OpenAI request parameter: where it goes in azure-ai-inference.  The
-rules apply it with small code (`rules/chat_params.py`); `tests/test_mapping.py`
+rules apply it with small code (`rules/params_code.py`); `tests/test_mapping.py`
 holds every row against the installed SDK's signatures, and `docs/mapping.md`
 is generated from it (`python -m migrate_inference.docgen`), so the three cannot
 drift apart.

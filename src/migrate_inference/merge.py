@@ -19,13 +19,13 @@ from migrate_inference.report import (
     JSON_FINDINGS_OPEN,
     JSON_VERSION,
     SARIF_SCHEMA,
-    Summary,
     array_item,
     json_head,
     json_tail,
     sarif_head,
     sarif_tail,
 )
+from migrate_inference.run_summary import Summary
 
 DEPENDENCY_KINDS = frozenset({"requirements", "pyproject", "setup_cfg"})
 _COUNTS = (

@@ -33,29 +33,24 @@ note saying why.
 
 Every failure is one ``FileOutcome`` with status ``failed`` and one short
 reason; no exception escapes for a bad file.
+
+This module handles one file; ``run_pool`` runs many (the order, the worker
+pool, the dependency files last) and ``source_io`` holds the bytes-and-text
+steps (decode, encode, diff, the atomic write).
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import io
 import os
 import stat
-import tempfile
-import tokenize
-from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import (
     Any,
     Callable,
-    Deque,
-    Iterable,
-    Iterator,
     List,
     Optional,
-    Set,
     Tuple,
     Union,
 )
@@ -76,8 +71,14 @@ from migrate_inference.discover import (
     os_error_reason,
 )
 from migrate_inference.findings import Finding, Result
-from migrate_inference.workers import budget_for
 from migrate_inference.review import annotate
+from migrate_inference.source_io import (
+    FileFailure,
+    decode_source,
+    encode_source,
+    unified_diff,
+    write_atomically,
+)
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -94,17 +95,6 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_MODULE_BYTES = 2 * 1024 * 1024
 _SCAN_CHUNK = 1024 * 1024
 
-# Candidates handed to the pool and not yet finished, per job: enough that a
-# worker always has the next one queued while the main process waits for the
-# oldest (outcomes are yielded in discovery order).
-IN_FLIGHT_PER_JOB = 4
-# Finished candidates (their outcomes may hold a diff or the new bytes) and
-# outcomes in all that may wait behind the oldest unfinished candidate before
-# the main process stops reading ahead: these bound memory, not speed.
-WAITING_CANDIDATES_PER_JOB = 16
-MAX_WAITING = 2048
-
-TEMP_SUFFIX = ".migrate-inference.tmp"
 
 # Codes from migrate_inference.rules.ERROR_CODES for failures found outside the engine.
 READ_ERROR = "MI002"
@@ -188,19 +178,15 @@ class FileOutcome:
             self.error = redact(self.error)
 
 
-class _Failure(Exception):
-    """A reason to give up on one file (reading, decoding, writing)."""
-
-
 # ---------------------------------------------------------------- one file
 
 
 def process(item: Discovered, settings: RunSettings) -> FileOutcome:
     """Migrate one file (or report one discovery error).  Never raises for a bad file."""
-    return _commit(_migrate(item, settings), settings)
+    return commit(migrate(item, settings), settings)
 
 
-def _commit(outcome: FileOutcome, settings: RunSettings) -> FileOutcome:
+def commit(outcome: FileOutcome, settings: RunSettings) -> FileOutcome:
     """Write a changed file's new bytes (in write mode) and drop them from the outcome."""
     new_data, before = outcome.new_data, outcome.before
     outcome.new_data = outcome.before = None
@@ -212,19 +198,19 @@ def _commit(outcome: FileOutcome, settings: RunSettings) -> FileOutcome:
     ):
         try:
             write_atomically(outcome.path, new_data, before)
-        except _Failure as exc:
+        except FileFailure as exc:
             return failed(outcome.path, outcome.kind, str(exc), READ_ERROR)
     return outcome
 
 
-def _migrate(item: Discovered, settings: RunSettings) -> FileOutcome:
+def migrate(item: Discovered, settings: RunSettings) -> FileOutcome:
     """Everything but the write; safe to run in a worker and to retry."""
     outcome = _guarded(item, _process_candidate, settings)
     assert outcome is not None
     return outcome
 
 
-def _screen_sized(
+def screen_sized(
     item: Discovered, settings: RunSettings
 ) -> Tuple[Optional[FileOutcome], int]:
     """The outcome of a file that needs no handler (no OpenAI reference, unreadable,
@@ -252,7 +238,7 @@ def _guarded(
     try:
         result = step(item, settings)
         return result if isinstance(result, FileOutcome) else None
-    except _Failure as exc:
+    except FileFailure as exc:
         return failed(item.path, item.kind, str(exc), READ_ERROR)
     except Exception as exc:  # a bug in a handler must cost one file, not the run
         return failed(
@@ -280,13 +266,13 @@ def _screen_candidate(
             outcome = FileOutcome(path, kind, UNCHANGED, note="no OpenAI reference")
             outcome.facts = _plain_facts()
             return outcome
-        raise _Failure(
+        raise FileFailure(
             f"file is larger than {min(limit, MAX_FILE_BYTES) // (1024 * 1024)} MB "
             f"({before.st_size} bytes); skipped"
         )
     data = _read_bytes(path)
     if b"\0" in data:
-        raise _Failure("contains NUL bytes (a binary file?)")
+        raise FileFailure("contains NUL bytes (a binary file?)")
     if not any(marker in data for marker in markers):
         if settings.config.to_openai:
             outcome = FileOutcome(
@@ -306,7 +292,7 @@ def _process_candidate(candidate: Candidate, settings: RunSettings) -> FileOutco
         return screened
     data, before = screened
     path, kind = candidate.path, candidate.kind
-    handler = _handler(kind, settings)
+    handler = handler_for(kind, settings)
     if handler is None:
         outcome = FileOutcome(
             path, kind, UNCHANGED, note=f"no {kind} support installed"
@@ -383,11 +369,11 @@ def _stat_regular(path: str) -> os.stat_result:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise _Failure(os_error_reason(exc, path)) from exc
+        raise FileFailure(os_error_reason(exc, path)) from exc
     if stat.S_ISDIR(st.st_mode):
-        raise _Failure("is a directory")
+        raise FileFailure("is a directory")
     if not stat.S_ISREG(st.st_mode):
-        raise _Failure("not a regular file")
+        raise FileFailure("not a regular file")
     return st
 
 
@@ -396,7 +382,7 @@ def _read_bytes(path: str) -> bytes:
         with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise _Failure(os_error_reason(exc, path)) from exc
+        raise FileFailure(os_error_reason(exc, path)) from exc
 
 
 # `--to openai` looks for azure-ai-inference code: `azure.ai.inference` in Python,
@@ -423,10 +409,10 @@ def _large_file_mentions_openai(
                     return True
                 tail = chunk[-overlap:]
     except OSError as exc:
-        raise _Failure(os_error_reason(exc, path)) from exc
+        raise FileFailure(os_error_reason(exc, path)) from exc
 
 
-def _handler(
+def handler_for(
     kind: str, settings: RunSettings
 ) -> Optional[Callable[[str, Config, str], Result]]:
     if kind == PYTHON:
@@ -444,282 +430,3 @@ def _handler(
             return None  # that kind of file is not supported by this installation
         raise
     return getattr(module, function_name, None)
-
-
-# ------------------------------------------------------- bytes and text
-
-
-def decode_source(data: bytes, kind: str = PYTHON) -> Tuple[str, str]:
-    """The text and the encoding to write it back with ('utf-8-sig' keeps a BOM).
-
-    Python files follow PEP 263 (BOM, coding cookie, else UTF-8); the other
-    kinds are UTF-8 with an optional BOM.  Line endings are left alone.
-    """
-    if kind == PYTHON:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError as exc:
-            raise _Failure(f"cannot decode: {exc.msg or exc}") from exc
-    else:
-        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        return data.decode(encoding), encoding
-    except LookupError as exc:
-        raise _Failure(f"cannot decode: unknown encoding {encoding!r}") from exc
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        raise _Failure(
-            f"cannot decode as {encoding}: byte 0x{bad} at line {line} ({exc.reason})"
-        ) from exc
-
-
-def encode_source(text: str, encoding: str) -> bytes:
-    try:
-        return text.encode(encoding)
-    except UnicodeEncodeError as exc:
-        raise _Failure(
-            f"the migrated code cannot be encoded as {encoding} "
-            f"({text[exc.start : exc.end]!r}); file left unchanged"
-        ) from exc
-
-
-def unified_diff(path: str, old: str, new: str) -> str:
-    """A unified diff that `patch -p0` accepts, marking a missing final newline like git."""
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
-        fromfile=path,
-        tofile=path,
-    )
-    out = []
-    for line in lines:
-        if line.endswith("\n"):
-            out.append(line)
-        else:
-            out.append(line + "\n\\ No newline at end of file\n")
-    return "".join(out)
-
-
-def write_atomically(path: str, data: bytes, before: Tuple[int, int, int]) -> None:
-    """Replace the file's bytes in one step; keep its mode; write through a symbolic link.
-
-    ``before`` is (mtime_ns, size, inode) taken before reading: if the file changed since
-    (an editor saved it), it is left alone rather than overwritten.
-    """
-    target = os.path.realpath(path)
-    try:
-        now = os.stat(target)
-    except OSError as exc:
-        raise _Failure(os_error_reason(exc, path)) from exc
-    if (now.st_mtime_ns, now.st_size, now.st_ino) != tuple(before):
-        raise _Failure("file changed while it was being migrated; left as it is")
-    directory, name = os.path.split(target)
-    try:
-        fd, temp_path = tempfile.mkstemp(
-            prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory
-        )
-    except OSError as exc:
-        raise _Failure(f"cannot write: {os_error_reason(exc, directory)}") from exc
-    try:
-        # No fsync: os.replace is atomic against a killed process, which is the
-        # risk here; syncing each file would make large runs many times slower.
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp_path, stat.S_IMODE(now.st_mode))
-        if hasattr(os, "geteuid") and (now.st_uid, now.st_gid) != (
-            os.geteuid(),
-            os.getegid(),
-        ):
-            try:
-                os.chown(temp_path, now.st_uid, now.st_gid)
-            except OSError:
-                pass  # only root may give files away; the mode is what matters
-        os.replace(temp_path, target)
-    except BaseException as exc:
-        try:
-            os.unlink(temp_path)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise _Failure(f"cannot write: {os_error_reason(exc, path)}") from exc
-        raise
-
-
-# ---------------------------------------------------------- many files
-
-
-def iter_outcomes(
-    items: Iterable[Discovered], settings: RunSettings, jobs: int = 1
-) -> Iterator[FileOutcome]:
-    """One outcome per discovered item as soon as it is known: code files in
-    discovery order, then the dependency files (which depend on the code)."""
-    dependency_files: List[Candidate] = []
-    tally = _FactsTally()
-
-    def code_items() -> Iterator[Discovered]:
-        for item in items:
-            if isinstance(item, Candidate) and item.kind in DEPENDENCY_KINDS:
-                dependency_files.append(item)
-            else:
-                yield item
-
-    for outcome in _code_outcomes(code_items(), settings, jobs):
-        tally.add(outcome)
-        yield outcome
-    if dependency_files:
-        plan, note = tally.plan(settings.config)
-        dependency_settings = replace(
-            settings, dependency_plan=plan, dependency_note=note
-        )
-        for item in dependency_files:
-            yield process(item, dependency_settings)
-
-
-class _FactsTally:
-    """What all code files together say about the dependency files, folded as they come."""
-
-    def __init__(self) -> None:
-        self.unknown = self.openai = self.azure = self.asyncio = self.identity = False
-
-    def add(self, outcome: FileOutcome) -> None:
-        facts = outcome.facts
-        if facts is None:
-            self.unknown = True  # failed or unreadable: it may well still use openai
-            return
-        self.openai |= facts.uses_openai
-        self.azure |= facts.uses_azure_inference
-        self.asyncio |= facts.uses_async
-        self.identity |= facts.uses_identity
-
-    def plan(self, config: Config) -> Tuple[Any, str]:
-        if self.unknown:
-            return None, "kept: not every code file could be migrated"
-        if config.to_openai:
-            if self.azure:
-                return None, "kept: code still uses azure-ai-inference"
-            if not self.openai:
-                return None, "kept: no code uses openai"
-            from migrate_inference.deps import DependencyPlan
-
-            return (
-                DependencyPlan(needs_async=self.asyncio, needs_identity=self.identity),
-                "",
-            )
-        if self.openai:
-            return None, "kept: code still uses openai"
-        try:
-            from migrate_inference.deps import CodeFacts, dependency_plan
-        except ImportError:
-            return None, "kept: no dependency support installed"
-        folded = CodeFacts(
-            uses_openai=False,
-            uses_azure_inference=self.azure,
-            uses_async=self.asyncio,
-            uses_identity=self.identity,
-        )
-        plan = dependency_plan([folded], config)
-        if plan is None:
-            return None, "kept: no code uses azure-ai-inference"
-        return plan, ""
-
-
-def _code_outcomes(
-    items: Iterable[Discovered], settings: RunSettings, jobs: int
-) -> Iterator[FileOutcome]:
-    if not settings.isolate:
-        for item in items:
-            yield process(item, settings)
-        return
-    yield from _Pool(settings, jobs).run(iter(items))
-
-
-def _work(settings: RunSettings, item: Discovered) -> FileOutcome:
-    """What a worker does with one candidate (module level: picklable where fork is missing)."""
-    return _migrate(item, settings)
-
-
-def _warm(settings: RunSettings, item: Discovered) -> None:
-    """Import the item's handler before its time budget starts."""
-    if isinstance(item, Candidate):
-        try:
-            _handler(item.kind, settings)
-        except Exception:  # reported by the work itself
-            pass
-
-
-class _Pool:
-    """Screens every file in this process and migrates the candidates in worker
-    processes (see ``migrate_inference.workers``), yielding outcomes in
-    discovery order.
-
-    Workers start at the first candidate (never, for a tree without OpenAI
-    code).  A worker that crashes or runs past the file's time budget costs
-    that file alone: it is reported (MI007, MI006) and a new worker takes the
-    next file.
-    """
-
-    def __init__(self, settings: RunSettings, jobs: int) -> None:
-        from migrate_inference.workers import WorkerPool
-
-        self.settings = settings
-        self.workers = WorkerPool(
-            jobs, partial(_work, settings), partial(_warm, settings)
-        )
-        # Discovery order: (item, its outcome or the task that computes it).
-        self.waiting: Deque[Tuple[Discovered, Any]] = deque()
-        self.futures = 0  # tasks in self.waiting
-        self.in_flight = jobs * IN_FLIGHT_PER_JOB
-        self.max_futures = jobs * WAITING_CANDIDATES_PER_JOB
-
-    def run(self, items: Iterator[Discovered]) -> Iterator[FileOutcome]:
-        try:
-            for item in items:
-                outcome, size = _screen_sized(item, self.settings)
-                if outcome is None:
-                    while self.workers.unfinished >= self.in_flight:
-                        self.workers.pump()
-                    budget = budget_for(size, self.settings.timeout_per_file)
-                    self.waiting.append((item, self.workers.submit(item, budget)))
-                    self.futures += 1
-                else:
-                    self.waiting.append((item, outcome))
-                # Read ahead while the oldest candidate runs, within bounds.
-                full = (
-                    len(self.waiting) >= MAX_WAITING or self.futures >= self.max_futures
-                )
-                yield from self._ready(block=full)
-            while self.waiting:
-                yield from self._ready(block=True)
-        finally:
-            self.workers.close()
-
-    def _ready(self, block: bool) -> Iterator[FileOutcome]:
-        """Yield the outcomes at the head of the queue that are known; with
-        ``block``, wait for the first one that is not."""
-        while self.waiting:
-            item, entry = self.waiting[0]
-            if isinstance(entry, FileOutcome):
-                self.waiting.popleft()
-                yield _commit(entry, self.settings)
-                continue
-            if not entry.done:
-                self.workers.pump(timeout=None if block else 0)
-                if not entry.done:
-                    if not block:
-                        return
-                    self.workers.wait_for(entry)
-            block = False
-            self.waiting.popleft()
-            self.futures -= 1
-            yield self._collect(item, entry)
-
-    def _collect(self, item: Discovered, task: Any) -> FileOutcome:
-        from migrate_inference.workers import TIMED_OUT
-
-        if task.failure is None:
-            return _commit(task.result, self.settings)
-        what, reason = task.failure
-        kind = item.kind if isinstance(item, Candidate) else ""
-        code = TIMEOUT_ERROR if what == TIMED_OUT else CRASH_ERROR
-        return failed(item.path, kind, reason, code)

@@ -111,7 +111,7 @@ class Facts:
     responses: Optional[ResponseTypes] = None
     v1: Optional["object"] = None  # analysis.v1.V1Facts
     splats: Optional["object"] = None  # analysis.splats.SplatDicts
-    functions: Optional["object"] = None  # rules.functions.FunctionsPlan
+    functions: Optional["object"] = None  # rules.functions_plan.FunctionsPlan
 
     def config_value(self, attr: str) -> Optional[ConfigAssign]:
         values = self.config.get(attr, [])
@@ -279,6 +279,9 @@ class _Collector(cst.CSTVisitor):
         )
 
     def _optional_env(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The variable of `os.getenv("X")` / `os.environ.get("X")` (None when unset), else None.
+
+        `rules/v1_constructor.py` has its own: it also takes `os.environ("X")` (see there)."""
         if not (isinstance(expr, cst.Call) and len(expr.args) == 1):
             return None
         if not self._imported(expr.func) & {"os.getenv", "os.environ.get"}:

@@ -13,11 +13,12 @@ run time) keeps the TODO that names the keys to move.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Callable, Dict, Iterable, List, Optional, Set
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
+from migrate_inference import mapping
 from migrate_inference.analysis.names import literal_keys, referents, string_value
 
 
@@ -124,3 +125,51 @@ class SplatDicts:
                 splat.subscripts.append(parent)
                 return True
         return False
+
+
+Lookup = Callable[[str], Optional[mapping.Row]]
+DEPLOYMENT_KEYS = ("deployment_id", "engine", "model")
+
+
+def assess(
+    splat: SplatDict, lookup: Lookup, call: cst.Call, client_keys: bool = False
+) -> Optional[str]:
+    """Why this dict cannot be rewritten for `call`, or None.
+
+    `client_keys`: the call builds its own client from `api_key`/`api_base`/... found in the
+    dict (v0, where these were per-call options), so they may be there if set in the literal.
+    """
+    late = {sub_key for sub_key, value in splat.values.items() if value is None}
+    for key in splat.values:
+        row = lookup(key)
+        if (
+            row is not None
+            and row.action == mapping.CLIENT
+            and (not client_keys or key in late)
+        ):
+            return f"the ** dict sets `{key}`, a client option: build the client from it by hand"
+        if key in DEPLOYMENT_KEYS and key in late:
+            return f"the ** dict sets `{key}` after it is built: the client cannot be chosen here"
+        if key == "model_extras":
+            return "the ** dict already has model_extras"
+    call_extras = [
+        a.keyword.value
+        for a in call.args
+        if a.keyword is not None
+        and (lookup(a.keyword.value) is None or lookup(a.keyword.value).action in (mapping.EXTRAS, mapping.MERGE_EXTRAS))  # type: ignore[union-attr]
+    ]
+    dict_extras = [k for k in splat.values if lookup(k) is None or lookup(k).action in (mapping.EXTRAS, mapping.MERGE_EXTRAS)]  # type: ignore[union-attr]
+    if call_extras and dict_extras:
+        return (
+            f"both the call ({', '.join(call_extras)}) and the ** dict ({', '.join(dict_extras)}) set "
+            "model_extras values: merge them into one model_extras dict by hand"
+        )
+    return None
+
+
+def deployment_of(splat: SplatDict) -> Optional[cst.BaseExpression]:
+    for key in DEPLOYMENT_KEYS:
+        value = splat.values.get(key)
+        if value is not None:
+            return value
+    return None

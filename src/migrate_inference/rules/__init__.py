@@ -187,6 +187,16 @@ def transformers() -> List[RuleInfo]:
     return [rule for _, rule in ordered if rule.transformer]
 
 
+def rule_code(name: str) -> str:
+    """The code of the rule called `name`: how a module that carries out part of another
+    rule's work (the call rules map parameters for ``chat_params``) reports under its code
+    without importing that rule's module."""
+    for rule in RULES:
+        if rule.name == name:
+            return rule.code
+    raise KeyError(name)
+
+
 def rule_by_code(code: str) -> RuleInfo:
     for rule in RULES:
         if rule.code == code:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.context import RuleContext
 
 AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
 

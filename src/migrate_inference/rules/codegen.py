@@ -1,5 +1,6 @@
 """Code the rules write for request values: not a rule, shared by the rules that map a
-chat call's keywords (chat_params, splats).
+chat call's keywords (chat_params, splats) and by the rules that turn literal dicts into
+the SDK's classes (tools, messages).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Optional
 import libcst as cst
 
 from migrate_inference.analysis.names import string_value
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.context import RuleContext
 
 SCHEMA_KEYS = {"name", "schema", "strict", "description"}
 
@@ -59,3 +60,39 @@ def response_format(
                 whitespace_before_args=schema.lbrace.whitespace_after,
             )
     return None
+
+
+EQ = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
+def dict_to_call(name: str, node: cst.Dict, args: list) -> cst.Call:
+    """`Name(...)` laid out like the dict it replaces (same line breaks inside the braces)."""
+    if args:
+        last = args[-1]
+        if (
+            isinstance(last.comma, cst.Comma)
+            and not _breaks(node.rbrace.whitespace_before)
+            and not _breaks(last.comma.whitespace_after)
+        ):
+            last = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        args[-1] = last.with_changes(whitespace_after_arg=node.rbrace.whitespace_before)
+    return cst.Call(
+        cst.Name(name), args=args, whitespace_before_args=node.lbrace.whitespace_after
+    )
+
+
+def _breaks(ws: cst.BaseParenthesizableWhitespace) -> bool:
+    return isinstance(ws, cst.ParenthesizedWhitespace)
+
+
+def keyword_args(node: cst.Dict) -> list:
+    return [
+        cst.Arg(
+            keyword=cst.Name(string_value(e.key) or ""),
+            value=e.value,
+            equal=EQ,
+            comma=e.comma,
+        )
+        for e in node.elements
+        if isinstance(e, cst.DictElement)
+    ]

@@ -28,7 +28,7 @@ from migrate_inference.analysis.errors_tables import (
     is_sub,
     openai_sub,
 )
-from migrate_inference.rules.base import RuleContext
+from migrate_inference.rules.context import RuleContext
 
 # ---------------------------------------------------------------------------
 # Planning a try statement

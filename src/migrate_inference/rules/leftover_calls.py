@@ -27,7 +27,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import libcst as cst
 
-from migrate_inference.analysis import leftovers
+from migrate_inference.analysis import leftover_uses, leftovers
 from migrate_inference.config import Config
 from migrate_inference.findings import TODO, Finding
 from migrate_inference.rules.base import with_notes
@@ -75,7 +75,7 @@ def _file_still_uses_openai(
     calls elsewhere, a client other files import, a type check): one finding, at the
     first use."""
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    use = leftovers.first_openai_use(wrapper)
+    use = leftover_uses.first_openai_use(wrapper)
     if use is None or has_ignore(use.statement, CODE):
         return
     if use.shown.startswith(("import ", "from ")):
@@ -123,7 +123,7 @@ def mark_leftovers(
         and not any(f.kind == TODO for f in findings)
         and leftovers.TODO_MARK not in code
         and IGNORE_RE.search(code) is None  # someone went through the file already
-        and leftovers.may_use_openai(code)
+        and leftover_uses.may_use_openai(code)
     )
     module = None
     if leftovers.QUICK.search(code) or look_for_use:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate_inference.rules.base import RuleContext, RuleState
+from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.context import RuleContext
+from migrate_inference.rules.codegen import dict_to_call, keyword_args
 
 CODE = "MI120"
 NAME = "messages"
@@ -76,8 +78,6 @@ class MessagesRule:
         cls = self.messages.get(original)
         if cls is None or self.ctx.suppressed(CODE):
             return updated
-        from migrate_inference.rules.tools import dict_to_call, keyword_args
-
         args = [
             a
             for a in keyword_args(updated)

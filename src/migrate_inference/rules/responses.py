@@ -31,6 +31,7 @@ from migrate_inference.analysis.responses import (
     field_type,
 )
 from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.functions_code import FUNCTIONS_CODE, first_tool_function
 
 CODE = "MI130"
 JSON = "json"  # plain JSON under a field the Azure models do not declare
@@ -99,23 +100,19 @@ class ResponsesRule:
     def _function_call_read(
         self, original: cst.CSTNode, owner: Optional[str], key: Optional[str]
     ) -> bool:
-        from migrate_inference.rules import functions
-
         return (
             key == "function_call"
             and owner == "message"
             and self.functions is not None
             and self.functions.converted(original)
-            and not self.ctx.suppressed(functions.CODE)
+            and not self.ctx.suppressed(FUNCTIONS_CODE)
         )
 
     def _first_tool_function(
         self, original: cst.CSTNode, message: cst.BaseExpression, how: str
     ) -> cst.BaseExpression:
-        from migrate_inference.rules import functions
-
-        self.ctx.rewrite(functions.CODE, original, f"{how} -> .tool_calls[0].function")
-        return self._mark(functions.first_tool_function(message), "function")
+        self.ctx.rewrite(FUNCTIONS_CODE, original, f"{how} -> .tool_calls[0].function")
+        return self._mark(first_tool_function(message), "function")
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self.fstring_quotes.append(node.quote[0])
@@ -333,11 +330,9 @@ class ResponsesRule:
                 original, owner, string_value(updated.args[0].value)
             )
         ):
-            from migrate_inference.rules import functions
-
             message = cst.Module([]).code_for_node(func.value)
             self.ctx.rewrite(
-                functions.CODE, original, '.get("function_call") -> the first tool call'
+                FUNCTIONS_CODE, original, '.get("function_call") -> the first tool call'
             )
             if original in self.tests:
                 return cst.parse_expression(f"{message}.tool_calls")

@@ -26,47 +26,12 @@ from migrate_inference.analysis.request_literals import (
     literal_keys,
 )
 from migrate_inference.rules.base import RuleState
+from migrate_inference.rules.codegen import EQ, dict_to_call, keyword_args
 
 CODE = "MI310"
 NAME = "tools"
 DOC_EXAMPLE = "tools_round_trip"
 WHEN_TODO = "Never: a tool list or choice that is not a plain literal reaching complete() stays as dicts, which the SDK accepts."
-
-
-EQ = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
-
-
-def dict_to_call(name: str, node: cst.Dict, args: list) -> cst.Call:
-    """`Name(...)` laid out like the dict it replaces (same line breaks inside the braces)."""
-    if args:
-        last = args[-1]
-        if (
-            isinstance(last.comma, cst.Comma)
-            and not _breaks(node.rbrace.whitespace_before)
-            and not _breaks(last.comma.whitespace_after)
-        ):
-            last = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        args[-1] = last.with_changes(whitespace_after_arg=node.rbrace.whitespace_before)
-    return cst.Call(
-        cst.Name(name), args=args, whitespace_before_args=node.lbrace.whitespace_after
-    )
-
-
-def _breaks(ws: cst.BaseParenthesizableWhitespace) -> bool:
-    return isinstance(ws, cst.ParenthesizedWhitespace)
-
-
-def keyword_args(node: cst.Dict) -> list:
-    return [
-        cst.Arg(
-            keyword=cst.Name(string_value(e.key) or ""),
-            value=e.value,
-            equal=EQ,
-            comma=e.comma,
-        )
-        for e in node.elements
-        if isinstance(e, cst.DictElement)
-    ]
 
 
 class ToolsRule:

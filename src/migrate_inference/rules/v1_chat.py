@@ -16,7 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate_inference.analysis.names import code_of as _code
-from migrate_inference.rules import chat_params, embeddings
+from migrate_inference.rules import params_code
 from migrate_inference.rules.base import RuleState
 from migrate_inference.rules.client_code import METHODS
 
@@ -57,7 +57,7 @@ class V1ChatRule:
                 )
             return updated
         api = cp.call.kind
-        code = embeddings.CODE if api == "embeddings" else CODE
+        code = params_code.EMBEDDINGS_CODE if api == "embeddings" else CODE
         if cp.client is None:
             if cp.todo:
                 self.ctx.todo(code, original, cp.todo)
@@ -77,16 +77,16 @@ class V1ChatRule:
             )
         else:
             receiver = cst.parse_expression(client.target)
-        args, lead = chat_params.map_arguments(
+        args, lead = params_code.map_arguments(
             self.ctx,
             updated,
             original,
-            lookup=chat_params.lookup(api, "v1"),
+            lookup=params_code.lookup(api, "v1"),
             keep_model=client.keep_model or cp.keep_model,
             drop=() if client.keep_model or cp.keep_model else ("model",),
             functions_to_tools=original in self.functions.convert,
             functions_reason=self.functions.reasons.get(original),
-            code=chat_params.CODE if api == "chat" else embeddings.CODE,
+            code=params_code.PARAMS_CODE if api == "chat" else params_code.EMBEDDINGS_CODE,
             pipeline=tuple(cp.call.options.items()),
         )
         if cp.call.options:

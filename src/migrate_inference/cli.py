@@ -509,6 +509,12 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
 
     config = _config(options)
     config = replace(config, project=_project_index(options["paths"]))
+    if config.to_openai and config.project is not None:
+        # clients shared across files are decided from the files as they are, before
+        # the run rewrites any of them
+        from migrate_inference.to_openai.shared import precompute
+
+        precompute(config.project, config)
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     settings = RunSettings(
         config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine

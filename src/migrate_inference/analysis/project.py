@@ -9,6 +9,11 @@ the index, so a client built in `llm.py` and used in `app.py` is one component: 
 migrated only when every use of it can be, and otherwise stays an OpenAI client in
 every file, with a TODO that names the other files (`analysis/components.py`).
 
+The same pass finds the azure-ai-inference clients (`ChatCompletionsClient(...)`,
+`EmbeddingsClient(...)`, sync and aio) bound at module level or returned by a function,
+and who imports them (also through a module that imports one and is imported in turn):
+`--to openai` decides such a client for the whole project (`to_openai/shared.py`).
+
 The index is built from the project root (the repository top, or the common directory
 of the given paths) even when only some files are given (pre-commit passes the changed
 ones), so uses in files that were not given are still seen.  Per-file summaries are
@@ -36,7 +41,10 @@ CLIENT_CLASSES = {
     "AzureOpenAI",
     "AsyncAzureOpenAI",
 }
-CACHE_FORMAT = 2
+# the azure-ai-inference client classes `--to openai` follows across files
+INFERENCE_CLIENT_CLASSES = {"ChatCompletionsClient", "EmbeddingsClient"}
+INFERENCE_MODULES = ("azure.ai.inference", "azure.ai.inference.aio")
+CACHE_FORMAT = 3
 # `openai.<attr> = ...` in a module: configuration the module-level calls of every
 # other module see too (the openai module is one object per process)
 CONFIG_ATTRS = {"api_key", "api_base", "api_type", "api_version", "base_url"}
@@ -65,8 +73,34 @@ class ProjectIndex:
     imported: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
     # path -> [(attr, line)]: where a file sets the openai module's configuration
     config: Dict[str, List[Tuple[str, int]]] = field(default_factory=dict)
+    # the same for azure-ai-inference clients (`--to openai`)
+    inference_exports: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    # (path, name) -> ["app.py:3", ...]: where other files use that client (imports and
+    # `module.name` reads, also through a module that imports it)
+    inference_importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
+    # (path, name) -> the real paths of those files
+    inference_users: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
+    # (path, name) -> (defining path, name): a name a file imports from where it is built
+    inference_reexports: Dict[Tuple[str, str], Tuple[str, str]] = field(
+        default_factory=dict
+    )
+    # module name -> path (also "\0<dir>\0<name>" for a script's own directory)
+    modules: Dict[str, str] = field(default_factory=dict)
+    # path -> (module name, is package)
+    module_of: Dict[str, Tuple[str, bool]] = field(default_factory=dict)
+    # the real paths the run was given (a file under none of them is not migrated)
+    given: List[str] = field(default_factory=list)
+    # `--to openai`: (path, name) -> the project-wide decision on that client (shared.py)
+    verdicts: Dict[Tuple[str, str], object] = field(default_factory=dict)
+    # `--to openai`: path -> its text as the run first read it (None: unreadable)
+    sources: Dict[str, Optional[str]] = field(default_factory=dict)
     files: int = 0  # Python files summarised
     parsed: int = 0  # of which parsed in this run (the rest came from the cache)
+
+    def uses_inference_client(self, path: str) -> bool:
+        """Whether the file at `path` uses an azure-ai-inference client another file builds."""
+        real = os.path.realpath(path)
+        return any(real in users for users in self.inference_users.values())
 
     def uses_elsewhere(self, path: str) -> Dict[str, List[str]]:
         """{export name: places in other files that use it} for the file at `path`."""
@@ -93,6 +127,63 @@ class ProjectIndex:
             for where, sites in sorted(self.config.items())
             if where != real and sites
         ]
+
+    def inference_client(
+        self, path: str, qualified: str
+    ) -> Optional[Tuple[str, str, str]]:
+        """(defining path, name, "client" | "factory") of the azure-ai-inference client that
+        `qualified` (a qualified name as the file at `path` imports it: `llm.client`,
+        `.llm.client`) stands for, or None."""
+        real = os.path.realpath(path)
+        dots = len(qualified) - len(qualified.lstrip("."))
+        module, _, name = qualified[dots:].rpartition(".")
+        if not name:
+            return None
+        if dots:
+            current = self.module_of.get(real)
+            if current is None:
+                return None
+            base = _absolute(module or None, dots, current[0], current[1])
+        else:
+            base = module
+        if not base:
+            return None
+        target = self.modules.get(base) or self.modules.get(
+            f"\0{os.path.dirname(real)}\0{base}"
+        )
+        if target is None or target == real:
+            return None
+        found = self._inference_origin(target, name)
+        if found is None:
+            return None
+        where, original = found
+        return where, original, self.inference_exports[where][original]
+
+    def _inference_origin(self, path: str, name: str) -> Optional[Tuple[str, str]]:
+        seen = set()
+        while (path, name) not in seen:
+            seen.add((path, name))
+            if name in self.inference_exports.get(path, {}):
+                return path, name
+            nxt = self.inference_reexports.get((path, name))
+            if nxt is None:
+                return None
+            path, name = nxt
+        return None
+
+    def in_run(self, path: str) -> bool:
+        """Whether the file at `path` is under one of the paths the run was given."""
+        real = os.path.realpath(path)
+        for given in self.given or [self.root]:
+            try:
+                if os.path.commonpath([real, given]) == given:
+                    return True
+            except ValueError:
+                continue
+        return False
+
+    def shown(self, path: str) -> str:
+        return self._shown(path)
 
     def _shown(self, path: str) -> str:
         try:
@@ -128,6 +219,25 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
                 for node in ast.walk(stmt)
             ):
                 exports[stmt.name] = "factory"
+    inference_names = _inference_names(tree)
+    inference_exports: Dict[str, str] = {}
+    if inference_names:
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                value = stmt.value
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                if value is not None and _is_inference_ctor(value, inference_names):
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            inference_exports[target.id] = "client"
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if any(
+                    isinstance(node, ast.Return)
+                    and node.value is not None
+                    and _is_inference_ctor(node.value, inference_names)
+                    for node in ast.walk(stmt)
+                ):
+                    inference_exports[stmt.name] = "factory"
     imports: List[list] = []
     attributes: Dict[str, List[list]] = {}
     aliases: Dict[str, str] = {}
@@ -172,10 +282,54 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
     ]
     return {
         "exports": exports,
+        "inference_exports": inference_exports,
         "imports": imports,
         "attributes": attributes,
         "config": config,
     }
+
+
+def _inference_names(tree: ast.Module) -> Dict[str, str]:
+    """Local names bound to azure-ai-inference's client classes ("<module>.<class>"), and
+    to its modules ("module")."""
+    names: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in INFERENCE_MODULES:
+                    if alias.asname:
+                        names[alias.asname] = "module:" + alias.name
+                    else:
+                        names[alias.name.split(".")[0]] = "root"
+        elif isinstance(node, ast.ImportFrom) and node.module in INFERENCE_MODULES:
+            for alias in node.names:
+                if alias.name in INFERENCE_CLIENT_CLASSES:
+                    names[alias.asname or alias.name] = "class"
+        elif isinstance(node, ast.ImportFrom) and node.module == "azure.ai":
+            for alias in node.names:
+                if alias.name == "inference":
+                    names[alias.asname or alias.name] = "module:azure.ai.inference"
+    return names
+
+
+def _is_inference_ctor(value: ast.AST, names: Dict[str, str]) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Name):
+        return names.get(func.id) == "class"
+    if not isinstance(func, ast.Attribute) or func.attr not in INFERENCE_CLIENT_CLASSES:
+        return False
+    dotted = _dotted(func.value)
+    if dotted is None:
+        return False
+    head = dotted.split(".")[0]
+    kind = names.get(head)
+    if kind == "root":
+        return dotted in INFERENCE_MODULES
+    if kind is not None and kind.startswith("module:"):
+        return (kind[len("module:") :] + dotted[len(head) :]) in INFERENCE_MODULES
+    return False
 
 
 def _openai_names(tree: ast.Module) -> Dict[str, str]:
@@ -289,6 +443,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
 
     root = project_root(paths)
     index = ProjectIndex(root=root)
+    index.given = [os.path.realpath(p) for p in paths]
     cache = _Cache(root, cache_dir)
     summaries: Dict[str, dict] = {}
     modules: Dict[str, str] = {}  # module name -> path
@@ -304,6 +459,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             continue
         for module, _ in names:
             modules.setdefault(module, real)
+        index.module_of[real] = names[0]
         local = os.path.splitext(os.path.basename(real))[0]
         modules.setdefault(f"\0{os.path.dirname(real)}\0{local}", real)
         summary = cache.get(real, st)
@@ -311,7 +467,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             data = _read(real)
             if data is None:
                 continue
-            if not has_openai_bytes(data):
+            if not has_openai_bytes(data) and b"inference" not in data:
                 later.append(
                     (real, st, names[0])
                 )  # parsed only if it may import an export
@@ -328,7 +484,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             else os.path.basename(os.path.dirname(path)).encode()
         )
         for path, summary in summaries.items()
-        if summary["exports"]
+        if summary["exports"] or summary.get("inference_exports")
     }
     for real, st, name in later:
         data = _read(real) if tokens else None
@@ -340,9 +496,12 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
         summaries[real] = summary
         index.files += 1
     cache.save()
+    index.modules = modules
     for path, summary in summaries.items():
         if summary["exports"]:
             index.exports[path] = dict(summary["exports"])
+        if summary.get("inference_exports"):
+            index.inference_exports[path] = dict(summary["inference_exports"])
         if summary.get("config"):
             index.config[path] = [(a, line) for a, line in summary["config"]]
     for path, summary in summaries.items():
@@ -367,7 +526,57 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
                     place = f"{shown}:{line}"
                     if place not in places:
                         places.append(place)
+    if index.inference_exports:
+        _inference_uses(index, summaries, modules, root)
     return index
+
+
+def _inference_uses(
+    index: ProjectIndex, summaries: Dict[str, dict], modules: Dict[str, str], root: str
+) -> None:
+    """Who uses each azure-ai-inference client of the project: the files that import it,
+    also from a module that imports it in turn (`from app import client`, where app.py
+    has `from llm import client`), and the `module.client` reads."""
+
+    def target_of(path: str, base: str) -> Optional[str]:
+        target = modules.get(base) or modules.get(f"\0{os.path.dirname(path)}\0{base}")
+        return None if target is None or target == path else target
+
+    changed = True
+    while changed:  # re-exports of re-exports: until nothing new is found
+        changed = False
+        for path, summary in summaries.items():
+            for base, name, local, _ in summary["imports"]:
+                target = target_of(path, base)
+                if target is None or (path, local) in index.inference_reexports:
+                    continue
+                if index._inference_origin(target, name) is not None:
+                    index.inference_reexports[(path, local)] = (target, name)
+                    changed = True
+
+    def add(path: str, origin: Tuple[str, str], line: int) -> None:
+        places = index.inference_importers.setdefault(origin, [])
+        place = f"{os.path.relpath(path, root)}:{line}"
+        if place not in places:
+            places.append(place)
+        users = index.inference_users.setdefault(origin, [])
+        if path not in users:
+            users.append(path)
+
+    for path, summary in summaries.items():
+        for base, name, local, line in summary["imports"]:
+            target = target_of(path, base)
+            origin = None if target is None else index._inference_origin(target, name)
+            if origin is not None:
+                add(path, origin, line)
+        for base, attrs in summary["attributes"].items():
+            target = target_of(path, base)
+            if target is None:
+                continue
+            for attr, line in attrs:
+                origin = index._inference_origin(target, attr)
+                if origin is not None:
+                    add(path, origin, line)
 
 
 def _read(path: str) -> Optional[bytes]:
@@ -382,6 +591,7 @@ def _summary_of(data: bytes, name: Tuple[str, bool]) -> dict:
     module, is_package = name
     return summarise(data.decode("utf-8", "replace"), module, is_package) or {
         "exports": {},
+        "inference_exports": {},
         "imports": [],
         "attributes": {},
     }

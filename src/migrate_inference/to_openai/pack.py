@@ -274,7 +274,12 @@ def _settle_shared(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> No
                 f"`{verdict.name}` is also used by other files of the project ({verdict.places_text()}): a client migrates with all its uses or not at all, and {why}; it stays an azure-ai-inference client in every file",
             )
             continue
-        message = f"left as it is: `{comp.local_name}` is the azure-ai-inference client `{verdict.name}` built in {verdict.shown} and used by other files too ({verdict.places_text()}); it stays an azure-ai-inference client in every file, as a whole, because {why}"
+        others = verdict.places_text(project, viewer)
+        also = f" and also used in {others}" if others else ""
+        if verdict.factory:
+            message = f"left as it is: `{comp.local_name}` is the function `{verdict.name}` of {verdict.shown} that returns an azure-ai-inference client{also}; clients made by a function and used across files are not migrated automatically: migrate it with all its users by hand"
+        else:
+            message = f"left as it is: `{comp.local_name}` is the azure-ai-inference client `{verdict.name}` built in {verdict.shown}{also}; it stays an azure-ai-inference client in every file, as a whole, because {why}"
         if comp.sites:
             for site in comp.sites:
                 comp.block(site.call, CLIENTS, message)

@@ -260,6 +260,14 @@ class Planner:
                     pending.append(more)
         self._check_passed_to(comp)
         comp.shared = self._shared_key(call)
+        if comp.factory is not None:
+            places = self._factory_users(comp.factory)
+            if places:
+                comp.block(
+                    call,
+                    CLIENTS,
+                    f"`{comp.factory.name.value}` returns this client and other files of the project call it ({places}): clients made by a function and used across files are not migrated automatically; migrate it with all its users by hand",
+                )
         if not comp.sites and not comp.blockers and comp.shared is None:
             comp.block(
                 call,
@@ -300,6 +308,22 @@ class Planner:
             return None
         key = (os.path.realpath(self.filename), target.value)
         return key if self.project.inference_importers.get(key) else None
+
+    def _factory_users(self, func: cst.FunctionDef) -> str:
+        """Where other files of the project use the function `func` (a client factory)."""
+        import os
+
+        if self.project is None or self.filename is None:
+            return ""
+        if not isinstance(self.scopes.get(func), GlobalScope):
+            return ""
+        places = self.project.inference_importers.get(
+            (os.path.realpath(self.filename), func.name.value), []
+        )
+        shown = ", ".join(places[:3])
+        if len(places) > 3:
+            shown += f" and {len(places) - 3} more"
+        return shown
 
     def _remote_components(self) -> None:
         """The clients other files of the project build, used here: one component each,

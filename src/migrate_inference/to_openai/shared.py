@@ -75,11 +75,21 @@ class Verdict:
                 out.append(text)
         return "; ".join(out)
 
-    def places_text(self, limit: int = 3) -> str:
-        shown = ", ".join(self.places[:limit])
-        if len(self.places) > limit:
-            shown += f" and {len(self.places) - limit} more"
+    def places_text(self, index=None, viewer: Optional[str] = None, limit: int = 3) -> str:
+        """Where other files use the client; from `viewer`'s point of view, the files
+        other than it."""
+        places = self.places
+        if viewer is not None and index is not None:
+            mine = index.shown(os.path.realpath(viewer)) + ":"
+            places = [p for p in places if not p.startswith(mine)]
+        shown = ", ".join(places[:limit])
+        if len(places) > limit:
+            shown += f" and {len(places) - limit} more"
         return shown
+
+    @property
+    def factory(self) -> bool:
+        return any(kind == FACTORY for kind, _ in self.reasons)
 
 
 @dataclass

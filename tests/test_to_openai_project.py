@@ -254,6 +254,27 @@ def test_a_shared_factory_is_not_followed_across_files(tmp_path, monkeypatch):
     ]
 
 
+def test_a_notebook_that_uses_the_client_keeps_it_in_every_file(tmp_path, monkeypatch):
+    import json
+
+    cell = ["from llm import client\n", "r = client.complete(messages=[{\"role\": \"user\", \"content\": \"hi\"}], model=\"m\")\n", "print(r.choices[0].message.content)\n"]
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": cell}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP, "nb.ipynb": json.dumps(notebook, indent=1)})
+    run(root, monkeypatch=monkeypatch, tmp_path=tmp_path)
+    assert todo_lines((root / "llm.py").read_text()) == [
+        "# TODO(migrate-inference): `client` is also used by other files of the project (app.py:3, nb.ipynb:1): a client migrates with all its uses or not at all, and nb.ipynb is a notebook: clients shared with notebooks are not migrated automatically; it stays an azure-ai-inference client in every file [MI500]"
+    ]
+    assert "client.complete(" in (root / "app.py").read_text()
+    after = json.loads((root / "nb.ipynb").read_text())["cells"][0]["source"]
+    assert after[1].startswith("# TODO(migrate-inference): left as it is: `client` is the azure-ai-inference client `client` built in llm.py and also used in app.py:3; it stays an azure-ai-inference client in every file, as a whole, because this file is a notebook")
+    assert after[2] == cell[1]
+
+
 def test_a_client_from_a_module_that_is_not_azure_is_left_alone(tmp_path, monkeypatch):
     mylib = "class Client:\n    def complete(self, **kw):\n        return kw\n\n\nclient = Client()\n"
     app = "from mylib import client\n\nprint(client.complete(messages=[], model='x'))  # inference\n"

@@ -410,7 +410,7 @@ def project_root(paths: Sequence[str]) -> str:
         current = parent
 
 
-def _python_files(root: str) -> Iterable[str]:
+def _python_files(root: str, notebooks: Optional[List[str]] = None) -> Iterable[str]:
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(
             d for d in subdirs if d not in SKIP_DIRS and not d.endswith(".egg-info")
@@ -418,6 +418,35 @@ def _python_files(root: str) -> Iterable[str]:
         for name in sorted(files):
             if name.endswith(".py"):
                 yield os.path.join(directory, name)
+            elif name.endswith(".ipynb") and notebooks is not None:
+                notebooks.append(os.path.realpath(os.path.join(directory, name)))
+
+
+def _notebook_summary(data: bytes) -> Optional[dict]:
+    """The imports and `module.name` reads of a notebook's code cells (magics left out)."""
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+        cells = notebook.get("cells", [])
+    except (ValueError, AttributeError):
+        return None
+    imports: List[list] = []
+    attributes: Dict[str, List[list]] = {}
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        lines = [
+            "" if line.lstrip().startswith(("%", "!")) else line
+            for line in text.splitlines()
+        ]
+        summary = summarise("\n".join(lines), "__notebook__", False)
+        if summary is None:
+            continue
+        imports += summary["imports"]
+        for base, attrs in summary["attributes"].items():
+            attributes.setdefault(base, []).extend(attrs)
+    return {"exports": {}, "inference_exports": {}, "imports": imports, "attributes": attributes}
 
 
 def _module_names(path: str, root: str) -> List[Tuple[str, bool]]:
@@ -448,7 +477,8 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
     summaries: Dict[str, dict] = {}
     modules: Dict[str, str] = {}  # module name -> path
     later: List[Tuple[str, os.stat_result, Tuple[str, bool]]] = []
-    for path in _python_files(root):
+    notebooks: List[str] = []
+    for path in _python_files(root, notebooks):
         real = os.path.realpath(path)
         try:
             st = os.stat(real)
@@ -527,7 +557,24 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
                     if place not in places:
                         places.append(place)
     if index.inference_exports:
-        _inference_uses(index, summaries, modules, root)
+        # notebooks that use a shared azure-ai-inference client count as its users
+        inference_tokens = {
+            (
+                os.path.splitext(os.path.basename(path))[0].encode()
+                if not path.endswith("__init__.py")
+                else os.path.basename(os.path.dirname(path)).encode()
+            )
+            for path in index.inference_exports
+        }
+        everything = dict(summaries)
+        for path in notebooks:
+            data = _read(path)
+            if data is None or not any(t in data for t in inference_tokens):
+                continue
+            summary = _notebook_summary(data)
+            if summary is not None:
+                everything[path] = summary
+        _inference_uses(index, everything, modules, root)
     return index
 
 

@@ -36,6 +36,7 @@ FACTORY = "factory"  # the shared name is a function that returns a client
 UNREADABLE = "unreadable"  # that file cannot be read or parsed
 SKIPPED = "skipped"  # that file is skipped (ignore-file) or its rules are off
 UNCLEAR = "unclear"  # the tool cannot tell which construction the name is
+NOTEBOOK = "notebook"  # a notebook uses it
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Verdict:
                 text = f"{where} is not among the paths given to this run (run on the whole project)"
             elif kind == FACTORY:
                 text = f"`{self.name}` is a function of {where} that returns a client: clients made by a function and used across files are not migrated automatically"
+            elif kind == NOTEBOOK:
+                text = f"{where} is a notebook: clients shared with notebooks are not migrated automatically"
             elif kind == UNREADABLE:
                 text = f"{where} cannot be read or parsed"
             elif kind == SKIPPED:
@@ -242,6 +245,9 @@ def _decide(index, config, path: str, name: str) -> Verdict:
     if not comps[0].migrates:
         reasons.append((CONSTRUCTION, path))
     for user in users:
+        if user.endswith(".ipynb"):
+            reasons.append((NOTEBOOK, user))
+            continue
         planned = _planned(index, config, user)
         if planned is None:
             reasons.append((UNREADABLE, user))

@@ -179,7 +179,7 @@ def test_only_the_defining_file_given(tmp_path, monkeypatch):
     llm = (root / "llm.py").read_text()
     assert "ChatCompletionsClient(" in llm
     assert todo_lines(llm) == [
-        "# TODO(migrate-inference): `client` is also used by other files of the project (app.py:3): a client migrates with all its uses or not at all, and app.py is not among the paths given to this run (run on the whole project); it stays an azure-ai-inference client in every file [MI500]"
+        "# TODO(migrate-inference): `client` is also used by other files of the project (app.py:3): a client migrates with all its uses or not at all, and app.py is not part of this run (not under the paths given, excluded, or in another shard): run on the whole project; it stays an azure-ai-inference client in every file [MI500]"
     ]
     assert (root / "app.py").read_text() == APP
 
@@ -189,7 +189,30 @@ def test_only_the_using_file_given(tmp_path, monkeypatch):
     run(root, "app.py", monkeypatch=monkeypatch, tmp_path=tmp_path)
     assert (root / "llm.py").read_text() == LLM
     [todo] = todo_lines((root / "app.py").read_text())
-    assert "llm.py is not among the paths given to this run" in todo
+    assert "because llm.py is not part of this run (not under the paths given, excluded, or in another shard)" in todo
+
+
+def test_an_excluded_user_keeps_the_client(tmp_path, monkeypatch):
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
+    monkeypatch.setenv("MIGRATE_INFERENCE_CACHE_DIR", str(tmp_path / "cache"))
+    main(["--to", "openai", "-q", "--exclude", "app.py", str(root)])
+    [todo] = todo_lines((root / "llm.py").read_text())
+    assert "app.py is not part of this run" in todo
+    assert (root / "app.py").read_text() == APP
+
+
+def test_per_file_ignores_of_a_user_keep_the_client(tmp_path, monkeypatch):
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
+    (root / "pyproject.toml").write_text(
+        '[tool.migrate-inference]\nto = "openai"\n\n[tool.migrate-inference.per-file-ignores]\n"app.py" = ["MI510"]\n'
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("MIGRATE_INFERENCE_CACHE_DIR", str(tmp_path / "cache"))
+    main(["-q", "."])
+    assert "ChatCompletionsClient(" in (root / "llm.py").read_text()
+    [todo] = todo_lines((root / "llm.py").read_text())
+    assert "a use in app.py cannot be migrated (see the TODO there)" in todo
+    assert "client.complete(" in (root / "app.py").read_text()
 
 
 def test_module_attribute_and_a_file_without_the_azure_name(tmp_path, monkeypatch):

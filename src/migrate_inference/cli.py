@@ -509,12 +509,6 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
 
     config = _config(options)
     config = replace(config, project=_project_index(options["paths"]))
-    if config.to_openai and config.project is not None:
-        # clients shared across files are decided from the files as they are, before
-        # the run rewrites any of them
-        from migrate_inference.to_openai.shared import precompute
-
-        precompute(config.project, config)
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     settings = RunSettings(
         config=config, write=mode == WRITE, want_diff=mode == DIFF, engine=engine
@@ -553,6 +547,22 @@ def _run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
             root=options["root"],
             per_file_ignores=options["per_file_ignores"],
         )
+
+        project = config.project
+        if config.to_openai and project is not None and project.inference_importers:
+            # clients shared across files are decided for the whole project, from the
+            # files the run will migrate (and their per-file-ignores) as they are
+            # before it rewrites any of them
+            from migrate_inference.discover import Candidate
+            from migrate_inference.to_openai.shared import precompute
+
+            discovered = list(discovered)
+            project.run_files = {
+                os.path.realpath(item.path): item.ignore
+                for _, item in indexed(discovered, options["shard"], options["root"])
+                if isinstance(item, Candidate)
+            }
+            precompute(project, config)
 
         held_back: List[Any] = []  # dependency files of a sharded run
 

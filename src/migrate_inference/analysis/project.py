@@ -92,6 +92,9 @@ class ProjectIndex:
     given: List[str] = field(default_factory=list)
     # `--to openai`: (path, name) -> the project-wide decision on that client (shared.py)
     verdicts: Dict[Tuple[str, str], object] = field(default_factory=dict)
+    # `--to openai`: the real paths the run migrates -> their per-file-ignores codes
+    # (None: every file under `given`)
+    run_files: Optional[Dict[str, frozenset]] = None
     # `--to openai`: path -> its text as the run first read it (None: unreadable)
     sources: Dict[str, Optional[str]] = field(default_factory=dict)
     files: int = 0  # Python files summarised
@@ -172,8 +175,11 @@ class ProjectIndex:
         return None
 
     def in_run(self, path: str) -> bool:
-        """Whether the file at `path` is under one of the paths the run was given."""
+        """Whether the run migrates the file at `path` (when the run's files are not
+        known: whether it is under one of the paths the run was given)."""
         real = os.path.realpath(path)
+        if self.run_files is not None:
+            return real in self.run_files
         for given in self.given or [self.root]:
             try:
                 if os.path.commonpath([real, given]) == given:

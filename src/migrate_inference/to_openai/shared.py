@@ -63,7 +63,7 @@ class Verdict:
             elif kind == USE:
                 text = f"a use in {where} cannot be migrated {see}"
             elif kind == OUTSIDE:
-                text = f"{where} is not among the paths given to this run (run on the whole project)"
+                text = f"{where} is not part of this run (not under the paths given, excluded, or in another shard): run on the whole project"
             elif kind == FACTORY:
                 text = f"`{self.name}` is a function of {where} that returns a client: clients made by a function and used across files are not migrated automatically"
             elif kind == NOTEBOOK:
@@ -163,6 +163,11 @@ def _plan_file(index, config, path: str):
         module = cst.parse_module(source)
     except Exception:  # noqa: BLE001 - a file that does not parse is unreadable
         return None
+    codes = (index.run_files or {}).get(path)
+    if codes:  # [per-file-ignores]
+        config = replace(config, ignore=config.ignore | codes)
+        if config.coupling_problem():
+            return SKIPPED
     directives = suppression_directives(source)
     if directives.skip_file:
         return SKIPPED

@@ -242,6 +242,18 @@ def test_three_files_one_use_blocked(tmp_path, monkeypatch):
     ]
 
 
+def test_files_that_use_each_others_clients(tmp_path, monkeypatch):
+    a = LLM.replace("client = ", "client_a = ") + "\n\ndef f():\n    from b import client_b\n\n    return client_b.complete(messages=[], model=\"m\").choices[0].message.content\n"
+    b = LLM.replace("client = ", "client_b = ").replace("import os\n", "import os\n\nfrom a import client_a\n") + "\n\ndef g():\n    return client_a.complete(messages=[], model=\"m\").choices[0].message.content\n"
+    root = project(tmp_path, {"a.py": a, "b.py": b})
+    run(root, monkeypatch=monkeypatch, tmp_path=tmp_path)
+    for name in ("a.py", "b.py"):
+        text = (root / name).read_text()
+        assert "OpenAI" not in text and ".complete(" in text
+        assert len(todo_lines(text)) == 2
+        assert all("clients shared both ways between files are not migrated automatically" in t for t in todo_lines(text))
+
+
 def test_imported_through_another_module(tmp_path, monkeypatch):
     # services.py imports the client from llm.py; app.py imports it from services.py
     services = "from llm import client  # noqa: F401\n"

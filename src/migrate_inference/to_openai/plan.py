@@ -367,8 +367,15 @@ class Planner:
                 local_name=code_of(refs[0]),
             )
             self.components.append(comp)
+            cycle = shared.in_progress(project, key[0])
             info = shared.definition(project, self.config, *key)
             if info is None:
+                if cycle:  # files that use each other's clients: never migrated
+                    comp.block(
+                        refs[0],
+                        CLIENTS,
+                        f"`{key[1]}` is built in {project.shown(key[0])}, which uses a client of this file in turn: clients shared both ways between files are not migrated automatically",
+                    )
                 continue  # the verdict says why; every reference gets a TODO
             comp.api, comp.aio = info.api, info.aio
             comp.kwargs = info.kwargs

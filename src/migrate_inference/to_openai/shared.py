@@ -37,6 +37,7 @@ UNREADABLE = "unreadable"  # that file cannot be read or parsed
 SKIPPED = "skipped"  # that file is skipped (ignore-file) or its rules are off
 UNCLEAR = "unclear"  # the tool cannot tell which construction the name is
 NOTEBOOK = "notebook"  # a notebook uses it
+BOTH_WAYS = "both ways"  # that file uses it, and builds a client this file uses
 
 
 @dataclass
@@ -66,6 +67,8 @@ class Verdict:
                 text = f"{where} is not part of this run (not under the paths given, excluded, or in another shard): run on the whole project"
             elif kind == FACTORY:
                 text = f"`{self.name}` is a function of {where} that returns a client: clients made by a function and used across files are not migrated automatically"
+            elif kind == BOTH_WAYS:
+                text = f"{where} uses it and builds a client that {index.shown(self.path) if self.path != real else 'this file'} uses in turn: clients shared both ways between files are not migrated automatically"
             elif kind == NOTEBOOK:
                 text = f"{where} is a notebook: clients shared with notebooks are not migrated automatically"
             elif kind == UNREADABLE:
@@ -181,6 +184,10 @@ def _plan_file(index, config, path: str):
         return None
 
 
+def in_progress(index, path: str) -> bool:
+    return (id(index), path) in _IN_PROGRESS
+
+
 def definition(index, config, path: str, name: str) -> Optional[Definition]:
     """The construction of the shared client `name` of the file at `path`, or None."""
     planned = _planned(index, config, path)
@@ -234,8 +241,15 @@ def _decide(index, config, path: str, name: str) -> Verdict:
     for user in users:
         if not index.in_run(user):
             reasons.append((OUTSIDE, user))
+        if any(
+            where == user and path in others
+            for (where, _), others in index.inference_users.items()
+        ):
+            reasons.append((BOTH_WAYS, user))
     if not index.in_run(path):
         reasons.append((OUTSIDE, path))
+    if any(kind == BOTH_WAYS for kind, _ in reasons):
+        return result
     planned = _planned(index, config, path)
     if planned is None:
         reasons.append((UNREADABLE, path))

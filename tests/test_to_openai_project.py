@@ -173,6 +173,19 @@ def test_a_literal_client_default_is_copied_into_the_other_file(tmp_path, monkey
     assert "        temperature=0.2,\n    )" in after and "TODO" not in after
 
 
+def test_no_import_os_for_a_setting_that_is_not_copied(tmp_path, monkeypatch):
+    llm = LLM.replace(
+        'endpoint=os.environ["AZURE_INFERENCE_ENDPOINT"]',
+        'endpoint="https://res.openai.azure.com/openai/deployments/gpt-4o"',
+    ).replace("]),\n)", "]),\n    api_version=os.environ[\"API_VERSION\"],\n)")
+    root = project(tmp_path, {"llm.py": llm, "app.py": APP})
+    run(root, monkeypatch=monkeypatch, tmp_path=tmp_path)
+    assert 'base_url="https://res.openai.azure.com/openai/v1/"' in (root / "llm.py").read_text()
+    after = (root / "app.py").read_text()
+    assert "import os" not in after and "_deployment" not in after
+    assert '    response = client.chat.completions.create(\n        model="gpt-4o",\n' in after
+
+
 def test_only_the_defining_file_given(tmp_path, monkeypatch):
     root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
     run(root, "llm.py", monkeypatch=monkeypatch, tmp_path=tmp_path)

@@ -125,6 +125,14 @@ def migrate_module(
     from migrate_inference.to_openai.rewrite import Rewriter
 
     new_module = wrapper.module.visit(Rewriter(ctx, planner, plan))
+    if (
+        any(comp.remote is not None for comp, _ in plan.sites.values())
+        and _global_binding(wrapper, planner, "os") is None
+        and any(
+            isinstance(n, cst.Name) and n.value == "os" for n in _walk(new_module)
+        )
+    ):
+        ctx.need_import("os")  # a setting of another file's client read from os.environ
     if plan.clients or plan.sites:
         new_module = _fix_imports(
             new_module, ctx, module, always_removable=_is_inference
@@ -260,11 +268,6 @@ def _settle_shared(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> No
                     f"the tool cannot follow the construction of `{verdict.name}` in {verdict.shown}: migrate this client by hand",
                 )
                 continue
-            if comp.remote is not None and any(
-                _names_os(e) for e in comp.foreign or ()
-            ):
-                assert plan.ctx is not None
-                plan.ctx.need_import("os")
             continue
         why = verdict.why(project, viewer)
         if comp.shared is not None:

@@ -12,6 +12,7 @@ plan.
 from __future__ import annotations
 
 import builtins
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple, Union
@@ -291,8 +292,6 @@ class Planner:
     def _shared_key(self, call: cst.Call) -> Optional[Tuple[str, str]]:
         """(real path, name) when `name = Client(...)` at module level is used by other
         files of the project (the project index), else None."""
-        import os
-
         if self.project is None or self.filename is None:
             return None
         parent = self.parent(call)
@@ -311,8 +310,6 @@ class Planner:
 
     def _factory_users(self, func: cst.FunctionDef) -> str:
         """Where other files of the project use the function `func` (a client factory)."""
-        import os
-
         if self.project is None or self.filename is None:
             return ""
         if not isinstance(self.scopes.get(func), GlobalScope):

@@ -267,6 +267,25 @@ def test_files_that_use_each_others_clients(tmp_path, monkeypatch):
         assert all("clients shared both ways between files are not migrated automatically" in t for t in todo_lines(text))
 
 
+def test_a_name_assigned_here_too_keeps_the_client(tmp_path, monkeypatch):
+    app = APP.replace("def ask(question):", "if False:\n    client = None\n\n\ndef ask(question):")
+    root = project(tmp_path, {"llm.py": LLM, "app.py": app})
+    run(root, monkeypatch=monkeypatch, tmp_path=tmp_path)
+    assert "ChatCompletionsClient(" in (root / "llm.py").read_text()
+    after = (root / "app.py").read_text()
+    assert "client.complete(" in after
+    assert "`client` here may be another value too (it is assigned in this file as well as imported)" in after
+
+
+def test_every_call_of_a_shared_factory_gets_a_todo(tmp_path, monkeypatch):
+    llm = "from azure.ai.inference import ChatCompletionsClient\nfrom azure.core.credentials import AzureKeyCredential\n\n\ndef get_client():\n    return ChatCompletionsClient(endpoint=\"https://x.openai.azure.com/models\", credential=AzureKeyCredential(\"k\"))\n"
+    app = "from llm import get_client\n\nprint(get_client().complete(messages=[], model=\"m\"))\nprint(get_client().complete(messages=[], model=\"n\"))\n"
+    root = project(tmp_path, {"llm.py": llm, "app.py": app})
+    run(root, monkeypatch=monkeypatch, tmp_path=tmp_path)
+    after = (root / "app.py").read_text()
+    assert len(todo_lines(after)) == 2 and after.count("get_client().complete(") == 2
+
+
 def test_imported_through_another_module(tmp_path, monkeypatch):
     # services.py imports the client from llm.py; app.py imports it from services.py
     services = "from llm import client  # noqa: F401\n"

@@ -364,6 +364,14 @@ class Planner:
                 local_name=code_of(refs[0]),
             )
             self.components.append(comp)
+            comp.refs.update(refs)
+            for ref in refs:
+                if isinstance(ref, cst.Name) and not self._only_the_import(ref):
+                    comp.block(
+                        ref,
+                        CLIENTS,
+                        f"`{ref.value}` here may be another value too (it is assigned in this file as well as imported): the tool cannot tell which client each use means",
+                    )
             cycle = shared.in_progress(project, key[0])
             info = shared.definition(project, self.config, *key)
             if info is None:
@@ -379,7 +387,6 @@ class Planner:
             comp.endpoint = info.endpoint  # type: ignore[assignment]
             comp.credential = info.credential  # type: ignore[assignment]
             comp.foreign = info.foreign
-            comp.refs.update(refs)
             pending = list(refs)
             while pending:
                 ref = pending.pop(0)
@@ -398,6 +405,20 @@ class Planner:
                     CLIENTS,
                     "the rules needed to migrate this client are turned off (--select/--ignore)",
                 )
+
+    def _only_the_import(self, name: cst.Name) -> bool:
+        """Whether every value `name` may have here comes from an import."""
+        scope = self.scopes.get(name)
+        if scope is None:
+            return False
+        for access in scope.accesses[name.value]:
+            if access.node is name:
+                referents = list(access.referents)
+                return bool(referents) and all(
+                    isinstance(getattr(r, "node", None), (cst.Import, cst.ImportFrom))
+                    for r in referents
+                )
+        return False
 
     def _inside(self, node: Node, ancestor: Node) -> bool:
         current: Optional[Node] = node

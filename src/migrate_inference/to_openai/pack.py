@@ -1,12 +1,14 @@
 """`--to openai`: azure-ai-inference code to the openai SDK on Azure's /openai/v1/ endpoint.
 
-    migrate_module(module, config) -> (new code, findings)
+    migrate_module(module, config, filename) -> (new code, findings)
 
 The engine (`migrate_inference.engine.migrate_source`) calls this when
 ``Config.target == "openai"`` and then verifies the output as it does for the
 forward pack (it parses, compiles, and adds no undefined name).  Planning
 (`plan.py`) decides per client component, all or nothing; `rewrite.py` carries
-out the plan.
+out the plan.  A client shared with other files of the project is decided for all
+of them at once (`shared.py`): the per-file plan (`plan_locally`) is what that
+decision reads, and `_settle_shared` applies it.
 """
 
 from __future__ import annotations
@@ -267,7 +269,6 @@ def _settle_shared(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> No
                     CLIENTS,
                     f"the tool cannot follow the construction of `{verdict.name}` in {verdict.shown}: migrate this client by hand",
                 )
-                continue
             continue
         why = verdict.why(project, viewer)
         if comp.shared is not None:

@@ -78,6 +78,22 @@ def run(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> int:
             per_file_ignores=options["per_file_ignores"],
         )
 
+        project = config.project
+        if config.to_openai and project is not None and project.inference_importers:
+            # clients shared across files are decided for the whole project, from the
+            # files the run will migrate (and their per-file-ignores) as they are
+            # before it rewrites any of them
+            from migrate_inference.discover import Candidate
+            from migrate_inference.to_openai.shared import precompute
+
+            discovered = list(discovered)
+            project.run_files = {
+                os.path.realpath(item.path): item.ignore
+                for _, item in indexed(discovered, options["shard"], options["root"])
+                if isinstance(item, Candidate)
+            }
+            precompute(project, config)
+
         held_back: List[Any] = []  # dependency files of a sharded run
 
         def numbered() -> Any:
@@ -227,7 +243,7 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
     """
     from dataclasses import replace
 
-    from migrate_inference.discover import PYTHON, Candidate, _Walker, kind_of
+    from migrate_inference.discover import PYTHON, _Walker, kind_of
     from migrate_inference.report import make_reporter
     from migrate_inference.run_summary import CHECK, DIFF, WRITE, Summary
     from migrate_inference.runner import (
@@ -277,7 +293,9 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
             text, encoding = decode_source(data, kind)
             from migrate_inference.runner import RunSettings
 
-            handler = handler_for(kind, RunSettings(config=config, engine=settings_engine))
+            handler = handler_for(
+                kind, RunSettings(config=config, engine=settings_engine)
+            )
             if handler is None:
                 raise FileFailure(f"no {kind} support installed")
             result = handler(text, config, name)

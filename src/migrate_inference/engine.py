@@ -70,7 +70,11 @@ def migrate_source(
 ) -> Result:
     config = config or Config()
     markers = REVERSE_MARKERS if config.to_openai else QUICK_MARKERS
-    if not any(marker in source for marker in markers):
+    if not any(marker in source for marker in markers) and not (
+        config.to_openai
+        and config.project is not None
+        and config.project.uses_inference_client(filename)
+    ):
         return Result(original=source, code=source)
     refused = refusal(source, filename)  # known crashers never reach LibCST
     if refused:
@@ -168,7 +172,7 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
     if config.to_openai:
         from migrate_inference.to_openai.pack import migrate_module
 
-        return migrate_module(module, config)
+        return migrate_module(module, config, filename)
     if not OPENAI_IMPORT.search(module.code):
         return module.code, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

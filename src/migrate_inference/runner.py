@@ -273,7 +273,11 @@ def _screen_candidate(
     data = _read_bytes(path)
     if b"\0" in data:
         raise FileFailure("contains NUL bytes (a binary file?)")
-    if not any(marker in data for marker in markers):
+    if not any(marker in data for marker in markers) and not (
+        settings.config.to_openai
+        and settings.config.project is not None
+        and settings.config.project.uses_inference_client(path)
+    ):
         if settings.config.to_openai:
             outcome = FileOutcome(
                 path, kind, UNCHANGED, note="no azure-ai-inference reference"

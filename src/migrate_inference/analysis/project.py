@@ -9,6 +9,11 @@ the index, so a client built in `llm.py` and used in `app.py` is one component: 
 migrated only when every use of it can be, and otherwise stays an OpenAI client in
 every file, with a TODO that names the other files (`analysis/components.py`).
 
+The same pass finds the azure-ai-inference clients (`ChatCompletionsClient(...)`,
+`EmbeddingsClient(...)`, sync and aio) bound at module level or returned by a function,
+and who imports them (also through a module that imports one and is imported in turn):
+`--to openai` decides such a client for the whole project (`to_openai/shared.py`).
+
 The index is built from the project root (the repository top, or the common directory
 of the given paths) even when only some files are given (pre-commit passes the changed
 ones), so uses in files that were not given are still seen.  Per-file summaries are
@@ -19,13 +24,18 @@ file changes.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from migrate_inference import __version__
+from migrate_inference.analysis.project_files import (
+    _Cache,
+    _module_names,
+    _python_files,
+    _read,
+    project_root,
+)
 
 # the v1 client classes, by the name they have in the openai package
 CLIENT_CLASSES = {
@@ -36,20 +46,12 @@ CLIENT_CLASSES = {
     "AzureOpenAI",
     "AsyncAzureOpenAI",
 }
-CACHE_FORMAT = 2
+# the azure-ai-inference client classes `--to openai` follows across files
+INFERENCE_CLIENT_CLASSES = {"ChatCompletionsClient", "EmbeddingsClient"}
+INFERENCE_MODULES = ("azure.ai.inference", "azure.ai.inference.aio")
 # `openai.<attr> = ...` in a module: configuration the module-level calls of every
 # other module see too (the openai module is one object per process)
 CONFIG_ATTRS = {"api_key", "api_base", "api_type", "api_version", "base_url"}
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".tox",
-    ".nox",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-}
 
 
 @dataclass
@@ -65,8 +67,37 @@ class ProjectIndex:
     imported: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
     # path -> [(attr, line)]: where a file sets the openai module's configuration
     config: Dict[str, List[Tuple[str, int]]] = field(default_factory=dict)
+    # the same for azure-ai-inference clients (`--to openai`)
+    inference_exports: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    # (path, name) -> ["app.py:3", ...]: where other files use that client (imports and
+    # `module.name` reads, also through a module that imports it)
+    inference_importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
+    # (path, name) -> the real paths of those files
+    inference_users: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
+    # (path, name) -> (defining path, name): a name a file imports from where it is built
+    inference_reexports: Dict[Tuple[str, str], Tuple[str, str]] = field(
+        default_factory=dict
+    )
+    # module name -> path (also "\0<dir>\0<name>" for a script's own directory)
+    modules: Dict[str, str] = field(default_factory=dict)
+    # path -> (module name, is package)
+    module_of: Dict[str, Tuple[str, bool]] = field(default_factory=dict)
+    # the real paths the run was given (a file under none of them is not migrated)
+    given: List[str] = field(default_factory=list)
+    # `--to openai`: (path, name) -> the project-wide decision on that client (shared.py)
+    verdicts: Dict[Tuple[str, str], object] = field(default_factory=dict)
+    # `--to openai`: the real paths the run migrates -> their per-file-ignores codes
+    # (None: every file under `given`)
+    run_files: Optional[Dict[str, frozenset]] = None
+    # `--to openai`: path -> its text as the run first read it (None: unreadable)
+    sources: Dict[str, Optional[str]] = field(default_factory=dict)
     files: int = 0  # Python files summarised
     parsed: int = 0  # of which parsed in this run (the rest came from the cache)
+
+    def uses_inference_client(self, path: str) -> bool:
+        """Whether the file at `path` uses an azure-ai-inference client another file builds."""
+        real = os.path.realpath(path)
+        return any(real in users for users in self.inference_users.values())
 
     def uses_elsewhere(self, path: str) -> Dict[str, List[str]]:
         """{export name: places in other files that use it} for the file at `path`."""
@@ -93,6 +124,66 @@ class ProjectIndex:
             for where, sites in sorted(self.config.items())
             if where != real and sites
         ]
+
+    def inference_client(
+        self, path: str, qualified: str
+    ) -> Optional[Tuple[str, str, str]]:
+        """(defining path, name, "client" | "factory") of the azure-ai-inference client that
+        `qualified` (a qualified name as the file at `path` imports it: `llm.client`,
+        `.llm.client`) stands for, or None."""
+        real = os.path.realpath(path)
+        dots = len(qualified) - len(qualified.lstrip("."))
+        module, _, name = qualified[dots:].rpartition(".")
+        if not name:
+            return None
+        if dots:
+            current = self.module_of.get(real)
+            if current is None:
+                return None
+            base = _absolute(module or None, dots, current[0], current[1])
+        else:
+            base = module
+        if not base:
+            return None
+        target = self.modules.get(base) or self.modules.get(
+            f"\0{os.path.dirname(real)}\0{base}"
+        )
+        if target is None or target == real:
+            return None
+        found = self._inference_origin(target, name)
+        if found is None:
+            return None
+        where, original = found
+        return where, original, self.inference_exports[where][original]
+
+    def _inference_origin(self, path: str, name: str) -> Optional[Tuple[str, str]]:
+        seen = set()
+        while (path, name) not in seen:
+            seen.add((path, name))
+            if name in self.inference_exports.get(path, {}):
+                return path, name
+            nxt = self.inference_reexports.get((path, name))
+            if nxt is None:
+                return None
+            path, name = nxt
+        return None
+
+    def in_run(self, path: str) -> bool:
+        """Whether the run migrates the file at `path` (when the run's files are not
+        known: whether it is under one of the paths the run was given)."""
+        real = os.path.realpath(path)
+        if self.run_files is not None:
+            return real in self.run_files
+        for given in self.given or [self.root]:
+            try:
+                if os.path.commonpath([real, given]) == given:
+                    return True
+            except ValueError:
+                continue
+        return False
+
+    def shown(self, path: str) -> str:
+        return self._shown(path)
 
     def _shown(self, path: str) -> str:
         try:
@@ -128,6 +219,27 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
                 for node in ast.walk(stmt)
             ):
                 exports[stmt.name] = "factory"
+    inference_names = _inference_names(tree)
+    inference_exports: Dict[str, str] = {}
+    if inference_names:
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                value = stmt.value
+                targets = (
+                    stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                )
+                if value is not None and _is_inference_ctor(value, inference_names):
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            inference_exports[target.id] = "client"
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if any(
+                    isinstance(node, ast.Return)
+                    and node.value is not None
+                    and _is_inference_ctor(node.value, inference_names)
+                    for node in ast.walk(stmt)
+                ):
+                    inference_exports[stmt.name] = "factory"
     imports: List[list] = []
     attributes: Dict[str, List[list]] = {}
     aliases: Dict[str, str] = {}
@@ -172,10 +284,54 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
     ]
     return {
         "exports": exports,
+        "inference_exports": inference_exports,
         "imports": imports,
         "attributes": attributes,
         "config": config,
     }
+
+
+def _inference_names(tree: ast.Module) -> Dict[str, str]:
+    """Local names bound to azure-ai-inference's client classes ("<module>.<class>"), and
+    to its modules ("module")."""
+    names: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in INFERENCE_MODULES:
+                    if alias.asname:
+                        names[alias.asname] = "module:" + alias.name
+                    else:
+                        names[alias.name.split(".")[0]] = "root"
+        elif isinstance(node, ast.ImportFrom) and node.module in INFERENCE_MODULES:
+            for alias in node.names:
+                if alias.name in INFERENCE_CLIENT_CLASSES:
+                    names[alias.asname or alias.name] = "class"
+        elif isinstance(node, ast.ImportFrom) and node.module == "azure.ai":
+            for alias in node.names:
+                if alias.name == "inference":
+                    names[alias.asname or alias.name] = "module:azure.ai.inference"
+    return names
+
+
+def _is_inference_ctor(value: ast.AST, names: Dict[str, str]) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Name):
+        return names.get(func.id) == "class"
+    if not isinstance(func, ast.Attribute) or func.attr not in INFERENCE_CLIENT_CLASSES:
+        return False
+    dotted = _dotted(func.value)
+    if dotted is None:
+        return False
+    head = dotted.split(".")[0]
+    kind = names.get(head)
+    if kind == "root":
+        return dotted in INFERENCE_MODULES
+    if kind is not None and kind.startswith("module:"):
+        return (kind[len("module:") :] + dotted[len(head) :]) in INFERENCE_MODULES
+    return False
 
 
 def _openai_names(tree: ast.Module) -> Dict[str, str]:
@@ -239,48 +395,36 @@ def _absolute(
 # ------------------------------------------------------------------ the project
 
 
-def project_root(paths: Sequence[str]) -> str:
-    """The repository top of the given paths, else their common directory."""
-    from migrate_inference.discover import REPOSITORY_MARKERS
-
-    reals = [os.path.realpath(p) for p in paths] or [os.getcwd()]
-    dirs = [p if os.path.isdir(p) else os.path.dirname(p) for p in reals]
-    common = os.path.commonpath(dirs)
-    current = common
-    while True:
-        if any(os.path.exists(os.path.join(current, m)) for m in REPOSITORY_MARKERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return common
-        current = parent
-
-
-def _python_files(root: str) -> Iterable[str]:
-    for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(
-            d for d in subdirs if d not in SKIP_DIRS and not d.endswith(".egg-info")
-        )
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield os.path.join(directory, name)
-
-
-def _module_names(path: str, root: str) -> List[Tuple[str, bool]]:
-    """The names a file may be imported as: from the root, from `src/`, and from its own
-    directory (a script's imports resolve there first)."""
-    rel = os.path.relpath(path, root)
-    out = []
-    for base in (rel, rel[4:] if rel.startswith("src" + os.sep) else None):
-        if base is None:
+def _notebook_summary(data: bytes) -> Optional[dict]:
+    """The imports and `module.name` reads of a notebook's code cells (magics left out)."""
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+        cells = notebook.get("cells", [])
+    except (ValueError, AttributeError):
+        return None
+    imports: List[list] = []
+    attributes: Dict[str, List[list]] = {}
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        parts = base[:-3].split(os.sep)
-        is_package = parts[-1] == "__init__"
-        if is_package:
-            parts = parts[:-1]
-        if parts:
-            out.append((".".join(parts), is_package))
-    return out
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        lines = [
+            "" if line.lstrip().startswith(("%", "!")) else line
+            for line in text.splitlines()
+        ]
+        summary = summarise("\n".join(lines), "__notebook__", False)
+        if summary is None:
+            continue
+        imports += summary["imports"]
+        for base, attrs in summary["attributes"].items():
+            attributes.setdefault(base, []).extend(attrs)
+    return {
+        "exports": {},
+        "inference_exports": {},
+        "imports": imports,
+        "attributes": attributes,
+    }
 
 
 def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> ProjectIndex:
@@ -289,11 +433,13 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
 
     root = project_root(paths)
     index = ProjectIndex(root=root)
+    index.given = [os.path.realpath(p) for p in paths]
     cache = _Cache(root, cache_dir)
     summaries: Dict[str, dict] = {}
     modules: Dict[str, str] = {}  # module name -> path
     later: List[Tuple[str, os.stat_result, Tuple[str, bool]]] = []
-    for path in _python_files(root):
+    notebooks: List[str] = []
+    for path in _python_files(root, notebooks):
         real = os.path.realpath(path)
         try:
             st = os.stat(real)
@@ -304,6 +450,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             continue
         for module, _ in names:
             modules.setdefault(module, real)
+        index.module_of[real] = names[0]
         local = os.path.splitext(os.path.basename(real))[0]
         modules.setdefault(f"\0{os.path.dirname(real)}\0{local}", real)
         summary = cache.get(real, st)
@@ -311,7 +458,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             data = _read(real)
             if data is None:
                 continue
-            if not has_openai_bytes(data):
+            if not has_openai_bytes(data) and b"inference" not in data:
                 later.append(
                     (real, st, names[0])
                 )  # parsed only if it may import an export
@@ -328,7 +475,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             else os.path.basename(os.path.dirname(path)).encode()
         )
         for path, summary in summaries.items()
-        if summary["exports"]
+        if summary["exports"] or summary.get("inference_exports")
     }
     for real, st, name in later:
         data = _read(real) if tokens else None
@@ -340,9 +487,12 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
         summaries[real] = summary
         index.files += 1
     cache.save()
+    index.modules = modules
     for path, summary in summaries.items():
         if summary["exports"]:
             index.exports[path] = dict(summary["exports"])
+        if summary.get("inference_exports"):
+            index.inference_exports[path] = dict(summary["inference_exports"])
         if summary.get("config"):
             index.config[path] = [(a, line) for a, line in summary["config"]]
     for path, summary in summaries.items():
@@ -367,78 +517,81 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
                     place = f"{shown}:{line}"
                     if place not in places:
                         places.append(place)
+    if index.inference_exports:
+        # notebooks that use a shared azure-ai-inference client count as its users
+        inference_tokens = {
+            (
+                os.path.splitext(os.path.basename(path))[0].encode()
+                if not path.endswith("__init__.py")
+                else os.path.basename(os.path.dirname(path)).encode()
+            )
+            for path in index.inference_exports
+        }
+        everything = dict(summaries)
+        for path in notebooks:
+            data = _read(path)
+            if data is None or not any(t in data for t in inference_tokens):
+                continue
+            summary = _notebook_summary(data)
+            if summary is not None:
+                everything[path] = summary
+        _inference_uses(index, everything, modules, root)
     return index
 
 
-def _read(path: str) -> Optional[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
+def _inference_uses(
+    index: ProjectIndex, summaries: Dict[str, dict], modules: Dict[str, str], root: str
+) -> None:
+    """Who uses each azure-ai-inference client of the project: the files that import it,
+    also from a module that imports it in turn (`from app import client`, where app.py
+    has `from llm import client`), and the `module.client` reads."""
+
+    def target_of(path: str, base: str) -> Optional[str]:
+        target = modules.get(base) or modules.get(f"\0{os.path.dirname(path)}\0{base}")
+        return None if target is None or target == path else target
+
+    changed = True
+    while changed:  # re-exports of re-exports: until nothing new is found
+        changed = False
+        for path, summary in summaries.items():
+            for base, name, local, _ in summary["imports"]:
+                target = target_of(path, base)
+                if target is None or (path, local) in index.inference_reexports:
+                    continue
+                if index._inference_origin(target, name) is not None:
+                    index.inference_reexports[(path, local)] = (target, name)
+                    changed = True
+
+    def add(path: str, origin: Tuple[str, str], line: int) -> None:
+        places = index.inference_importers.setdefault(origin, [])
+        place = f"{os.path.relpath(path, root)}:{line}"
+        if place not in places:
+            places.append(place)
+        users = index.inference_users.setdefault(origin, [])
+        if path not in users:
+            users.append(path)
+
+    for path, summary in summaries.items():
+        for base, name, local, line in summary["imports"]:
+            target = target_of(path, base)
+            origin = None if target is None else index._inference_origin(target, name)
+            if origin is not None:
+                add(path, origin, line)
+        for base, attrs in summary["attributes"].items():
+            target = target_of(path, base)
+            if target is None:
+                continue
+            for attr, line in attrs:
+                origin = index._inference_origin(target, attr)
+                if origin is not None:
+                    add(path, origin, line)
 
 
 def _summary_of(data: bytes, name: Tuple[str, bool]) -> dict:
     module, is_package = name
     return summarise(data.decode("utf-8", "replace"), module, is_package) or {
         "exports": {},
+        "inference_exports": {},
         "imports": [],
         "attributes": {},
     }
-
-
-class _Cache:
-    """Per-file summaries on disk, keyed by path, size, mtime and tool version."""
-
-    def __init__(self, root: str, cache_dir: Optional[str]) -> None:
-        base = (
-            cache_dir
-            or os.environ.get("MIGRATE_INFERENCE_CACHE_DIR")
-            or os.path.join(
-                os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                "migrate-inference",
-            )
-        )
-        digest = hashlib.sha1(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.path = os.path.join(base, f"index-{digest}.json")
-        self.entries: Dict[str, list] = {}
-        self.dirty = False
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-            if (
-                data.get("format") == CACHE_FORMAT
-                and data.get("version") == __version__
-            ):
-                self.entries = data.get("files", {})
-        except (OSError, ValueError, AttributeError):
-            pass
-
-    def get(self, path: str, st: os.stat_result) -> Optional[dict]:
-        entry = self.entries.get(path)
-        if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
-            return entry[2]
-        return None
-
-    def put(self, path: str, st: os.stat_result, summary: dict) -> None:
-        self.entries[path] = [st.st_size, st.st_mtime_ns, summary]
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty:
-            return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            temp = f"{self.path}.{os.getpid()}.tmp"
-            with open(temp, "w", encoding="utf-8") as handle:
-                json.dump(
-                    {
-                        "format": CACHE_FORMAT,
-                        "version": __version__,
-                        "files": self.entries,
-                    },
-                    handle,
-                )
-            os.replace(temp, self.path)
-        except OSError:
-            pass  # a cache that cannot be written costs time, nothing else

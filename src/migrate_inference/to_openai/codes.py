@@ -86,12 +86,17 @@ REVERSE_RULE_TEXT: Dict[str, Tuple[str, str]] = {
         "migrates with that function when every caller passes a client of the same "
         "component. A client built in a factory function, or in the forward "
         "migration's per-event-loop accessor, is followed through the calls of that "
-        "function.",
+        "function. A module-level client other files of the project import (`from llm "
+        "import client`, `import llm` + `llm.client`) migrates in all of them in one run, "
+        "or in none (see \"A client shared by several files\" in docs/to-openai.md).",
         "the endpoint or credential is missing or cannot be classified; the endpoint is a "
         "serverless, managed-compute or GitHub Models one (not an Azure OpenAI resource: the "
         "TODO says what to check); an aio client has a sync credential (or the reverse); "
         "the client is stored where the tool cannot follow it (returned, put in a "
-        "container, passed to a function some caller gives another value); or a "
+        "container, passed to a function some caller gives another value); the client "
+        "is shared with other files and one of them cannot be migrated, or is not part "
+        "of the run (a TODO at the construction and at every call, in every file); a "
+        "function returning a client is called from other files; or a "
         "constructor keyword has no openai equivalent (`transport`, `proxies`, "
         "`connection_verify`, `user_agent`, `logging_enable`).",
     ),

@@ -1,12 +1,14 @@
 """`--to openai`: azure-ai-inference code to the openai SDK on Azure's /openai/v1/ endpoint.
 
-    migrate_module(module, config) -> (new code, findings)
+    migrate_module(module, config, filename) -> (new code, findings)
 
 The engine (`migrate_inference.engine.migrate_source`) calls this when
 ``Config.target == "openai"`` and then verifies the output as it does for the
 forward pack (it parses, compiles, and adds no undefined name).  Planning
 (`plan.py`) decides per client component, all or nothing; `rewrite.py` carries
-out the plan.
+out the plan.  A client shared with other files of the project is decided for all
+of them at once (`shared.py`): the per-file plan (`plan_locally`) is what that
+decision reads, and `_settle_shared` applies it.
 """
 
 from __future__ import annotations
@@ -92,19 +94,48 @@ class Plan:
         return cst.Name(cls)
 
 
-def migrate_module(module: cst.Module, config: Config):
+@dataclass
+class LocalPlan:
+    """A file planned on its own: every component with the blockers found in this file
+    (a client shared with other files is not settled yet: `shared.py`)."""
+
+    wrapper: MetadataWrapper
+    planner: Planner
+
+
+def plan_locally(
+    module: cst.Module, config: Config, filename: Optional[str] = None
+) -> LocalPlan:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    planner = Planner(wrapper, config).run()
+    planner = Planner(wrapper, config, filename).run()
+    _local_blocks(planner, wrapper)
+    return LocalPlan(wrapper, planner)
+
+
+def migrate_module(
+    module: cst.Module, config: Config, filename: Optional[str] = None
+):
+    local = plan_locally(module, config, filename)
+    wrapper, planner = local.wrapper, local.planner
     ctx = RuleContext(config=config, facts=None, positions=position_map(wrapper))
     plan = Plan(ctx=ctx)
+    _settle_shared(planner, plan, wrapper)
     _finish(planner, plan, wrapper)
-    if not plan.clients and not plan.todo_at:
+    if not plan.clients and not plan.sites and not plan.todo_at:
         return module.code, []
     from migrate_inference.engine import _fix_imports
     from migrate_inference.to_openai.rewrite import Rewriter
 
     new_module = wrapper.module.visit(Rewriter(ctx, planner, plan))
-    if plan.clients:
+    if (
+        any(comp.remote is not None for comp, _ in plan.sites.values())
+        and _global_binding(wrapper, planner, "os") is None
+        and any(
+            isinstance(n, cst.Name) and n.value == "os" for n in _walk(new_module)
+        )
+    ):
+        ctx.need_import("os")  # a setting of another file's client read from os.environ
+    if plan.clients or plan.sites:
         new_module = _fix_imports(
             new_module, ctx, module, always_removable=_is_inference
         )
@@ -173,15 +204,16 @@ def _suppressed(planner: Planner, node: Node, code: str) -> bool:
     return False
 
 
-def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
-    config = planner.config
+def _local_blocks(planner: Planner, wrapper: MetadataWrapper) -> None:
+    """The blockers a component gets from the rest of its file (names the generated code
+    needs, suppression comments)."""
     comps = planner.components
     # names the generated code introduces must be free
     for cls, aio in (("OpenAI", False), ("AsyncOpenAI", True)):
         binding = _global_binding(wrapper, planner, cls)
         if binding not in (None, f"import:openai.{cls}"):
             for comp in comps:
-                if comp.aio == aio:
+                if comp.aio == aio and (comp.remote is None or comp.annotations):
                     comp.block(
                         comp.node,
                         CLIENTS,
@@ -196,6 +228,82 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
                         CLIENTS,
                         f"the name {helper} is already used in this module",
                     )
+    os_binding = _global_binding(wrapper, planner, "os")
+    for comp in comps:
+        if comp.remote is not None and os_binding not in (None, "import:os"):
+            if any(_names_os(e) for e in (comp.foreign or ())):
+                comp.block(
+                    comp.node,
+                    CLIENTS,
+                    "the client's settings read os.environ, and the name os is already used in this module for something else",
+                )
+    for comp in comps:
+        for site in comp.sites:
+            _check_response_format(planner, comp, site)
+        for node in [comp.node, *(s.call for s in comp.sites)]:
+            if _suppressed(planner, node, CLIENTS) or _suppressed(planner, node, CHAT):
+                comp.blockers.append((node, "", ""))  # silent: the user asked
+
+
+def _names_os(expr: Node) -> bool:
+    return any(isinstance(n, cst.Name) and n.value == "os" for n in _walk(expr))
+
+
+def _settle_shared(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
+    """A client shared across files migrates in every file or in none (`shared.py`)."""
+    from migrate_inference.to_openai import shared
+
+    project = planner.project
+    if project is None:
+        return
+    viewer = planner.filename or ""
+    for comp in planner.components:
+        key = comp.shared or comp.remote
+        if key is None:
+            continue
+        verdict = shared.verdict(project, planner.config, *key)
+        if verdict.migrates:
+            if comp.remote is not None and comp.foreign is None:  # be safe
+                comp.block(
+                    comp.node,
+                    CLIENTS,
+                    f"the tool cannot follow the construction of `{verdict.name}` in {verdict.shown}: migrate this client by hand",
+                )
+            continue
+        why = verdict.why(project, viewer)
+        if comp.shared is not None:
+            comp.block(
+                comp.node,
+                CLIENTS,
+                f"`{verdict.name}` is also used by other files of the project ({verdict.places_text()}): a client migrates with all its uses or not at all, and {why}; it stays an azure-ai-inference client in every file",
+            )
+            continue
+        others = verdict.places_text(project, viewer)
+        also = f" and also used in {others}" if others else ""
+        if verdict.factory:
+            message = f"left as it is: `{comp.local_name}` is the function `{verdict.name}` of {verdict.shown} that returns an azure-ai-inference client{also}; clients made by a function and used across files are not migrated automatically: migrate it with all its users by hand"
+        else:
+            message = f"left as it is: `{comp.local_name}` is the azure-ai-inference client `{verdict.name}` built in {verdict.shown}{also}; it stays an azure-ai-inference client in every file, as a whole, because {why}"
+        if comp.sites:
+            for site in comp.sites:
+                comp.block(site.call, CLIENTS, message)
+        else:
+            for ref in sorted(comp.refs or {comp.node}, key=_position(plan)):
+                comp.block(ref, CLIENTS, message)
+
+
+def _position(plan: Plan):
+    def key(node: Node):
+        assert plan.ctx is not None
+        pos = plan.ctx.positions.get(node) if plan.ctx.positions else None
+        return (pos.start.line, pos.start.column) if pos is not None else (0, 0)
+
+    return key
+
+
+def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
+    config = planner.config
+    comps = planner.components
     openai_binding = _global_binding(wrapper, planner, "openai")
     plan.openai_module_free = openai_binding in (None, "import:openai")
     dt = _global_binding(wrapper, planner, "datetime")
@@ -212,17 +320,12 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
                     RESPONSES,
                     "created is an int in openai and the name datetime is taken here: convert with datetime.fromtimestamp(..., timezone.utc) by hand",
                 )
-    for comp in comps:
-        for site in comp.sites:
-            _check_response_format(planner, comp, site)
-        for node in [comp.node, *(s.call for s in comp.sites)]:
-            if _suppressed(planner, node, CLIENTS) or _suppressed(planner, node, CHAT):
-                comp.blockers.append((node, "", ""))  # silent: the user asked
+    own = [c for c in comps if c.remote is None]
     aio_token = [
-        c for c in comps if c.credential and c.credential.kind == "token" and c.aio
+        c for c in own if c.credential and c.credential.kind == "token" and c.aio
     ]
     sync_token = [
-        c for c in comps if c.credential and c.credential.kind == "token" and not c.aio
+        c for c in own if c.credential and c.credential.kind == "token" and not c.aio
     ]
     plan.both_providers = bool(aio_token and sync_token) or (
         bool(aio_token)
@@ -233,8 +336,19 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
     blocked = [c for c in comps if not c.migrates]
     for comp in blocked:
         for node, code, message in comp.blockers:
-            if message:
-                plan.todo(planner.original(node), code, message)
+            if not message:
+                continue
+            node = planner.original(node)
+            if comp.remote is not None and node not in planner.parents:
+                # a keyword of the construction, in the other file: said at each call
+                assert planner.project is not None
+                where = planner.project.shown(comp.remote[0])
+                for site in comp.sites or []:
+                    plan.todo(site.call, code, f"{message} (set where the client is built, in {where})")
+                if not comp.sites:
+                    plan.todo(comp.node, code, f"{message} (set where the client is built, in {where})")
+                continue
+            plan.todo(node, code, message)
     for node, code, message in planner.free_todos:
         plan.todo(node, code, message)
     for call in planner.loaders:
@@ -243,7 +357,8 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
     if not migrating:
         return
     for comp in migrating:
-        plan.clients[comp.node] = comp
+        if comp.remote is None:
+            plan.clients[comp.node] = comp
         for site in comp.sites:
             plan.sites[site.call] = (comp, site)
         plan.subscripts |= comp.subscripts

@@ -12,6 +12,7 @@ plan.
 from __future__ import annotations
 
 import builtins
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple, Union
@@ -117,6 +118,14 @@ class Component:
     )
     refs: Set[Node] = field(default_factory=set)  # every reference to the client
     annotations: Set[cst.Annotation] = field(default_factory=set)  # `p: Client`
+    # a module-level client other files of the project use: (real path, name)
+    shared: Optional[Tuple[str, str]] = None
+    # a client another file builds, used here: (its real path, its name); `node` is
+    # then the first reference, and kwargs/endpoint/credential are that file's nodes
+    remote: Optional[Tuple[str, str]] = None
+    # remote: the construction's expressions that read the same in this file
+    foreign: Optional[Set[Node]] = None
+    local_name: str = ""
 
     def block(self, node: Node, code: str, message: str) -> None:
         self.blockers.append((node, code, message))
@@ -156,9 +165,18 @@ def _is_none_literal(expr: cst.BaseExpression) -> bool:
 
 
 class Planner:
-    def __init__(self, wrapper: cst.MetadataWrapper, config: Config) -> None:
+    def __init__(
+        self,
+        wrapper: cst.MetadataWrapper,
+        config: Config,
+        filename: Optional[str] = None,
+    ) -> None:
         self.wrapper = wrapper
         self.config = config
+        self.filename = filename
+        self.project = config.project if filename is not None else None
+        # shared clients this file only imports (for other files to import from it)
+        self.imports_only: Set[Tuple[str, str]] = set()
         self.qn = wrapper.resolve(QualifiedNameProvider)
         self.scopes = wrapper.resolve(ScopeProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
@@ -221,6 +239,8 @@ class Planner:
         module.visit(collector)
         for call, (api, aio) in collector.constructions:
             self.components.append(self._component(call, api, aio))
+        if self.project is not None and self.project.inference_exports:
+            self._remote_components()
         for call, message in collector.no_equivalent:
             self.free_todos.append((call, NO_EQUIVALENT, message))
         return self
@@ -240,7 +260,16 @@ class Planner:
                     comp.refs.add(more)
                     pending.append(more)
         self._check_passed_to(comp)
-        if not comp.sites and not comp.blockers:
+        comp.shared = self._shared_key(call)
+        if comp.factory is not None:
+            places = self._factory_users(comp.factory)
+            if places:
+                comp.block(
+                    call,
+                    CLIENTS,
+                    f"`{comp.factory.name.value}` returns this client and other files of the project call it ({places}): clients made by a function and used across files are not migrated automatically; migrate it with all its users by hand",
+                )
+        if not comp.sites and not comp.blockers and comp.shared is None:
             comp.block(
                 call,
                 CLIENTS,
@@ -257,6 +286,195 @@ class Planner:
                 "the rules needed to migrate this client are turned off (--select/--ignore)",
             )
         return comp
+
+    # ------------------------------------------------------------ across files
+
+    def _shared_key(self, call: cst.Call) -> Optional[Tuple[str, str]]:
+        """(real path, name) when `name = Client(...)` at module level is used by other
+        files of the project (the project index), else None."""
+        if self.project is None or self.filename is None:
+            return None
+        parent = self.parent(call)
+        if isinstance(parent, cst.AnnAssign):
+            target = parent.target
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+        else:
+            return None
+        if not isinstance(target, cst.Name) or not isinstance(
+            self.scopes.get(call), GlobalScope
+        ):
+            return None
+        key = (os.path.realpath(self.filename), target.value)
+        return key if self.project.inference_importers.get(key) else None
+
+    def _factory_users(self, func: cst.FunctionDef) -> str:
+        """Where other files of the project use the function `func` (a client factory)."""
+        if self.project is None or self.filename is None:
+            return ""
+        if not isinstance(self.scopes.get(func), GlobalScope):
+            return ""
+        places = self.project.inference_importers.get(
+            (os.path.realpath(self.filename), func.name.value), []
+        )
+        shown = ", ".join(places[:3])
+        if len(places) > 3:
+            shown += f" and {len(places) - 3} more"
+        return shown
+
+    def _remote_components(self) -> None:
+        """The clients other files of the project build, used here: one component each,
+        made of this file's uses and planned with the construction's keywords."""
+        from migrate_inference.to_openai import shared
+
+        project = self.project
+        groups: Dict[Tuple[str, str], List[Node]] = {}
+        imported: Set[Tuple[str, str]] = set()
+        for node in _walk(self.wrapper.module):
+            if isinstance(node, cst.ImportFrom) and not isinstance(
+                node.names, cst.ImportStar
+            ):
+                base = "." * len(node.relative) + (
+                    code_of(node.module) if node.module is not None else ""
+                )
+                for alias in node.names:
+                    q = f"{base}.{code_of(alias.name)}" if base.strip(".") else base + code_of(alias.name)
+                    found = project.inference_client(self.filename, q)
+                    if found is not None:
+                        imported.add((found[0], found[1]))
+                continue
+            if not isinstance(node, (cst.Name, cst.Attribute)):
+                continue
+            parent = self.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.attr is node:
+                continue
+            for q in self.qnames(node):
+                found = project.inference_client(self.filename, q)
+                if found is not None:
+                    groups.setdefault((found[0], found[1]), []).append(node)
+                    break
+        self.imports_only = imported - set(groups)
+        for key, refs in groups.items():
+            comp = Component(
+                node=refs[0],  # type: ignore[arg-type]
+                api="chat",
+                aio=False,
+                scope=self.scopes.get(refs[0]),
+                remote=key,
+                local_name=code_of(refs[0]),
+            )
+            self.components.append(comp)
+            comp.refs.update(refs)
+            for ref in refs:
+                if isinstance(ref, cst.Name) and not self._only_the_import(ref):
+                    comp.block(
+                        ref,
+                        CLIENTS,
+                        f"`{ref.value}` here may be another value too (it is assigned in this file as well as imported): the tool cannot tell which client each use means",
+                    )
+            cycle = shared.in_progress(project, key[0])
+            info = shared.definition(project, self.config, *key)
+            if info is None:
+                if cycle:  # files that use each other's clients: never migrated
+                    comp.block(
+                        refs[0],
+                        CLIENTS,
+                        f"`{key[1]}` is built in {project.shown(key[0])}, which uses a client of this file in turn: clients shared both ways between files are not migrated automatically",
+                    )
+                continue  # the verdict says why; every reference gets a TODO
+            comp.api, comp.aio = info.api, info.aio
+            comp.kwargs = info.kwargs
+            comp.endpoint = info.endpoint  # type: ignore[assignment]
+            comp.credential = info.credential  # type: ignore[assignment]
+            comp.foreign = info.foreign
+            pending = list(refs)
+            while pending:
+                ref = pending.pop(0)
+                for more in self._classify_use(comp, ref) or ():
+                    if more not in comp.refs:
+                        comp.refs.add(more)
+                        pending.append(more)
+            self._check_passed_to(comp)
+            for site in comp.sites:
+                self._site(comp, site)
+            if not self.config.rule_enabled(CLIENTS) or not self.config.rule_enabled(
+                CHAT if comp.api == "chat" else EMBEDDINGS
+            ):
+                comp.block(
+                    refs[0],
+                    CLIENTS,
+                    "the rules needed to migrate this client are turned off (--select/--ignore)",
+                )
+
+    def _only_the_import(self, name: cst.Name) -> bool:
+        """Whether every value `name` may have here comes from an import."""
+        scope = self.scopes.get(name)
+        if scope is None:
+            return False
+        for access in scope.accesses[name.value]:
+            if access.node is name:
+                referents = list(access.referents)
+                return bool(referents) and all(
+                    isinstance(getattr(r, "node", None), (cst.Import, cst.ImportFrom))
+                    for r in referents
+                )
+        return False
+
+    def _inside(self, node: Node, ancestor: Node) -> bool:
+        current: Optional[Node] = node
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.parent(current)
+        return False
+
+    def portable_anywhere(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr`, written at the construction, reads the same in any other file
+        of the project: literals, environment reads (`os.environ[...]`, `os.getenv(...)`
+        with literal arguments) and string operations on them."""
+        for node in _walk(expr):
+            if isinstance(
+                node,
+                (
+                    cst.Lambda,
+                    cst.GeneratorExp,
+                    cst.ListComp,
+                    cst.DictComp,
+                    cst.SetComp,
+                    cst.NamedExpr,
+                    cst.Await,
+                    cst.Yield,
+                ),
+            ):
+                return False
+            if isinstance(node, cst.Call):
+                if self.qname(node.func) in ENV_READS:
+                    continue
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                    "rstrip",
+                    "strip",
+                    "lstrip",
+                    "format",
+                    "lower",
+                    "replace",
+                ):
+                    continue
+                return False
+            if isinstance(node, cst.Name):
+                parent = self.parent(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
+                    continue
+                if (
+                    isinstance(parent, (cst.Arg, cst.DictElement))
+                    and getattr(parent, "keyword", None) is node
+                ):
+                    continue
+                if node.value in ("True", "False", "None"):
+                    continue
+                if node.value == "os" and self.qname(node) == "os":
+                    continue
+                return False
+        return True
 
     def _constructor_args(self, comp: Component) -> None:
         call = comp.node
@@ -1328,6 +1546,8 @@ class Planner:
 
     def portable(self, expr: cst.BaseExpression, comp: Component, site: Site) -> bool:
         """Whether `expr`, written at the client's construction, means the same at the call site."""
+        if comp.foreign is not None:  # built in another file
+            return expr in comp.foreign
         same_scope = comp.scope is site.scope
         for node in _walk(expr):
             if isinstance(

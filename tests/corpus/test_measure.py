@@ -24,6 +24,7 @@ def test_counts_migrated_todo_and_silent():
     count = measure.count_file("x.py", before, after, [], False)
     assert (count.sites, count.migrated, count.migrated_todo, count.migrated_clean) == (3, 2, 1, 1)
     assert (count.todo, count.silent, count.silent_lines) == (0, 1, [6])
+    assert count.no_equivalent == 1  # images.generate stays on OpenAI whatever is done
     noted = after.replace("c = client", "# TODO(migrate-inference): images [MI910]\nc = client")
     count = measure.count_file("x.py", before, noted, [], False)
     assert (count.todo, count.silent) == (1, 0)
@@ -37,3 +38,17 @@ def test_unparseable_output_and_other_libraries():
     assert measure.count_file("z.py", mixed, mixed + "(\n", [], False).sites == 1
     weak = "def f(api):\n    return api.models.list()\n"
     assert measure.count_file("y.py", weak, weak, [], False).sites == 0
+
+
+def test_sites_with_no_equivalent():
+    before = (
+        "from openai import OpenAI\n"
+        "client = OpenAI()\n"
+        "client.chat.completions.create(model='m', messages=[])\n"
+        "client.beta.chat.completions.parse(model='m', messages=[])\n"
+        "client.chat.completions.with_raw_response.create(model='m', messages=[])\n"
+        "client.responses.create(model='m', input='x')\n"
+        "client.embeddings.create(model='e', input=['x'])\n"
+    )
+    count = measure.count_file("x.py", before, before, [], False)
+    assert (count.sites, count.no_equivalent) == (5, 3)

@@ -64,18 +64,22 @@ class Use:
     line: int
     column: int
     shown: str
+    in_annotation: bool = False
 
 
 def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
     """Where the text still uses the openai package: the first name bound by an openai
     import that is read outside the imports (module config, a client built for other
-    files, `isinstance(x, AsyncOpenAI)`...). Type annotations, dunder attributes
-    (`openai.__version__`) and the classes of `except` clauses (the errors rule's) do
-    not count: they call nothing."""
+    files, `isinstance(x, AsyncOpenAI)`...). Dunder attributes (`openai.__version__`)
+    and the classes of `except` clauses (the errors rule's) do not count: they call
+    nothing. A type annotation counts only when nothing else does (`in_annotation`): it
+    calls nothing either, but it still describes an OpenAI object, and the file still
+    needs the openai package for it."""
     qualified = wrapper.resolve(QualifiedNameProvider)
     positions = wrapper.resolve(PositionProvider)
     parents = wrapper.resolve(ParentNodeProvider)
     uses: List[Tuple[int, int, cst.CSTNode, str]] = []
+    annotations: List[Tuple[int, int, cst.CSTNode, str]] = []
 
     def openai_names(node: cst.CSTNode) -> Set[str]:
         found = qualified.get(node, ())
@@ -87,30 +91,15 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
             if q.source == QualifiedNameSource.IMPORT and is_openai_name(q.name)
         }
 
-    imports: List[Tuple[int, int, cst.CSTNode, str]] = []
-    referenced = []
-    module = wrapper.module
 
     class Uses(cst.CSTVisitor):
         in_annotation = 0
 
         def visit_Import(self, node: cst.Import) -> bool:
-            if any(is_openai_name(module.code_for_node(a.name)) for a in node.names):
-                self._import(node)
-            return False
+            return False  # the names an import binds are not uses
 
         def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            if node.module is not None and not node.relative:
-                if is_openai_name(module.code_for_node(node.module)):
-                    self._import(node)
             return False
-
-        def _import(self, node: cst.CSTNode) -> None:
-            rng = positions.get(node)
-            statement = statement_of(parents, node)
-            if rng is not None and statement is not None:
-                shown = module.code_for_node(node).strip()
-                imports.append((rng.start.line, rng.start.column + 1, statement, shown))
 
         def visit_Annotation(self, node: cst.Annotation) -> None:
             self.in_annotation += 1
@@ -121,8 +110,7 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
         def visit_Name(self, node: cst.Name) -> None:
             if not openai_names(node):
                 return
-            referenced.append(node)
-            if self.in_annotation or _in_except_clause(parents, node):
+            if _in_except_clause(parents, node):
                 return
             parent = parents.get(node)
             shown = node.value
@@ -133,10 +121,13 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
             rng = positions.get(node)
             statement = statement_of(parents, node)
             if rng is not None and statement is not None:
-                uses.append((rng.start.line, rng.start.column + 1, statement, shown))
+                found = annotations if self.in_annotation else uses
+                found.append((rng.start.line, rng.start.column + 1, statement, shown))
 
     wrapper.visit(Uses())
-    if not uses:
+    if not uses and not annotations:
         return None
-    line, column, statement, shown = min(uses, key=lambda u: (u[0], u[1]))
-    return Use(statement, line, column, shown)
+    line, column, statement, shown = min(
+        uses or annotations, key=lambda u: (u[0], u[1])
+    )
+    return Use(statement, line, column, shown, in_annotation=not uses)

@@ -10,9 +10,12 @@ comment above its statement, unless the statement already carries a
 `TODO(migrate-inference)` note (the rule that kept the call said why). A file with no
 such call and no TODO at all that still uses the openai package (module configuration
 for calls made elsewhere, a client other files import, `isinstance(x, AsyncOpenAI)`) gets
-one MI910 finding at its first use; type annotations, `openai.__version__` and the
-classes of `except` clauses (MI340 decides those) do not count, nor does a file with a
-`# migrate-inference: ignore` comment (an unused openai import is pyflakes' business). Nothing is rewritten. Receivers that name resolution proves to be another library's objects
+one MI910 finding at its first use; `openai.__version__` and the classes of `except`
+clauses (MI340 decides those) do not count, nor does a file with a
+`# migrate-inference: ignore` comment (an unused openai import is pyflakes' business).
+A file whose only use is in type annotations (`client: AsyncOpenAI`, an
+`openai.types` class) gets that finding too, at the first annotation: the annotation
+describes an OpenAI object and must change with the client it describes. Nothing is rewritten. Receivers that name resolution proves to be another library's objects
 (litellm, anthropic, groq, huggingface_hub, azure-ai-inference's own clients, ...) or
 instances of a class of the file that does not derive from an OpenAI client are left
 alone. `--check` exits 1 while any such finding is left.
@@ -78,10 +81,11 @@ def _file_still_uses_openai(
     use = leftover_uses.first_openai_use(wrapper)
     if use is None or has_ignore(use.statement, CODE):
         return
-    if use.shown.startswith(("import ", "from ")):
+    if use.in_annotation:
         message = (
-            "the file still imports the openai package and uses nothing from it: remove "
-            "the import"
+            f"the file still uses the openai package in type annotations (`{use.shown}`, "
+            "here first): they describe OpenAI objects; change them with the clients "
+            "they describe when those are migrated, or keep the openai package for them"
         )
     else:
         message = (

@@ -179,6 +179,7 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
         )
     if (
         changed
+        and not config.to_openai  # the pip rewrite goes to azure-ai-inference only
         and config.rule_enabled(DEPENDENCY_REWRITE)
         and not _still_uses_openai(masked, new_masked)
     ):

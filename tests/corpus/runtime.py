@@ -12,6 +12,13 @@ variables; it is *equivalent* when it exits 0, sends the same requests (compared
 tests/e2e does: semantically, counts included) and prints the same stdout.  A program the
 tool left partly on OpenAI (a TODO) runs on both SDKs and is held to the same standard.
 
+Programs that choose their host at run time (`API_HOST = os.getenv("API_HOST", "github")`
+with an `if/elif` per host, the pattern of Azure's Python samples) default to a host this
+machine cannot reach (GitHub Models at a fixed URL, Azure with Entra ID). They are run
+once per host whose variables can point at the fake server (`HOSTS`: an Ollama-style
+OpenAI-compatible endpoint, and openai.com through its key variable), and each (program,
+host) pair is counted on its own.
+
 The whole-repository part of the corpus is not run (its programs are services and bots
 with entry points this harness cannot drive).
 """
@@ -45,6 +52,37 @@ from test_e2e import (  # noqa: E402
 from migrate_inference.engine import migrate_source  # noqa: E402
 
 V1_MARKERS = ("OpenAI(", "AzureOpenAI(", "AsyncOpenAI(", "AsyncAzureOpenAI(")
+# host-switch programs: the variables of each host the fake server can stand in for
+# ("{url}" is the server's address)
+HOSTS: Dict[str, Dict[str, str]] = {
+    "ollama": {
+        "API_HOST": "ollama",
+        "OLLAMA_ENDPOINT": "{url}/v1",
+        "OLLAMA_MODEL": "llama3.1:8b",
+        "OLLAMA_EMBED_MODEL": "nomic-embed-text",
+    },
+    "openai": {
+        "API_HOST": "openai",
+        "OPENAI_KEY": "sk-test-openai-key",
+        "OPENAI_MODEL": "gpt-4o-mini",
+        "OPENAI_EMBED_MODEL": "text-embedding-3-small",
+    },
+}
+
+
+def hosts_of(source: str) -> List[str]:
+    """The hosts to run a program with: each of HOSTS for a host-switch program, else
+    one run with the default variables ("")."""
+    if "API_HOST" in source:
+        return list(HOSTS)
+    return [""]
+
+
+def with_host(env: Dict[str, str], host: str, url: str) -> Dict[str, str]:
+    out = dict(env)
+    for key, value in HOSTS.get(host, {}).items():
+        out[key] = value.replace("{url}", url)
+    return out
 
 
 def run(server: FakeServer, source: str, workdir: Path, env: Dict[str, str], timeout: float) -> Run:
@@ -94,7 +132,7 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--only", default="", help="run the programs whose path holds this")
     args = parser.parse_args(argv)
     case = Case(name="corpus", folder=args.work, scenario={"rules": []}, expected=None)
-    tally = {"programs": 0, "v0 (openai<1 cannot run here)": 0, "not runnable": 0,
+    tally = {"programs": 0, "runs": 0, "v0 (openai<1 cannot run here)": 0, "not runnable": 0,
              "runnable": 0, "unchanged by the tool": 0, "equivalent": 0, "different": 0}
     details: List[dict] = []
     with FakeServer() as server:
@@ -105,43 +143,50 @@ def main(argv: List[str]) -> int:
             if not any(marker in source for marker in V1_MARKERS):
                 tally["v0 (openai<1 cannot run here)"] += 1
                 continue
-            work = args.work / hashlib.sha1(name.encode()).hexdigest()[:12]
-            env = environment(server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT)
-            original = run(server, source, work / "original", env, args.timeout)
-            if original.returncode != 0 or not original.requests:
-                tally["not runnable"] += 1
-                continue
-            tally["runnable"] += 1
-            result = migrate_source(source, None, name)
-            if not result.changed:
-                tally["unchanged by the tool"] += 1
-                details.append({"program": name, "verdict": "unchanged", "todos": len(result.todos)})
-                continue
-            env = environment(
-                server,
-                case,
-                first_model(original.requests, "chat", DEFAULT_CHAT_DEPLOYMENT),
-                first_model(original.requests, "embeddings", DEFAULT_EMBEDDINGS_DEPLOYMENT),
-                sorted({(r.kind, r.model) for r in original.requests if r.kind and r.model}),
-            )
-            migrated = run(server, result.code, work / "migrated", env, args.timeout)
-            problems = []
-            if migrated.returncode != 0:
-                problems.append(f"migrated program failed: {migrated.describe()}")
-            problems += compare_requests(original.requests, migrated.requests)
-            if migrated.stdout != original.stdout:
-                problems.append("stdout differs:\n" + "".join(difflib.unified_diff(
-                    original.stdout.splitlines(True), migrated.stdout.splitlines(True),
-                    "original", "migrated")))
-            verdict = "different" if problems else "equivalent"
-            tally[verdict] += 1
-            details.append({
-                "program": name,
-                "verdict": verdict,
-                "todos": len(result.todos),
-                "still_openai": bool(openai_imports(result.code)),
-                "problems": problems,
-            })
+            for host in hosts_of(source):
+                label = f"{name} [API_HOST={host}]" if host else name
+                tally["runs"] += 1
+                work = args.work / hashlib.sha1(label.encode()).hexdigest()[:12]
+                env = with_host(
+                    environment(server, case, DEFAULT_CHAT_DEPLOYMENT, DEFAULT_EMBEDDINGS_DEPLOYMENT),
+                    host,
+                    server.url,
+                )
+                original = run(server, source, work / "original", env, args.timeout)
+                if original.returncode != 0 or not original.requests:
+                    tally["not runnable"] += 1
+                    continue
+                tally["runnable"] += 1
+                result = migrate_source(source, None, name)
+                if not result.changed:
+                    tally["unchanged by the tool"] += 1
+                    details.append({"program": label, "verdict": "unchanged", "todos": len(result.todos)})
+                    continue
+                env = with_host(environment(
+                    server,
+                    case,
+                    first_model(original.requests, "chat", DEFAULT_CHAT_DEPLOYMENT),
+                    first_model(original.requests, "embeddings", DEFAULT_EMBEDDINGS_DEPLOYMENT),
+                    sorted({(r.kind, r.model) for r in original.requests if r.kind and r.model}),
+                ), host, server.url)
+                migrated = run(server, result.code, work / "migrated", env, args.timeout)
+                problems = []
+                if migrated.returncode != 0:
+                    problems.append(f"migrated program failed: {migrated.describe()}")
+                problems += compare_requests(original.requests, migrated.requests)
+                if migrated.stdout != original.stdout:
+                    problems.append("stdout differs:\n" + "".join(difflib.unified_diff(
+                        original.stdout.splitlines(True), migrated.stdout.splitlines(True),
+                        "original", "migrated")))
+                verdict = "different" if problems else "equivalent"
+                tally[verdict] += 1
+                details.append({
+                    "program": label,
+                    "verdict": verdict,
+                    "todos": len(result.todos),
+                    "still_openai": bool(openai_imports(result.code)),
+                    "problems": problems,
+                })
     for key, value in tally.items():
         print(f"{key:32} {value}")
     for item in details:

@@ -188,6 +188,8 @@ def extras_problem(request: Request) -> Optional[str]:
     """Keys azure-ai-inference does not know must come with ``extra-parameters: pass-through``."""
     if request.kind not in FIRST_CLASS or not isinstance(request.body, dict):
         return None
+    if request.headers.get("user-agent", "").startswith("OpenAI/"):
+        return None  # sent by the openai SDK (a call left on OpenAI): no such header there
     extras = sorted(set(request.body) - FIRST_CLASS[request.kind])
     if not extras:
         return None

@@ -199,6 +199,12 @@ def test_compare_requires_pass_through_header_for_extras() -> None:
     assert compare_requests([original], [with_header]) == []
     problems = compare_requests([original], [without])
     assert len(problems) == 1 and "pass-through" in problems[0]
+    # a call the tool left on OpenAI is sent by the openai SDK, which has no such header
+    left = _request(
+        {"model": "m", "messages": [], "n": 2},
+        headers={"user-agent": "OpenAI/Python 1.109.1"},
+    )
+    assert compare_requests([original], [left]) == []
 
 
 def test_v1_route_streams_start_with_azure_prompt_filter_chunk(

@@ -554,6 +554,7 @@ def one_file_cases(args: argparse.Namespace, root: str) -> List[Dict[str, object
                 },
                 args.onefile_pairs,
             )
+            prep()  # the rounds' last run may have rewritten it
             out.append(
                 {
                     "label": label,

@@ -89,6 +89,17 @@ def test_index_cache_is_reused_and_invalidated(tmp_path):
     assert changed.uses_elsewhere(str(root / "llm.py")) == {}
 
 
+def test_index_cache_is_dropped_by_another_tool_version(tmp_path, monkeypatch):
+    from migrate_inference.analysis import project_files as project_module
+
+    root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
+    cache = str(tmp_path / "cache")
+    assert build_index([str(root)], cache_dir=cache).parsed == 2
+    assert build_index([str(root)], cache_dir=cache).parsed == 0
+    monkeypatch.setattr(project_module, "__version__", "0.0.0-other")
+    assert build_index([str(root)], cache_dir=cache).parsed == 2
+
+
 def test_shared_client_stays_openai_in_every_file(tmp_path):
     root = project(tmp_path, {"llm.py": LLM, "app.py": APP})
     index = build_index([str(root)], cache_dir=str(tmp_path / "cache"))

@@ -173,8 +173,10 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
         from migrate_inference.to_openai.pack import migrate_module
 
         return migrate_module(module, config, filename)
-    if not OPENAI_IMPORT.search(module.code):
-        return module.code, []
+    # `module.code` generates the code anew at every use (a third of a parse): once here
+    text = module.code
+    if not OPENAI_IMPORT.search(text):
+        return text, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     facts = collect(wrapper)
     project = config.project
@@ -195,7 +197,7 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
         or facts.v1.ambiguous
         or error_sites.active
     ):
-        return module.code, []
+        return text, []
     splat_candidates = [c.node for c in facts.chat_calls.values() if c.has_splat]
     splat_candidates += [c.node for c in facts.v1.calls.values() if c.has_splat]
     facts.splats = SplatDicts(wrapper, splat_candidates)
@@ -240,7 +242,7 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
         config=config,
         facts=facts,
         positions=positions,
-        has_ignore_comments=IGNORE_RE.search(module.code) is not None,
+        has_ignore_comments=IGNORE_RE.search(text) is not None,
     )
     state = RuleState(
         ctx=ctx,

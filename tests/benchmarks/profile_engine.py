@@ -1,6 +1,6 @@
 """Where the engine's time goes, stage by stage, on the candidate files of a tree.
 
-    python tests/benchmarks/profile_engine.py [DIR] [--repeat N]
+    python tests/benchmarks/profile_engine.py [DIR ...] [--repeat N] [--json ROUNDS]
 
 Runs ``migrate_source`` in this process on every file under DIR that passes
 the byte prefilter (default: the golden fixtures), with timers around the
@@ -114,19 +114,73 @@ def candidates(root: str) -> List[Tuple[str, str]]:
     return out
 
 
+def paired_cost(files: List[Tuple[str, str]], n: int) -> List[Dict[str, Dict[str, float]]]:
+    """Rounds of (plain parse + codegen of every file, the engine on every file), uninstrumented.
+
+    Each round times both passes back to back, wall and CPU (``process_time``), so
+    the engine's cost in parses is a ratio within one round (pairing.py).
+    """
+    import libcst
+
+    from migrate_inference.engine import migrate_source
+
+    def parse_pass() -> None:
+        for _, text in files:
+            libcst.parse_module(text).code
+
+    def engine_pass() -> None:
+        for path, text in files:
+            migrate_source(text, None, path)
+
+    def timed(fn: Callable) -> Callable[[], Dict[str, float]]:
+        def run() -> Dict[str, float]:
+            w, c = time.perf_counter(), time.process_time()
+            fn()
+            return {"wall": time.perf_counter() - w, "cpu": time.process_time() - c}
+
+        return run
+
+    from pairing import rounds
+
+    engine_pass()  # warm up: lazy imports, first-use caches
+    return rounds({"parse": timed(parse_pass), "engine": timed(engine_pass)}, n)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dir", nargs="?", help="a tree (default: the golden fixtures)")
+    parser.add_argument(
+        "dir", nargs="*", help="trees whose candidates to profile (default: the golden fixtures)"
+    )
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--json",
+        metavar="ROUNDS",
+        type=int,
+        help="print JSON for bench.py: ROUNDS paired rounds of parse and engine (and with --stages the stage profile)",
+    )
+    parser.add_argument("--stages", action="store_true", help="with --json: add the stage profile (one more engine pass)")
+    parser.add_argument("--sample", type=int, default=0, metavar="K", help="profile a random sample of K candidates (seed 1)")
     args = parser.parse_args()
     if args.dir:
-        files = candidates(args.dir)
+        files = [f for d in args.dir for f in candidates(d)]
     else:
         files = []
         for path in sorted(glob.glob(os.path.join(FIXTURES, "*", "*.before.py"))):
             if os.path.basename(os.path.dirname(path)) != "e2e":
                 with open(path, encoding="utf-8") as handle:
                     files.append((path, handle.read()))
+    if args.sample and args.sample < len(files):
+        import random
+
+        files = sorted(random.Random(1).sample(files, args.sample))
+    if args.json:
+        import json
+
+        cost = paired_cost(files, args.json)
+        if not args.stages:
+            size = sum(len(text.encode()) for _, text in files)
+            json.dump({"files": len(files), "bytes": size, "rounds": cost}, sys.stdout)
+            return 0
     import libcst
 
     t = time.perf_counter()
@@ -151,6 +205,20 @@ def main() -> int:
             TOTALS["runner: code_facts (tokenize)"] += time.perf_counter() - t_facts
     total = (time.perf_counter() - t) / args.repeat
     size = sum(len(text.encode()) for _, text in files)
+    if args.json:
+        json.dump(
+            {
+                "files": len(files),
+                "bytes": size,
+                "changed": changed // args.repeat,
+                "rounds": cost,
+                "profile_parse": parse_once,
+                "profile_total": total,
+                "stages": {k: v / args.repeat for k, v in TOTALS.items()},
+            },
+            sys.stdout,
+        )
+        return 0
     print(
         f"{len(files)} candidate files, {size / 1e3:.0f} kB, {changed // args.repeat} changed; one process"
     )

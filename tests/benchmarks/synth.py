@@ -529,6 +529,52 @@ def build_tree(
     return stats
 
 
+def big_candidate(target_bytes: int = 1_000_000) -> bytes:
+    """One valid module of about ``target_bytes``: the golden fixtures, renamed and concatenated.
+
+    Copy *i* of a fixture gets ``_<i>`` after every name it defines at module level
+    (functions, classes, assigned names), so the copies do not rebind each other's
+    clients; ``from __future__`` imports are dropped (they must come first).
+    """
+    import ast
+    import re
+
+    chunks: List[str] = []
+    size = 0
+    sources = fixture_sources()
+    i = 0
+    while size < target_bytes:
+        text = sources[i % len(sources)].decode("utf-8")
+        text = "\n".join(
+            line for line in text.splitlines() if not line.startswith("from __future__")
+        )
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            i += 1
+            continue
+        names = set()
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+        if names:
+            pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+            renamed = pattern.sub(lambda m: f"{m.group(1)}_{i}", text)
+            try:
+                ast.parse(renamed)
+                text = renamed
+            except SyntaxError:
+                pass
+        chunk = f"# --- copy {i}\n{text}\n\n"
+        chunks.append(chunk)
+        size += len(chunk.encode())
+        i += 1
+    return "".join(chunks).encode()
+
+
 if __name__ == "__main__":  # pragma: no cover
     import sys
 

@@ -32,7 +32,8 @@ from migrate_inference.to_openai.codes import (
     REQUEST_MODELS,
     RESPONSES,
 )
-from migrate_inference.to_openai.plan import Component, Planner, Site, _walk
+from migrate_inference.to_openai.component import Component, Site, walk
+from migrate_inference.to_openai.plan import Planner
 
 Node = cst.CSTNode
 
@@ -112,9 +113,7 @@ def plan_locally(
     return LocalPlan(wrapper, planner)
 
 
-def migrate_module(
-    module: cst.Module, config: Config, filename: Optional[str] = None
-):
+def migrate_module(module: cst.Module, config: Config, filename: Optional[str] = None):
     local = plan_locally(module, config, filename)
     wrapper, planner = local.wrapper, local.planner
     ctx = RuleContext(config=config, facts=None, positions=position_map(wrapper))
@@ -130,9 +129,7 @@ def migrate_module(
     if (
         any(comp.remote is not None for comp, _ in plan.sites.values())
         and _global_binding(wrapper, planner, "os") is None
-        and any(
-            isinstance(n, cst.Name) and n.value == "os" for n in _walk(new_module)
-        )
+        and any(isinstance(n, cst.Name) and n.value == "os" for n in walk(new_module))
     ):
         ctx.need_import("os")  # a setting of another file's client read from os.environ
     if plan.clients or plan.sites:
@@ -246,7 +243,7 @@ def _local_blocks(planner: Planner, wrapper: MetadataWrapper) -> None:
 
 
 def _names_os(expr: Node) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == "os" for n in _walk(expr))
+    return any(isinstance(n, cst.Name) and n.value == "os" for n in walk(expr))
 
 
 def _settle_shared(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
@@ -344,9 +341,17 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
                 assert planner.project is not None
                 where = planner.project.shown(comp.remote[0])
                 for site in comp.sites or []:
-                    plan.todo(site.call, code, f"{message} (set where the client is built, in {where})")
+                    plan.todo(
+                        site.call,
+                        code,
+                        f"{message} (set where the client is built, in {where})",
+                    )
                 if not comp.sites:
-                    plan.todo(comp.node, code, f"{message} (set where the client is built, in {where})")
+                    plan.todo(
+                        comp.node,
+                        code,
+                        f"{message} (set where the client is built, in {where})",
+                    )
                 continue
             plan.todo(node, code, message)
     for node, code, message in planner.free_todos:
@@ -368,7 +373,9 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
         for annotation in comp.annotations:
             plan.annotations[annotation] = "AsyncOpenAI" if comp.aio else "OpenAI"
         plan.loops.update(comp.loops)
-        for node, code, message in ((planner.original(n), c, m) for n, c, m in comp.todos):
+        for node, code, message in (
+            (planner.original(n), c, m) for n, c, m in comp.todos
+        ):
             plan.todo(node, code, message)
     # Model classes and enum members become dicts and strings module-wide when no
     # component stays behind (azure-ai-inference takes the dicts too); otherwise only
@@ -409,7 +416,7 @@ def _check_response_format(planner: Planner, comp: Component, site: Site) -> Non
         return
     target = value
     if isinstance(value, cst.Name):
-        assigned = planner._assigned_value(value)
+        assigned = planner.assigned_value(value)
         if assigned is not None:
             target = assigned
     if isinstance(target, cst.Call) and target in planner.json_formats:
@@ -427,12 +434,12 @@ def _inside_migrated(planner: Planner, migrating: List[Component]) -> Set[Node]:
         roots: List[Node] = [a.value for a in comp.kwargs.values()]
         roots += [a.value for s in comp.sites for a in s.kwargs.values()]
         for root in roots:
-            for node in _walk(root):
+            for node in walk(root):
                 inside.add(node)
             if isinstance(root, cst.Name):
-                assigned = planner._assigned_value(root)
+                assigned = planner.assigned_value(root)
                 if assigned is not None:
-                    for node in _walk(assigned):
+                    for node in walk(assigned):
                         inside.add(node)
     return inside
 
@@ -484,7 +491,7 @@ def _plan_errors(
             continue
         connected: List[Component] = []
         other_azure = False
-        for node in _walk(try_node.body):
+        for node in walk(try_node.body):
             if isinstance(node, cst.Call):
                 if node in migrated_sites:
                     connected.append(migrated_sites[node])

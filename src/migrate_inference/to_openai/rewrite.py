@@ -18,7 +18,7 @@ from migrate_inference.to_openai.codes import (
     REQUEST_MODELS,
     RESPONSES,
 )
-from migrate_inference.to_openai.plan import Component, Site
+from migrate_inference.to_openai.component import Component, Site
 
 Node = cst.CSTNode
 
@@ -519,9 +519,7 @@ class Rewriter(CompositeTransformer):
             if extras:
                 order.append("model_extras")
                 values["model_extras"] = cst.Dict(
-                    elements=[
-                        e.with_changes(comma=_comma()) for e in extras[:-1]
-                    ]
+                    elements=[e.with_changes(comma=_comma()) for e in extras[:-1]]
                     + extras[-1:]
                 )
         # client-level defaults the call does not set (not with a body: azure-ai-inference

@@ -1,5 +1,6 @@
 """The data of a `--to openai` plan: the components (one client value each), their
-call sites, endpoint and credential, and the tree walk the planner uses everywhere.
+call sites, endpoint and credential, the module's edits (`Plan`), and the tree walk
+the planner uses everywhere.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import Scope
+
+from migrate_inference.rules.base import RuleContext
 
 Node = cst.CSTNode
 
@@ -111,3 +114,60 @@ def walk(node: Node):
         current = stack.pop()
         yield current
         stack.extend(reversed(current.children))
+
+
+@dataclass
+class Plan:
+    clients: Dict[cst.Call, Component] = field(default_factory=dict)
+    sites: Dict[cst.Call, Tuple[Component, Site]] = field(default_factory=dict)
+    subscripts: Set[cst.Subscript] = field(default_factory=set)
+    gets: Set[cst.Call] = field(default_factory=set)
+    as_dicts: Set[cst.Call] = field(default_factory=set)
+    created: Set[cst.Attribute] = field(default_factory=set)
+    annotations: Dict[cst.Annotation, str] = field(default_factory=dict)  # -> class
+    loops: Dict[Node, str] = field(default_factory=dict)
+    model_calls: Dict[cst.Call, str] = field(default_factory=dict)
+    json_formats: Set[cst.Call] = field(default_factory=set)
+    enum_refs: Dict[cst.Attribute, str] = field(default_factory=dict)
+    handler_types: Dict[cst.ExceptHandler, cst.BaseExpression] = field(
+        default_factory=dict
+    )
+    todo_at: Dict[Node, List[Tuple[str, str]]] = field(default_factory=dict)
+    helpers: Set[str] = field(default_factory=set)
+    datetime_form: str = "module"
+    openai_module_free: bool = True
+    ctx: Optional[RuleContext] = None
+    both_providers: bool = False
+
+    def todo(self, node: Node, code: str, message: str) -> None:
+        notes = self.todo_at.setdefault(node, [])
+        if (code, message) not in notes:
+            notes.append((code, message))
+
+    def provider_name(self, aio: bool) -> str:
+        assert self.ctx is not None
+        if aio:
+            if self.both_providers:
+                self.ctx.need_import(
+                    "azure.identity.aio",
+                    "get_bearer_token_provider",
+                    "get_async_bearer_token_provider",
+                )
+                return "get_async_bearer_token_provider"
+            self.ctx.need_import("azure.identity.aio", "get_bearer_token_provider")
+        else:
+            self.ctx.need_import("azure.identity", "get_bearer_token_provider")
+        return "get_bearer_token_provider"
+
+    def openai_name(self, cls: str) -> cst.BaseExpression:
+        assert self.ctx is not None
+        self.ctx.need_import("openai", cls)
+        return cst.Name(cls)
+
+    def exception(self, cls: str) -> cst.BaseExpression:
+        assert self.ctx is not None
+        if self.openai_module_free:
+            self.ctx.need_import("openai")
+            return cst.Attribute(value=cst.Name("openai"), attr=cst.Name(cls))
+        self.ctx.need_import("openai", cls)
+        return cst.Name(cls)

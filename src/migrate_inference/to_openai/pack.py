@@ -6,92 +6,36 @@ The engine (`migrate_inference.engine.migrate_source`) calls this when
 ``Config.target == "openai"`` and then verifies the output as it does for the
 forward pack (it parses, compiles, and adds no undefined name).  Planning
 (`plan.py`) decides per client component, all or nothing; `rewrite.py` carries
-out the plan.  A client shared with other files of the project is decided for all
+out the plan; the handlers of the errors it raises are planned in
+`pack_errors.py`.  A client shared with other files of the project is decided for all
 of them at once (`shared.py`): the per-file plan (`plan_locally`) is what that
 decision reads, and `_settle_shared` applies it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from dataclasses import dataclass
+from typing import List, Optional, Set
 
 import libcst as cst
 from libcst.metadata import GlobalScope, MetadataWrapper
 
 from migrate_inference.analysis.names import code_of, string_value
 from migrate_inference.config import Config
-from migrate_inference.rules.base import RuleContext, _has_ignore, position_map
+from migrate_inference.rules.base import RuleContext, has_ignore, position_map
 from migrate_inference.to_openai import helpers, names
 from migrate_inference.to_openai.codes import (
     CHAT,
     CLIENTS,
-    ERRORS,
     MESSAGES,
-    NO_EQUIVALENT,
     REQUEST_MODELS,
     RESPONSES,
 )
-from migrate_inference.to_openai.plan import Component, Planner, Site, _walk
+from migrate_inference.to_openai.component import Component, Plan, Site, walk
+from migrate_inference.to_openai.pack_errors import plan_errors
+from migrate_inference.to_openai.plan import Planner
 
 Node = cst.CSTNode
-
-
-@dataclass
-class Plan:
-    clients: Dict[cst.Call, Component] = field(default_factory=dict)
-    sites: Dict[cst.Call, Tuple[Component, Site]] = field(default_factory=dict)
-    subscripts: Set[cst.Subscript] = field(default_factory=set)
-    gets: Set[cst.Call] = field(default_factory=set)
-    as_dicts: Set[cst.Call] = field(default_factory=set)
-    created: Set[cst.Attribute] = field(default_factory=set)
-    annotations: Dict[cst.Annotation, str] = field(default_factory=dict)  # -> class
-    loops: Dict[Node, str] = field(default_factory=dict)
-    model_calls: Dict[cst.Call, str] = field(default_factory=dict)
-    json_formats: Set[cst.Call] = field(default_factory=set)
-    enum_refs: Dict[cst.Attribute, str] = field(default_factory=dict)
-    handler_types: Dict[cst.ExceptHandler, cst.BaseExpression] = field(
-        default_factory=dict
-    )
-    todo_at: Dict[Node, List[Tuple[str, str]]] = field(default_factory=dict)
-    helpers: Set[str] = field(default_factory=set)
-    datetime_form: str = "module"
-    openai_module_free: bool = True
-    ctx: Optional[RuleContext] = None
-    both_providers: bool = False
-
-    def todo(self, node: Node, code: str, message: str) -> None:
-        notes = self.todo_at.setdefault(node, [])
-        if (code, message) not in notes:
-            notes.append((code, message))
-
-    def provider_name(self, aio: bool) -> str:
-        assert self.ctx is not None
-        if aio:
-            if self.both_providers:
-                self.ctx.need_import(
-                    "azure.identity.aio",
-                    "get_bearer_token_provider",
-                    "get_async_bearer_token_provider",
-                )
-                return "get_async_bearer_token_provider"
-            self.ctx.need_import("azure.identity.aio", "get_bearer_token_provider")
-        else:
-            self.ctx.need_import("azure.identity", "get_bearer_token_provider")
-        return "get_bearer_token_provider"
-
-    def openai_name(self, cls: str) -> cst.BaseExpression:
-        assert self.ctx is not None
-        self.ctx.need_import("openai", cls)
-        return cst.Name(cls)
-
-    def exception(self, cls: str) -> cst.BaseExpression:
-        assert self.ctx is not None
-        if self.openai_module_free:
-            self.ctx.need_import("openai")
-            return cst.Attribute(value=cst.Name("openai"), attr=cst.Name(cls))
-        self.ctx.need_import("openai", cls)
-        return cst.Name(cls)
 
 
 @dataclass
@@ -112,9 +56,7 @@ def plan_locally(
     return LocalPlan(wrapper, planner)
 
 
-def migrate_module(
-    module: cst.Module, config: Config, filename: Optional[str] = None
-):
+def migrate_module(module: cst.Module, config: Config, filename: Optional[str] = None):
     local = plan_locally(module, config, filename)
     wrapper, planner = local.wrapper, local.planner
     ctx = RuleContext(config=config, facts=None, positions=position_map(wrapper))
@@ -130,9 +72,7 @@ def migrate_module(
     if (
         any(comp.remote is not None for comp, _ in plan.sites.values())
         and _global_binding(wrapper, planner, "os") is None
-        and any(
-            isinstance(n, cst.Name) and n.value == "os" for n in _walk(new_module)
-        )
+        and any(isinstance(n, cst.Name) and n.value == "os" for n in walk(new_module))
     ):
         ctx.need_import("os")  # a setting of another file's client read from os.environ
     if plan.clients or plan.sites:
@@ -198,7 +138,7 @@ def _suppressed(planner: Planner, node: Node, code: str) -> bool:
     while current is not None:
         if isinstance(
             current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-        ) and _has_ignore(current, code):
+        ) and has_ignore(current, code):
             return True
         current = planner.parent(current)
     return False
@@ -246,7 +186,7 @@ def _local_blocks(planner: Planner, wrapper: MetadataWrapper) -> None:
 
 
 def _names_os(expr: Node) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == "os" for n in _walk(expr))
+    return any(isinstance(n, cst.Name) and n.value == "os" for n in walk(expr))
 
 
 def _settle_shared(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
@@ -344,9 +284,17 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
                 assert planner.project is not None
                 where = planner.project.shown(comp.remote[0])
                 for site in comp.sites or []:
-                    plan.todo(site.call, code, f"{message} (set where the client is built, in {where})")
+                    plan.todo(
+                        site.call,
+                        code,
+                        f"{message} (set where the client is built, in {where})",
+                    )
                 if not comp.sites:
-                    plan.todo(comp.node, code, f"{message} (set where the client is built, in {where})")
+                    plan.todo(
+                        comp.node,
+                        code,
+                        f"{message} (set where the client is built, in {where})",
+                    )
                 continue
             plan.todo(node, code, message)
     for node, code, message in planner.free_todos:
@@ -368,7 +316,9 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
         for annotation in comp.annotations:
             plan.annotations[annotation] = "AsyncOpenAI" if comp.aio else "OpenAI"
         plan.loops.update(comp.loops)
-        for node, code, message in ((planner.original(n), c, m) for n, c, m in comp.todos):
+        for node, code, message in (
+            (planner.original(n), c, m) for n, c, m in comp.todos
+        ):
             plan.todo(node, code, message)
     # Model classes and enum members become dicts and strings module-wide when no
     # component stays behind (azure-ai-inference takes the dicts too); otherwise only
@@ -391,7 +341,7 @@ def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
     for attr, value in planner.enum_refs.items():
         if whole or attr in inside:
             plan.enum_refs[attr] = value
-    _plan_errors(planner, plan, migrating, blocked)
+    plan_errors(planner, plan, migrating, blocked)
 
 
 def _check_response_format(planner: Planner, comp: Component, site: Site) -> None:
@@ -409,7 +359,7 @@ def _check_response_format(planner: Planner, comp: Component, site: Site) -> Non
         return
     target = value
     if isinstance(value, cst.Name):
-        assigned = planner._assigned_value(value)
+        assigned = planner.assigned_value(value)
         if assigned is not None:
             target = assigned
     if isinstance(target, cst.Call) and target in planner.json_formats:
@@ -427,12 +377,12 @@ def _inside_migrated(planner: Planner, migrating: List[Component]) -> Set[Node]:
         roots: List[Node] = [a.value for a in comp.kwargs.values()]
         roots += [a.value for s in comp.sites for a in s.kwargs.values()]
         for root in roots:
-            for node in _walk(root):
+            for node in walk(root):
                 inside.add(node)
             if isinstance(root, cst.Name):
-                assigned = planner._assigned_value(root)
+                assigned = planner.assigned_value(root)
                 if assigned is not None:
-                    for node in _walk(assigned):
+                    for node in walk(assigned):
                         inside.add(node)
     return inside
 
@@ -458,156 +408,3 @@ def _attribute_read(planner: Planner, call: cst.Call) -> bool:
             ):
                 return True
     return False
-
-
-# ---------------------------------------------------------------- errors
-
-
-def _plan_errors(
-    planner: Planner, plan: Plan, migrating: List[Component], blocked: List[Component]
-) -> None:
-    migrated_sites = {s.call: c for c in migrating for s in c.sites}
-    blocked_sites = {s.call for c in blocked for s in c.sites}
-    functions: Set[str] = set()
-    for call in migrated_sites:
-        current = planner.parent(call)
-        while current is not None:
-            if isinstance(current, cst.FunctionDef):
-                functions.add(current.name.value)
-            current = planner.parent(current)
-    for handler in planner.handlers:
-        types = _exception_names(planner, handler.type)
-        if not types:
-            continue
-        try_node = planner.parent(handler)
-        if not isinstance(try_node, cst.Try):
-            continue
-        connected: List[Component] = []
-        other_azure = False
-        for node in _walk(try_node.body):
-            if isinstance(node, cst.Call):
-                if node in migrated_sites:
-                    connected.append(migrated_sites[node])
-                elif node in blocked_sites:
-                    other_azure = True
-                else:
-                    func = node.func
-                    fname = (
-                        func.value
-                        if isinstance(func, cst.Name)
-                        else (
-                            func.attr.value if isinstance(func, cst.Attribute) else None
-                        )
-                    )
-                    qualified = planner.qname(func) or ""
-                    if fname in functions and not qualified:
-                        connected.append(migrating[0])
-                    elif qualified.startswith("azure.") and not qualified.startswith(
-                        (
-                            "azure.ai.inference",
-                            "azure.core.credentials",
-                            "azure.identity",
-                        )
-                    ):
-                        other_azure = True
-        if not connected:
-            plan.todo(
-                handler,
-                ERRORS,
-                f"this handler catches azure-core errors; the migrated openai calls raise openai exceptions ({', '.join(sorted({names.EXCEPTIONS[t] for t in types if t in names.EXCEPTIONS}))}...): check whether it guards one of them",
-            )
-            continue
-        if not planner.config.rule_enabled(ERRORS):
-            continue
-        entra = any(
-            c.credential is not None and c.credential.kind == "token" for c in connected
-        )
-        new_elements: List[cst.BaseExpression] = []
-        shown: List[str] = []
-
-        def add(expr: cst.BaseExpression) -> None:
-            text = code_of(expr)
-            if text not in shown:
-                shown.append(text)
-                new_elements.append(expr)
-
-        originals = _type_nodes(handler.type)
-        for node in originals:
-            name = _exception_name(planner, node)
-            if name is None:
-                add(node.deep_clone())
-                continue
-            keep = other_azure or (entra and name in names.CREDENTIAL_ERRORS)
-            if keep:
-                add(node.deep_clone())
-            target = names.EXCEPTIONS.get(name)
-            if target is None:
-                plan.todo(
-                    handler,
-                    ERRORS,
-                    f"{name} has no openai counterpart the tool knows: check this handler",
-                )
-                add(node.deep_clone())
-                continue
-            add(plan.exception(target))
-        if len(new_elements) == 1:
-            new_type: cst.BaseExpression = new_elements[0]
-        else:
-            new_type = cst.Tuple(
-                elements=[
-                    cst.Element(
-                        e,
-                        comma=(
-                            cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                            if i < len(new_elements) - 1
-                            else cst.MaybeSentinel.DEFAULT
-                        ),
-                    )
-                    for i, e in enumerate(new_elements)
-                ]
-            )
-        plan.handler_types[handler] = new_type
-        _handler_reads(planner, plan, handler)
-
-
-def _type_nodes(node: cst.BaseExpression) -> List[cst.BaseExpression]:
-    if isinstance(node, cst.Tuple):
-        return [e.value for e in node.elements]
-    return [node]
-
-
-def _exception_name(planner: Planner, node: Node) -> Optional[str]:
-    name = planner.qname(node)
-    if name and name.startswith(names.AZURE_EXCEPTIONS):
-        return name[len(names.AZURE_EXCEPTIONS) :]
-    return None
-
-
-def _exception_names(planner: Planner, node: Optional[cst.BaseExpression]) -> List[str]:
-    if node is None:
-        return []
-    return [n for n in (_exception_name(planner, t) for t in _type_nodes(node)) if n]
-
-
-def _handler_reads(planner: Planner, plan: Plan, handler: cst.ExceptHandler) -> None:
-    if handler.name is None or not isinstance(handler.name.name, cst.Name):
-        return
-    target = handler.name.name
-    scope = planner.scopes.get(target)
-    if scope is None:
-        return
-    for assignment in scope.assignments[target.value]:
-        if getattr(assignment, "node", None) is not target:
-            continue
-        for access in assignment.references:
-            parent = planner.parent(access.node)
-            if (
-                isinstance(parent, cst.Attribute)
-                and parent.value is access.node
-                and parent.attr.value in ("reason", "error", "exc_msg", "model")
-            ):
-                plan.todo(
-                    parent,
-                    ERRORS,
-                    f"`{code_of(parent)}` is azure-core only: openai's APIStatusError has .status_code, .message, .code, .body and .response",
-                )

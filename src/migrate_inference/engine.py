@@ -269,11 +269,11 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
     new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
     # `changed`: a rule that edited code outside the migrated calls (errors' except clauses)
     if migrated or any(getattr(rule, "changed", False) for rule in built):
-        new_module = _fix_imports(new_module, ctx, module, filename=filename)
+        new_module = fix_imports(new_module, ctx, module, filename=filename)
     return new_module.code, ctx.findings
 
 
-def _fix_imports(
+def fix_imports(
     module: cst.Module,
     ctx: RuleContext,
     original: cst.Module,

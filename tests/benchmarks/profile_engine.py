@@ -88,7 +88,7 @@ def instrument() -> Callable:
     for name in ("MessageDicts", "ResponseTypes", "position_map"):
         _wrap(engine, name, "planning: " + name)
     _wrap(engine, "_migrate_module", "rules: transform (rest of _migrate_module)")
-    _wrap(engine, "_fix_imports", "imports: rest of _fix_imports")
+    _wrap(engine, "fix_imports", "imports: rest of fix_imports")
     _wrap(engine, "_unused_imports", "imports: pyflakes unused")
     import libcst.codemod.visitors as codemod_visitors  # the engine may import these lazily
 

@@ -65,7 +65,7 @@ def migrate_module(module: cst.Module, config: Config, filename: Optional[str] =
     _finish(planner, plan, wrapper)
     if not plan.clients and not plan.sites and not plan.todo_at:
         return module.code, []
-    from migrate_inference.engine import _fix_imports
+    from migrate_inference.engine import fix_imports
     from migrate_inference.to_openai.rewrite import Rewriter
 
     new_module = wrapper.module.visit(Rewriter(ctx, planner, plan))
@@ -76,7 +76,7 @@ def migrate_module(module: cst.Module, config: Config, filename: Optional[str] =
     ):
         ctx.need_import("os")  # a setting of another file's client read from os.environ
     if plan.clients or plan.sites:
-        new_module = _fix_imports(
+        new_module = fix_imports(
             new_module, ctx, module, always_removable=_is_inference
         )
     return new_module.code, ctx.findings
@@ -242,7 +242,6 @@ def _position(plan: Plan):
 
 
 def _finish(planner: Planner, plan: Plan, wrapper: MetadataWrapper) -> None:
-    config = planner.config
     comps = planner.components
     openai_binding = _global_binding(wrapper, planner, "openai")
     plan.openai_module_free = openai_binding in (None, "import:openai")

@@ -55,7 +55,7 @@ class CallPlan:
     inline: bool = False  # per-call credentials: build the client at the call
     keep_model: bool = False
     notes: List[str] = field(default_factory=list)  # TODOs on a migrated call
-    splat: Optional[object] = None  # analysis.splats.SplatDict rewritten with the call
+    splat: Optional[splats.SplatDict] = None  # the ** dict rewritten with the call
 
 
 @dataclass
@@ -305,7 +305,7 @@ class Planner:
             cp.splat is not None
         ):  # the same per-call options, inside a rewritten ** dict
             for k in ("api_key", "api_base", "api_type", "api_version"):
-                value = cp.splat.values.get(k)  # type: ignore[attr-defined]
+                value = cp.splat.values.get(k)
                 if value is not None:
                     given.setdefault(k, value)
         per_call = {k: _code(v) for k, v in given.items()}

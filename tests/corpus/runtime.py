@@ -17,7 +17,9 @@ with an `if/elif` per host, the pattern of Azure's Python samples) default to a 
 machine cannot reach (GitHub Models at a fixed URL, Azure with Entra ID). They are run
 once per host whose variables can point at the fake server (`HOSTS`: an Ollama-style
 OpenAI-compatible endpoint, and openai.com through its key variable), and each (program,
-host) pair is counted on its own.
+host) pair is counted on its own.  Each runnable program is migrated twice, once per
+endpoint style (`deployment`, the default, and `models`), and each (program, host,
+endpoint style) is one *pair* held to the same standard.
 
 The whole-repository part of the corpus is not run (its programs are services and bots
 with entry points this harness cannot drive).
@@ -49,6 +51,7 @@ from test_e2e import (  # noqa: E402
     openai_imports,
 )
 
+from migrate_inference.config import DEPLOYMENT, MODELS, Config  # noqa: E402
 from migrate_inference.engine import migrate_source  # noqa: E402
 
 V1_MARKERS = ("OpenAI(", "AzureOpenAI(", "AsyncOpenAI(", "AsyncAzureOpenAI(")
@@ -133,7 +136,7 @@ def main(argv: List[str]) -> int:
     args = parser.parse_args(argv)
     case = Case(name="corpus", folder=args.work, scenario={"rules": []}, expected=None)
     tally = {"programs": 0, "runs": 0, "v0 (openai<1 cannot run here)": 0, "not runnable": 0,
-             "runnable": 0, "unchanged by the tool": 0, "equivalent": 0, "different": 0}
+             "runnable": 0, "pairs": 0, "unchanged by the tool": 0, "equivalent": 0, "different": 0}
     details: List[dict] = []
     with FakeServer() as server:
         for name, source in programs(args.corpus).items():
@@ -157,36 +160,39 @@ def main(argv: List[str]) -> int:
                     tally["not runnable"] += 1
                     continue
                 tally["runnable"] += 1
-                result = migrate_source(source, None, name)
-                if not result.changed:
-                    tally["unchanged by the tool"] += 1
-                    details.append({"program": label, "verdict": "unchanged", "todos": len(result.todos)})
-                    continue
-                env = with_host(environment(
-                    server,
-                    case,
-                    first_model(original.requests, "chat", DEFAULT_CHAT_DEPLOYMENT),
-                    first_model(original.requests, "embeddings", DEFAULT_EMBEDDINGS_DEPLOYMENT),
-                    sorted({(r.kind, r.model) for r in original.requests if r.kind and r.model}),
-                ), host, server.url)
-                migrated = run(server, result.code, work / "migrated", env, args.timeout)
-                problems = []
-                if migrated.returncode != 0:
-                    problems.append(f"migrated program failed: {migrated.describe()}")
-                problems += compare_requests(original.requests, migrated.requests)
-                if migrated.stdout != original.stdout:
-                    problems.append("stdout differs:\n" + "".join(difflib.unified_diff(
-                        original.stdout.splitlines(True), migrated.stdout.splitlines(True),
-                        "original", "migrated")))
-                verdict = "different" if problems else "equivalent"
-                tally[verdict] += 1
-                details.append({
-                    "program": label,
-                    "verdict": verdict,
-                    "todos": len(result.todos),
-                    "still_openai": bool(openai_imports(result.code)),
-                    "problems": problems,
-                })
+                for style in (DEPLOYMENT, MODELS):
+                    pair = f"{label} --endpoint-style {style}"
+                    tally["pairs"] += 1
+                    result = migrate_source(source, Config(endpoint_style=style), name)
+                    if not result.changed:
+                        tally["unchanged by the tool"] += 1
+                        details.append({"program": pair, "verdict": "unchanged", "todos": len(result.todos)})
+                        continue
+                    env = with_host(environment(
+                        server,
+                        case,
+                        first_model(original.requests, "chat", DEFAULT_CHAT_DEPLOYMENT),
+                        first_model(original.requests, "embeddings", DEFAULT_EMBEDDINGS_DEPLOYMENT),
+                        sorted({(r.kind, r.model) for r in original.requests if r.kind and r.model}),
+                    ), host, server.url)
+                    migrated = run(server, result.code, work / f"migrated-{style}", env, args.timeout)
+                    problems = []
+                    if migrated.returncode != 0:
+                        problems.append(f"migrated program failed: {migrated.describe()}")
+                    problems += compare_requests(original.requests, migrated.requests)
+                    if migrated.stdout != original.stdout:
+                        problems.append("stdout differs:\n" + "".join(difflib.unified_diff(
+                            original.stdout.splitlines(True), migrated.stdout.splitlines(True),
+                            "original", "migrated")))
+                    verdict = "different" if problems else "equivalent"
+                    tally[verdict] += 1
+                    details.append({
+                        "program": pair,
+                        "verdict": verdict,
+                        "todos": len(result.todos),
+                        "still_openai": bool(openai_imports(result.code)),
+                        "problems": problems,
+                    })
     for key, value in tally.items():
         print(f"{key:32} {value}")
     for item in details:

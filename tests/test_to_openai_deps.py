@@ -8,21 +8,28 @@ azure-ai-inference.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from migrate_inference import cli
+from migrate_inference.config import Config
+from migrate_inference.notebooks import migrate_notebook
 from migrate_inference.to_openai.deps import migrate_dependency_file
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "to_openai" / "dependencies"
+ROOT = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "to_openai" / "dependencies"
+)
 
 
 def _filename(path: Path) -> str:
     return "pyproject.toml" if path.suffix == ".toml" else "requirements.txt"
 
 
-@pytest.mark.parametrize("before", sorted(ROOT.glob("*.before.*")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "before", sorted(ROOT.glob("*.before.*")), ids=lambda p: p.name
+)
 def test_rewrite(before):
     after = before.with_name(before.name.replace(".before.", ".after."))
     result = migrate_dependency_file(before.read_text(), _filename(before))
@@ -80,3 +87,73 @@ def test_cli_replaces_the_requirement_only_when_no_code_still_uses_it(
         assert "azure.ai.inference" not in (tmp_path / "app.py").read_text()
     else:
         assert requirements == "azure-ai-inference>=1.0.0b9\nrich\n"
+
+
+def _notebook(*cells):
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": list(c),
+                }
+                for c in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def _sources(text):
+    return ["".join(c["source"]) for c in json.loads(text)["cells"]]
+
+
+INFERENCE_CELL = [
+    "import os\n",
+    "from azure.ai.inference import ChatCompletionsClient\n",
+    "from azure.ai.inference.models import UserMessage\n",
+    "from azure.core.credentials import AzureKeyCredential\n",
+    "client = ChatCompletionsClient(endpoint=os.environ['AZURE_INFERENCE_ENDPOINT'], "
+    "credential=AzureKeyCredential(os.environ['AZURE_INFERENCE_CREDENTIAL']))\n",
+    "r = client.complete(messages=[UserMessage(content='hi')], model='gpt-4o')\n",
+]
+
+
+def test_to_openai_pip_lines_install_openai():
+    nb = _notebook(
+        (["%pip install -q azure-ai-inference azure-identity\n"]),
+        INFERENCE_CELL,
+    )
+    result = migrate_notebook(nb, Config(target="openai"), "x.ipynb")
+    new = _sources(result.code)
+    assert new[0] == '%pip install -q "openai>=1.106" azure-identity\n'
+    assert "from openai import OpenAI" in new[1]
+    assert any(
+        f.code == "MI580" and "azure-ai-inference replaced" in f.message
+        for f in result.findings
+    )
+    # the forward direction's rewrite never runs backwards: an openai line stays
+    nb = _notebook(["%pip install openai\n"], INFERENCE_CELL)
+    result = migrate_notebook(nb, Config(target="openai"), "x.ipynb")
+    assert _sources(result.code)[0] == "%pip install openai\n"
+
+
+def test_to_openai_pip_lines_stay_while_a_cell_uses_azure_ai_inference():
+    kept = [
+        "from azure.ai.inference import load_client\n",
+        "c = load_client(endpoint='https://x.services.ai.azure.com/models', credential=k)\n",
+    ]
+    nb = _notebook(
+        (["!pip install azure-ai-inference\n"]),
+        INFERENCE_CELL,
+        kept,
+    )
+    result = migrate_notebook(nb, Config(target="openai"), "x.ipynb")
+    new = _sources(result.code)
+    assert "azure.ai.inference" in new[2]
+    assert new[0] == "!pip install azure-ai-inference\n"

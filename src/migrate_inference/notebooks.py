@@ -179,11 +179,13 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
         )
     if (
         changed
-        and not config.to_openai  # the pip rewrite goes to azure-ai-inference only
+        and not config.to_openai
         and config.rule_enabled(DEPENDENCY_REWRITE)
         and not _still_uses_openai(masked, new_masked)
     ):
         findings.extend(_rewrite_pip_lines(masked, layout, config, new_masked))
+    elif changed and config.to_openai and not _still_uses_inference(masked, new_masked):
+        findings.extend(_rewrite_pip_lines_back(masked, layout, config))
 
     new_sources: Dict[int, str] = {}
     for cell in masked:
@@ -498,63 +500,96 @@ def _loses_openai_import(cells: List[MaskedCell], new_masked: Dict[int, str]) ->
     return before and still_used and not after
 
 
+def _still_uses_inference(cells: List[MaskedCell], new_masked: Dict[int, str]) -> bool:
+    """After `--to openai`, does a cell still name azure-ai-inference (a call left with a
+    TODO keeps its import)? Then its pip lines stay."""
+    return any(
+        "azure.ai.inference" in new_masked.get(c.index, c.masked)
+        for c in cells
+        if c.kind == PYTHON
+    ) or any("azure.ai.inference" in c.original for c in cells if c.kind == BROKEN)
+
+
+def _rewrite_pip_lines_back(
+    cells: List[MaskedCell], layout: "Layout", config: Config
+) -> List[Finding]:
+    """`--to openai`: ``pip install azure-ai-inference`` installs openai instead."""
+    from migrate_inference.to_openai.codes import DEPENDENCIES
+    from migrate_inference.to_openai.deps import OPENAI_REQUIREMENT, SOURCE
+
+    if not config.rule_enabled(DEPENDENCIES):
+        return []
+    return _rewrite_pip_lines(
+        cells, layout, config, {}, [OPENAI_REQUIREMENT], SOURCE, DEPENDENCIES
+    )
+
+
 def _rewrite_pip_lines(
     cells: List[MaskedCell],
     layout: "Layout",
     config: Config,
     new_masked: Dict[int, str],
+    requirements: Optional[List[str]] = None,
+    source: str = "openai",
+    code: str = DEPENDENCY_REWRITE,
 ) -> List[Finding]:
-    new_code = "\n".join(new_masked.values())
-    requirements = notebook_requirements(
-        needs_async="azure.ai.inference.aio" in new_code,
-        needs_identity=config.credential == "entra" or "azure.identity" in new_code,
-    )
+    if requirements is None:
+        new_code = "\n".join(new_masked.values())
+        requirements = notebook_requirements(
+            needs_async="azure.ai.inference.aio" in new_code,
+            needs_identity=config.credential == "entra" or "azure.identity" in new_code,
+        )
+
+    def finding(cell: MaskedCell, line: int) -> Finding:
+        return _pip_finding(layout, cell, line, requirements, source, code)
+
     findings: List[Finding] = []
     for cell in cells:
         if cell.kind == PYTHON:
             for number, magic in enumerate(cell.magics):
-                rewritten = _rewrite_pip_magic(magic, requirements)
+                rewritten = _rewrite_pip_magic(magic, requirements, source)
                 if rewritten is not None:
                     cell.magics[number] = rewritten
-                    findings.append(
-                        _pip_finding(
-                            layout, cell, cell.magic_lines[number], requirements
-                        )
-                    )
+                    findings.append(finding(cell, cell.magic_lines[number]))
         elif cell.kind == SHELL:
             lines = cell.original.split("\n")
             for k, line in enumerate(lines):
                 if k == 0 or line.lstrip().startswith("%%"):
                     continue
-                rewritten = _rewrite_pip_magic(line, requirements)
+                rewritten = _rewrite_pip_magic(line, requirements, source)
                 if rewritten is not None:
                     lines[k] = rewritten
-                    findings.append(_pip_finding(layout, cell, k + 1, requirements))
+                    findings.append(finding(cell, k + 1))
             cell.shell_rewritten = "\n".join(lines)
     return findings
 
 
-def _rewrite_pip_magic(magic: str, requirements: List[str]) -> Optional[str]:
+def _rewrite_pip_magic(
+    magic: str, requirements: List[str], source: str = "openai"
+) -> Optional[str]:
     match = _PIP_LINE.match(magic)
     if match is None:
         return None
-    command = rewrite_pip_command(match.group("cmd"), requirements)
+    command = rewrite_pip_command(match.group("cmd"), requirements, source)
     if command is None:
         return None
     return match.group("lead") + command
 
 
 def _pip_finding(
-    layout: "Layout", cell: MaskedCell, line: int, requirements: List[str]
+    layout: "Layout",
+    cell: MaskedCell,
+    line: int,
+    requirements: List[str],
+    source: str = "openai",
+    code: str = DEPENDENCY_REWRITE,
 ) -> Finding:
     wanted = ", ".join(requirements)
     return _cell_finding(
         layout,
         cell,
         line,
-        Finding(
-            DEPENDENCY_REWRITE, "rewrite", f"pip install: openai replaced with {wanted}"
-        ),
+        Finding(code, "rewrite", f"pip install: {source} replaced with {wanted}"),
     )
 
 

@@ -112,8 +112,10 @@ _SHELL_STOP = re.compile(r"^(?:&&|\|\||;|\||\d?>.*|>.*|<.*|&)$")
 _SAFE_WORD = re.compile(r"^[\w.\-\[\],=]+$")
 
 
-def rewrite_pip_command(command: str, requirements: List[str]) -> Optional[str]:
-    """``pip install -q "openai>=0.28.1,<1.0.0" tiktoken`` with openai swapped for ``requirements``; None if no openai.
+def rewrite_pip_command(
+    command: str, requirements: List[str], source: str = "openai"
+) -> Optional[str]:
+    """``pip install -q "openai>=0.28.1,<1.0.0" tiktoken`` with openai (or ``source``) swapped for ``requirements``; None if no openai.
 
     Understands ``pip``/``pip3``, ``python -m pip`` and ``{sys.executable} -m
     pip``, skips options and their values, stops at shell operators, and
@@ -135,7 +137,7 @@ def rewrite_pip_command(command: str, requirements: List[str]) -> Optional[str]:
             k += 2 if word in _VALUE_OPTIONS else 1
             continue
         name = _requirement_name(_unquote(word))
-        if name == "openai":
+        if name == source:
             openai_words.append(k)
         elif name is not None:
             present.add(name)

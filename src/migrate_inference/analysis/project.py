@@ -27,7 +27,7 @@ import ast
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from migrate_inference.analysis.project_files import (
     _Cache,
@@ -202,44 +202,13 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
     except (SyntaxError, ValueError):
         return None
     openai_names = _openai_names(tree)
-    exports: Dict[str, str] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            value = stmt.value
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if value is not None and _is_client_ctor(value, openai_names):
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        exports[target.id] = "client"
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if any(
-                isinstance(node, ast.Return)
-                and node.value is not None
-                and _is_client_ctor(node.value, openai_names)
-                for node in ast.walk(stmt)
-            ):
-                exports[stmt.name] = "factory"
+    exports = _exports(tree, lambda value: _is_client_ctor(value, openai_names))
     inference_names = _inference_names(tree)
-    inference_exports: Dict[str, str] = {}
-    if inference_names:
-        for stmt in tree.body:
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                value = stmt.value
-                targets = (
-                    stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                )
-                if value is not None and _is_inference_ctor(value, inference_names):
-                    for target in targets:
-                        if isinstance(target, ast.Name):
-                            inference_exports[target.id] = "client"
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if any(
-                    isinstance(node, ast.Return)
-                    and node.value is not None
-                    and _is_inference_ctor(node.value, inference_names)
-                    for node in ast.walk(stmt)
-                ):
-                    inference_exports[stmt.name] = "factory"
+    inference_exports = (
+        _exports(tree, lambda value: _is_inference_ctor(value, inference_names))
+        if inference_names
+        else {}
+    )
     imports: List[list] = []
     attributes: Dict[str, List[list]] = {}
     aliases: Dict[str, str] = {}
@@ -289,6 +258,28 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
         "attributes": attributes,
         "config": config,
     }
+
+
+def _exports(tree: ast.Module, is_ctor: Callable[[ast.AST], bool]) -> Dict[str, str]:
+    """The module-level names bound to a client `is_ctor` recognises ("client") and the
+    functions that return one ("factory")."""
+    exports: Dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if stmt.value is not None and is_ctor(stmt.value):
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        exports[target.id] = "client"
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(
+                isinstance(node, ast.Return)
+                and node.value is not None
+                and is_ctor(node.value)
+                for node in ast.walk(stmt)
+            ):
+                exports[stmt.name] = "factory"
+    return exports
 
 
 def _inference_names(tree: ast.Module) -> Dict[str, str]:

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import (
+    BaseAssignment,
     GlobalScope,
     ParentNodeProvider,
     QualifiedNameProvider,
@@ -34,7 +35,7 @@ from migrate_inference.analysis.names import code_of
 from migrate_inference.config import Config
 from migrate_inference.to_openai import names
 from migrate_inference.to_openai.codes import CHAT, CLIENTS, EMBEDDINGS, NO_EQUIVALENT
-from migrate_inference.to_openai.component import ENV_READS, Component, Node, Site, walk
+from migrate_inference.to_openai.component import Component, Node, Site, walk
 from migrate_inference.to_openai.plan_calls import CallPlanning
 from migrate_inference.to_openai.plan_clients import ClientPlanning
 from migrate_inference.to_openai.plan_responses import ResponsePlanning
@@ -287,6 +288,20 @@ class Planner(ClientPlanning, UsePlanning, CallPlanning, ResponsePlanning):
                     "the rules needed to migrate this client are turned off (--select/--ignore)",
                 )
 
+    def sole_assignment(self, name: cst.Name) -> Optional[BaseAssignment]:
+        """The one assignment the read `name` refers to, when there is exactly one and its
+        scope binds the name only there; else None."""
+        scope = self.scopes.get(name)
+        if scope is None:
+            return None
+        referents = [a.referents for a in scope.accesses[name.value] if a.node is name]
+        if len(referents) != 1 or len(referents[0]) != 1:
+            return None
+        assignment = next(iter(referents[0]))
+        if len(assignment.scope.assignments[name.value]) != 1:
+            return None
+        return assignment
+
     def _only_the_import(self, name: cst.Name) -> bool:
         """Whether every value `name` may have here comes from an import."""
         scope = self.scopes.get(name)
@@ -313,49 +328,10 @@ class Planner(ClientPlanning, UsePlanning, CallPlanning, ResponsePlanning):
         """Whether `expr`, written at the construction, reads the same in any other file
         of the project: literals, environment reads (`os.environ[...]`, `os.getenv(...)`
         with literal arguments) and string operations on them."""
-        for node in walk(expr):
-            if isinstance(
-                node,
-                (
-                    cst.Lambda,
-                    cst.GeneratorExp,
-                    cst.ListComp,
-                    cst.DictComp,
-                    cst.SetComp,
-                    cst.NamedExpr,
-                    cst.Await,
-                    cst.Yield,
-                ),
-            ):
-                return False
-            if isinstance(node, cst.Call):
-                if self.qname(node.func) in ENV_READS:
-                    continue
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
-                    "rstrip",
-                    "strip",
-                    "lstrip",
-                    "format",
-                    "lower",
-                    "replace",
-                ):
-                    continue
-                return False
-            if isinstance(node, cst.Name):
-                parent = self.parent(node)
-                if isinstance(parent, cst.Attribute) and parent.attr is node:
-                    continue
-                if (
-                    isinstance(parent, (cst.Arg, cst.DictElement))
-                    and getattr(parent, "keyword", None) is node
-                ):
-                    continue
-                if node.value in ("True", "False", "None"):
-                    continue
-                if node.value == "os" and self.qname(node) == "os":
-                    continue
-                return False
-        return True
+        read = self.names_read(expr, lambda call: False)
+        return read is not None and all(
+            node.value == "os" and self.qname(node) == "os" for node in read
+        )
 
 
 class _Collector(cst.CSTVisitor):

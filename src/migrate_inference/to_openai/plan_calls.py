@@ -8,7 +8,7 @@ Mixed into `Planner` (plan.py), whose state and name lookups (`qname`, `parent`,
 from __future__ import annotations
 
 import builtins
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import libcst as cst
 from libcst.metadata import GlobalScope
@@ -21,6 +21,21 @@ from migrate_inference.to_openai.component import ENV_READS, Component, Site, wa
 
 def _is_none_literal(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+# nodes that never read the same in another place
+NOT_PORTABLE = (
+    cst.Lambda,
+    cst.GeneratorExp,
+    cst.ListComp,
+    cst.DictComp,
+    cst.SetComp,
+    cst.NamedExpr,
+    cst.Await,
+    cst.Yield,
+)
+# string methods on a portable value give a portable value
+STRING_METHODS = ("rstrip", "strip", "lstrip", "format", "lower", "replace")
 
 
 class CallPlanning:
@@ -286,40 +301,41 @@ class CallPlanning:
         if comp.foreign is not None:  # built in another file
             return expr in comp.foreign
         same_scope = comp.scope is site.scope
-        for node in walk(expr):
-            if isinstance(
-                node,
-                (
-                    cst.Lambda,
-                    cst.GeneratorExp,
-                    cst.ListComp,
-                    cst.DictComp,
-                    cst.SetComp,
-                    cst.NamedExpr,
-                    cst.Await,
-                    cst.Yield,
-                ),
-            ):
+        read = self.names_read(
+            expr, lambda call: self.model_class(call.func) is not None
+        )
+        if read is None:
+            return False
+        for node in read:
+            if node in comp.param_refs:
+                continue  # the factory's parameter: its value at the call is substituted
+            if not self._stable_name(node, same_scope):
                 return False
+        return True
+
+    def names_read(
+        self, expr: cst.BaseExpression, call_ok: Callable[[cst.Call], bool]
+    ) -> Optional[List[cst.Name]]:
+        """The names `expr` reads (attribute names, keywords, True/False/None left out),
+        whose meaning decides whether it reads the same elsewhere; None when it holds
+        something that never does: a lambda, a comprehension, an await, a call other
+        than an environment read, a string method or one `call_ok` accepts."""
+        read: List[cst.Name] = []
+        for node in walk(expr):
+            if isinstance(node, NOT_PORTABLE):
+                return None
             if isinstance(node, cst.Call):
-                func = self.qname(node.func)
-                if func in ENV_READS:
+                if self.qname(node.func) in ENV_READS:
                     continue
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
-                    "rstrip",
-                    "strip",
-                    "lstrip",
-                    "format",
-                    "lower",
-                    "replace",
+                if (
+                    isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value in STRING_METHODS
                 ):
                     continue
-                if self.model_class(node.func) is not None:
+                if call_ok(node):
                     continue
-                return False
+                return None
             if isinstance(node, cst.Name):
-                if node in comp.param_refs:
-                    continue  # the factory's parameter: its value at the call is substituted
                 parent = self.parent(node)
                 if isinstance(parent, cst.Attribute) and parent.attr is node:
                     continue
@@ -330,9 +346,8 @@ class CallPlanning:
                     continue
                 if node.value in ("True", "False", "None"):
                     continue
-                if not self._stable_name(node, same_scope):
-                    return False
-        return True
+                read.append(node)
+        return read
 
     def _stable_name(self, name: cst.Name, same_scope: bool) -> bool:
         scope = self.scopes.get(name)

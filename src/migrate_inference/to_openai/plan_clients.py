@@ -146,20 +146,8 @@ class ClientPlanning:
 
     def _single_global_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
         """The value of a module-level name assigned exactly once (`ENDPOINT = "..."`)."""
-        scope = self.scopes.get(name)
-        if scope is None:
-            return None
-        referents = None
-        for access in scope.accesses[name.value]:
-            if access.node is name:
-                referents = list(access.referents)
-        if not referents or len(referents) != 1:
-            return None
-        assignment = referents[0]
-        if (
-            not isinstance(assignment.scope, GlobalScope)
-            or len(assignment.scope.assignments[name.value]) != 1
-        ):
+        assignment = self.sole_assignment(name)
+        if assignment is None or not isinstance(assignment.scope, GlobalScope):
             return None
         node = getattr(assignment, "node", None)
         parent = self.parent(node) if node is not None else None
@@ -176,17 +164,8 @@ class ClientPlanning:
 
     def assigned_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
         """The value of a name bound exactly once by a plain assignment, in any scope."""
-        scope = self.scopes.get(name)
-        if scope is None:
-            return None
-        referents = None
-        for access in scope.accesses[name.value]:
-            if access.node is name:
-                referents = list(access.referents)
-        if not referents or len(referents) != 1:
-            return None
-        assignment = referents[0]
-        if len(assignment.scope.assignments[name.value]) != 1:
+        assignment = self.sole_assignment(name)
+        if assignment is None:
             return None
         node = getattr(assignment, "node", None)
         parent = self.parent(node) if node is not None else None
@@ -268,17 +247,9 @@ class ClientPlanning:
         AsyncTokenCredential (True); None when it does not, or cannot be told."""
         if not isinstance(func, cst.Name):
             return None
-        scope = self.scopes.get(func)
-        if scope is None:
-            return None
-        referents = [a.referents for a in scope.accesses[func.value] if a.node is func]
-        if len(referents) != 1 or len(referents[0]) != 1:
-            return None
-        assignment = next(iter(referents[0]))
+        assignment = self.sole_assignment(func)
         node = getattr(assignment, "node", None)
-        if not isinstance(node, cst.ClassDef) or (
-            len(assignment.scope.assignments[func.value]) != 1
-        ):
+        if not isinstance(node, cst.ClassDef):
             return None
         seen = seen or set()
         if node in seen:

@@ -412,17 +412,9 @@ class UsePlanning:
         """The function of this module a called name is bound to (bound once, by its def)."""
         if not isinstance(func, cst.Name):
             return None
-        scope = self.scopes.get(func)
-        if scope is None:
-            return None
-        referents = [a.referents for a in scope.accesses[func.value] if a.node is func]
-        if len(referents) != 1 or len(referents[0]) != 1:
-            return None
-        assignment = next(iter(referents[0]))
-        node = getattr(assignment, "node", None)
+        node = getattr(self.sole_assignment(func), "node", None)
         if (
             not isinstance(node, cst.FunctionDef)
-            or len(assignment.scope.assignments[func.value]) != 1
             or node.decorators
             or isinstance(self.parent(self.parent(node)), cst.ClassDef)
         ):

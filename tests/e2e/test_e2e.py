@@ -7,7 +7,9 @@ Each folder ``fixtures/e2e/<name>/`` holds
   and optional environment overrides (``{url}`` is the server's base URL,
   null unsets a variable);
 * ``expected.json`` (openai v0 programs only, as openai 0.28 cannot be
-  installed next to v1): the requests the original sends and its stdout;
+  installed next to v1): the requests the original sends and its stdout, and
+  optionally ``keys``: the API key each request carries, in order (for programs
+  that choose the key at run time);
 * ``reference.py``: a hand migration to azure-ai-inference.  It shows that
   the expectations can be met with the real SDK, and it checks this harness.
 
@@ -50,7 +52,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from request_compare import Request, Run, compare_requests  # noqa: E402
+from request_compare import Request, Run, compare_requests, credential_of  # noqa: E402
 from fakeserver import FakeServer  # noqa: E402
 
 from migrate_inference.config import Config  # noqa: E402
@@ -232,6 +234,17 @@ def openai_imports(source: str) -> List[str]:
     return found
 
 
+def compare_keys(case: Case, requests: List[Request]) -> List[str]:
+    """The API key of each request, in order, against expected.json's ``keys`` (if any)."""
+    want = (case.expected or {}).get("keys")
+    if want is None:
+        return []
+    got = [(credential_of(r.headers) or " ").split(" ", 1)[1] for r in requests]
+    if got != want:
+        return [f"requests carry keys {got}, the original's carry {want}"]
+    return []
+
+
 def check_against_original(
     server: FakeServer, case: Case, migrated_source: str, tmp_path: Path
 ) -> List[str]:
@@ -252,6 +265,7 @@ def check_against_original(
     if migrated.returncode != 0:
         problems.append(f"migrated program failed: {migrated.describe()}")
     problems += compare_requests(original.requests, migrated.requests)
+    problems += compare_keys(case, migrated.requests)
     leaks = [
         line
         for line in migrated.stderr.splitlines()
@@ -344,5 +358,6 @@ def test_expected_json_describes_the_v0_original(
     )
     assert run.returncode == 0, run.describe()
     problems = compare_requests(expected, run.requests, check_extras=False)
+    problems += compare_keys(case, run.requests)
     assert not problems, "\n".join(problems)
     assert run.stdout == case.expected["stdout"]

@@ -10,6 +10,11 @@ be evaluated at module level) or from environment variables.  It is built lazily
 by a cached accessor function, so importing the migrated module reads nothing and
 fails on nothing the original did not, and a `load_dotenv()` that runs before the
 first call still counts.
+
+Config set inside the functions that call, from their own values (a key rotated per
+request, a key the user typed in), becomes a local variable there, and each call builds
+its client from it (`analysis/local_config.py`): when every call of the file is made by
+a function that sets it first, and nothing else reads the module config.
 """
 from __future__ import annotations
 
@@ -44,7 +49,8 @@ DOC_EXAMPLE = "azure_v0_engine"
 WHEN_TODO = (
     "When the call passes `**kwargs` or positional arguments; when the module config is set to different "
     "values, inside a condition, or from a function's local value outside the one class whose methods make "
-    "every call (then the clients live on `self`, built where the config was set); when the model comes from a variable "
+    "every call (then the clients live on `self`, built where the config was set) and outside the functions "
+    "that make the calls (each sets it first: the client is built at the call from that value); when the model comes from a variable "
     "(deployment style: the call is migrated, the TODO asks for a client per deployment); when "
     "`openai.ChatCompletion.create` is used as a value or the openai module is stored in a variable; "
     'for `api_type="azure_ad"` (the token becomes DefaultAzureCredential()); for config with no '

@@ -32,6 +32,7 @@ from migrate_inference.mapping import (
     MODULE_CONFIG,
 )
 from migrate_inference.analysis import splats
+from migrate_inference.analysis.local_config import local_config
 from migrate_inference.rules import params_code, rule_code
 from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
@@ -134,6 +135,18 @@ class Planner:
         self.self_method = self._config_method() if self.ambiguous else None
         if self.self_method is not None:
             self.ambiguous = None
+        # set by each calling function from its own values: a local there, a client per call
+        self.local = (
+            local_config(facts, self.parents, self.taken)
+            if self.ambiguous and self.self_method is None
+            else None
+        )
+        if self.local is not None and self.local.blocked:
+            self.ambiguous = self.local.blocked
+            self.local = None
+        self.local_reason = self.ambiguous
+        if self.local is not None:
+            self.ambiguous = None
         self.config_values = {a: facts.config_value(a) for a in BLOCKING_CONFIG}
         # rename non-simple module-level config values into variables the accessor can read
         self.config_code: Dict[str, str] = {}
@@ -141,7 +154,11 @@ class Planner:
             for attr, assign in self.config_values.items():
                 if assign is None:
                     continue
-                if assign.simple:
+                if self.local is not None and attr in self.local.names:
+                    self.config_code[attr] = self.local.names[attr]
+                elif self.local is not None and assign.statement in self.local.unread:
+                    self.config_code[attr] = _code(assign.value)  # named in a note only
+                elif assign.simple:
                     self.config_code[attr] = _code(assign.value)
                 elif self.self_method is not None:
                     self.config_code[attr] = _code(
@@ -338,7 +355,7 @@ class Planner:
         env = self.config.endpoint_env_for(call.api)
         if note:
             cp.notes.append(note)
-        cp.inline = bool(per_call)
+        cp.inline = bool(per_call) or self.local is not None
         models_style = self.config.endpoint_style == MODELS
         parameterized = False
         if models_style:
@@ -408,7 +425,8 @@ class Planner:
                 cp.keep_model = True
                 cp.notes.append(
                     f"the model comes from `{_code(call.deployment)}`; with a deployment endpoint the "
-                    f"deployment is fixed by {env}: use one client per deployment"
+                    f"deployment is fixed by {env}: use one client per deployment (or migrate with "
+                    "--endpoint-style models, where the model travels with each call as it did)"
                 )
             elif call.deployment_literal is not None and len(literal_deployments) > 1:
                 env = f"{env}_{_slug(call.deployment_literal).upper()}"
@@ -541,6 +559,17 @@ class Planner:
         self.taken.add(name + "s")  # the async accessors' per-loop store
         self.plan.accessors[spec] = name
 
+    def _keep_local(self) -> None:
+        """All or nothing: a call that stays on OpenAI still reads the config the others'
+        functions set, so every call stays, with the reason the config blocks."""
+        for cp in self.plan.calls.values():
+            if cp.todo is None:
+                cp.todo = (
+                    f"{self.local_reason}: build {with_article(CLIENT_CLASSES[cp.call.api, False])} "
+                    "from it by hand (another call of this file stays on OpenAI, and reads the same "
+                    "config)"
+                )
+
     def _consume_config(self) -> None:
         """Config lines go when every use of the OpenAI module they configure is migrated."""
         plans = self.plan.calls.values()
@@ -553,7 +582,11 @@ class Planner:
         )
         if still_used:
             self.plan.renamed_config.clear()
+            if self.local is not None:
+                self._keep_local()
             return
+        if self.local is not None:
+            self.plan.renamed_config.update(self.local.statements)
         carried = tuple(
             a for a, t in MODULE_CLIENT_OPTIONS.items() if t in self.module_options
         )

@@ -176,3 +176,22 @@ def test_index_of_an_unparsable_file_is_empty(tmp_path):
     )
     index = build_index([str(root)], cache_dir=str(tmp_path / "cache"))
     assert os.path.realpath(root / "broken.py") not in index.exports
+
+
+def test_index_skips_virtual_environments_and_installed_packages(tmp_path):
+    """A file given from a directory that also holds a venv (or a build/, site-packages/)
+    indexes the project, not the installed packages: the same directories discovery skips."""
+    (tmp_path / "app.py").write_text("from llm import client\n", encoding="utf-8")
+    (tmp_path / "llm.py").write_text("from openai import OpenAI\nclient = OpenAI()\n", encoding="utf-8")
+    for venv in ("env", "py311"):
+        site = tmp_path / venv / "lib" / "site-packages" / "pkg"
+        site.mkdir(parents=True)
+        (tmp_path / venv / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+        (site / "llm.py").write_text("from openai import OpenAI\nclient = OpenAI()\n", encoding="utf-8")
+    (tmp_path / "build" / "lib").mkdir(parents=True)
+    (tmp_path / "build" / "lib" / "llm.py").write_text(
+        "from openai import OpenAI\nclient = OpenAI()\n", encoding="utf-8"
+    )
+    index = build_index([str(tmp_path / "app.py")])
+    assert index.files == 2
+    assert sorted(os.path.basename(p) for p in index.exports) == ["llm.py"]

@@ -239,7 +239,7 @@ def _ancestor_ignore_files(root_real: str) -> Tuple[str, List[_IgnoreFile]]:
     return ("" if top_prefix == "." else top_prefix + "/"), ignore_files
 
 
-def _skipped_dir(name: str) -> bool:
+def skipped_dir(name: str) -> bool:
     return name in SKIPPED_DIRS or any(
         fnmatch.fnmatchcase(name, g) for g in SKIPPED_DIR_GLOBS
     )
@@ -336,7 +336,7 @@ class _Walker:
         for entry in entries:
             rel = rel_dir + entry.name
             if entry.is_dir(follow_symlinks=False):
-                if _skipped_dir(entry.name) or self._pruned(
+                if skipped_dir(entry.name) or self._pruned(
                     ignores, top_prefix, rel, True
                 ):
                     continue

@@ -12,16 +12,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from migrate_inference import __version__
 
 CACHE_FORMAT = 3
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".tox",
-    ".nox",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-}
 
 
 def project_root(paths: Sequence[str]) -> str:
@@ -42,10 +32,16 @@ def project_root(paths: Sequence[str]) -> str:
 
 
 def _python_files(root: str, notebooks: Optional[List[str]] = None) -> Iterable[str]:
+    """The project's own files: directories a run never looks at are pruned the same way
+    (discover.py: build output, caches, and any virtual environment, so a file given
+    from a directory holding a venv or an installed package does not index it)."""
+    from migrate_inference.discover import VENV_MARKER, skipped_dir
+
     for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(
-            d for d in subdirs if d not in SKIP_DIRS and not d.endswith(".egg-info")
-        )
+        if directory != root and VENV_MARKER in files:
+            subdirs[:] = []
+            continue
+        subdirs[:] = sorted(d for d in subdirs if not skipped_dir(d))
         for name in sorted(files):
             if name.endswith(".py"):
                 yield os.path.join(directory, name)

@@ -9,7 +9,7 @@ rewrite each access to the form the Azure models support.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import libcst as cst
 from libcst.metadata import ScopeProvider
@@ -135,11 +135,14 @@ class ResponseTypes:
         self.result_calls: Dict[cst.Call, str] = dict(result_calls)
         self.target_types: Dict[cst.Name, str] = {}
         self.name_types: Dict[cst.Name, str] = {}
+        # functions every `return <value>` of which returns the same kind of result: what
+        # their calls in this file hold (`r = ask(...)`, `ask(...).choices[0]`)
+        self.function_types: Dict[cst.FunctionDef, str] = {}
         if not self.result_calls:
             return
         bindings = _Bindings()
         wrapper.module.visit(bindings)
-        for _ in range(4):  # fixpoint over chains of assignments
+        for _ in range(6):  # fixpoint over chains of assignments and returns
             changed = False
             for target, value, iterates in bindings.items:
                 kind = self.static_type(value)
@@ -147,6 +150,12 @@ class ResponseTypes:
                     kind = element_type(kind)
                 if kind is not None and self.target_types.get(target) != kind:
                     self.target_types[target] = kind
+                    changed = True
+            for function, values in bindings.returns.items():
+                kinds = {self.static_type(v) for v in values}
+                kind = kinds.pop() if len(kinds) == 1 else None
+                if kind is not None and self.function_types.get(function) != kind:
+                    self.function_types[function] = kind
                     changed = True
             if not changed:
                 break
@@ -171,11 +180,34 @@ class ResponseTypes:
             kinds.add(kind)
         return kinds.pop() if len(kinds) == 1 else None
 
+    def _returned_type(self, func: cst.Name) -> Optional[str]:
+        """The kind a call of the function named `func` returns, when it is one of ours."""
+        refs = referents(self.scopes.get(func), func)
+        if not refs:
+            return None
+        kinds = set()
+        for ref in refs:
+            node = getattr(ref, "node", None)
+            kind = self.function_types.get(node) if isinstance(node, cst.FunctionDef) else None
+            if kind is None:
+                return None
+            kinds.add(kind)
+        return kinds.pop() if len(kinds) == 1 else None
+
     def static_type(self, expr: cst.BaseExpression) -> Optional[str]:
         if isinstance(expr, cst.Call) and expr in self.result_calls:
             return self.result_calls[expr]
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Name)
+            and self.function_types
+        ):
+            return self._returned_type(expr.func)
         if isinstance(expr, cst.Await):
             return self.static_type(expr.expression)
+        if isinstance(expr, cst.IfExp):
+            kind = self.static_type(expr.body)
+            return kind if kind == self.static_type(expr.orelse) else None
         if (
             isinstance(expr, cst.BooleanOperation)
             and isinstance(expr.operator, cst.Or)
@@ -210,12 +242,43 @@ class ResponseTypes:
 
 
 class _Bindings(cst.CSTVisitor):
-    """Single-name assignments and for-loops, in source order, plus every Name."""
+    """Single-name assignments and for-loops, in source order, plus every Name, and the
+    values each function returns (`return None` and a bare `return` aside)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.items: List[tuple] = []
         self.names: List[cst.Name] = []
+        self.returns: Dict[cst.FunctionDef, List[cst.BaseExpression]] = {}
+        self._functions: List[Optional[cst.FunctionDef]] = []
+        self._generators: Set[cst.FunctionDef] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+        if original_node in self._generators:
+            self.returns.pop(original_node, None)  # a call makes a generator
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self._functions and self._functions[-1] is not None:
+            self._generators.add(self._functions[-1])
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._functions.append(None)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._functions.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        function = self._functions[-1] if self._functions else None
+        value = node.value
+        if function is None or value is None:
+            return
+        if isinstance(value, cst.Name) and value.value == "None":
+            return
+        self.returns.setdefault(function, []).append(value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):

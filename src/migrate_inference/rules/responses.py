@@ -6,7 +6,11 @@ attributes the Azure models do not declare become `.get(...)`
 (`r.system_fingerprint` -> `r.get("system_fingerprint")`); `created` is read as the raw
 int (`r["created"]`: the attribute is a datetime on the Azure side); OpenAI's
 `to_dict_recursive()`/`to_dict()`/`model_dump()` become `as_dict()`.
-Only expressions typed by `analysis/responses.py` are touched.
+Only expressions typed by `analysis/responses.py` are touched: names bound to a migrated
+call's result or to parts of it, and calls of this file's functions that return one
+(`r = ask(q)` when every `return` of `ask` returns the result; not generators).  A
+function whose result is read in other files is not followed there (see
+docs/automation.md).
 """
 
 from __future__ import annotations

@@ -133,6 +133,7 @@ class ResponseTypes:
     ) -> None:
         self.scopes = wrapper.resolve(ScopeProvider)
         self.result_calls: Dict[cst.Call, str] = dict(result_calls)
+        self.self_calls: Dict[cst.Call, cst.FunctionDef] = {}
         self.target_types: Dict[cst.Name, str] = {}
         self.name_types: Dict[cst.Name, str] = {}
         # functions every `return <value>` of which returns the same kind of result: what
@@ -142,6 +143,8 @@ class ResponseTypes:
             return
         bindings = _Bindings()
         wrapper.module.visit(bindings)
+        # `self.ask(q)` inside a class whose own method `ask` returns a result
+        self.self_calls: Dict[cst.Call, cst.FunctionDef] = bindings.self_calls
         for _ in range(6):  # fixpoint over chains of assignments and returns
             changed = False
             for target, value, iterates in bindings.items:
@@ -197,12 +200,11 @@ class ResponseTypes:
     def static_type(self, expr: cst.BaseExpression) -> Optional[str]:
         if isinstance(expr, cst.Call) and expr in self.result_calls:
             return self.result_calls[expr]
-        if (
-            isinstance(expr, cst.Call)
-            and isinstance(expr.func, cst.Name)
-            and self.function_types
-        ):
-            return self._returned_type(expr.func)
+        if isinstance(expr, cst.Call) and self.function_types:
+            if isinstance(expr.func, cst.Name):
+                return self._returned_type(expr.func)
+            method = self.self_calls.get(expr)
+            return self.function_types.get(method) if method is not None else None
         if isinstance(expr, cst.Await):
             return self.static_type(expr.expression)
         if isinstance(expr, cst.IfExp):
@@ -252,6 +254,37 @@ class _Bindings(cst.CSTVisitor):
         self.returns: Dict[cst.FunctionDef, List[cst.BaseExpression]] = {}
         self._functions: List[Optional[cst.FunctionDef]] = []
         self._generators: Set[cst.FunctionDef] = set()
+        self._classes: List[cst.ClassDef] = []
+        self.self_calls: Dict[cst.Call, cst.FunctionDef] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """`self.<method>(...)` in a method of the class that defines <method>."""
+        function = self._functions[-1] if self._functions else None
+        func = node.func
+        if not (
+            self._classes
+            and function is not None
+            and isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and function.params.params
+            and func.value.value == function.params.params[0].name.value
+            and func.value.value in ("self", "cls")
+        ):
+            return
+        cls = self._classes[-1]
+        if not isinstance(cls.body, cst.IndentedBlock):
+            return
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
+                if function in _methods(cls):
+                    self.self_calls[node] = stmt
+                return
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
@@ -299,3 +332,8 @@ class _Bindings(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.append(node)
+
+
+def _methods(cls: cst.ClassDef) -> List[cst.FunctionDef]:
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else []
+    return [stmt for stmt in body if isinstance(stmt, cst.FunctionDef)]

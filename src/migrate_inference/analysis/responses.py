@@ -134,6 +134,7 @@ class ResponseTypes:
         self.scopes = wrapper.resolve(ScopeProvider)
         self.result_calls: Dict[cst.Call, str] = dict(result_calls)
         self.self_calls: Dict[cst.Call, cst.FunctionDef] = {}
+        self.escapes: Dict[cst.Call, str] = {}
         self.target_types: Dict[cst.Name, str] = {}
         self.name_types: Dict[cst.Name, str] = {}
         # functions every `return <value>` of which returns the same kind of result: what
@@ -145,6 +146,7 @@ class ResponseTypes:
         wrapper.module.visit(bindings)
         # `self.ask(q)` inside a class whose own method `ask` returns a result
         self.self_calls: Dict[cst.Call, cst.FunctionDef] = bindings.self_calls
+        self._bind_params(bindings)
         for _ in range(6):  # fixpoint over chains of assignments and returns
             changed = False
             for target, value, iterates in bindings.items:
@@ -153,6 +155,12 @@ class ResponseTypes:
                     kind = element_type(kind)
                 if kind is not None and self.target_types.get(target) != kind:
                     self.target_types[target] = kind
+                    changed = True
+            for param, args in bindings.param_args.items():
+                kinds = {self.static_type(a) for a in args}
+                kind = kinds.pop() if len(kinds) == 1 else None
+                if kind is not None and self.target_types.get(param) != kind:
+                    self.target_types[param] = kind
                     changed = True
             for function, values in bindings.returns.items():
                 kinds = {self.static_type(v) for v in values}
@@ -163,6 +171,108 @@ class ResponseTypes:
             if not changed:
                 break
         self._type_accesses(bindings.names)
+        self.escapes = self._escapes(bindings)
+
+    def call_type(self, call: cst.Call) -> Optional[str]:
+        """The kind a call of one of this file's functions returns (None: not one of ours)."""
+        if call in self.result_calls or not self.function_types:
+            return None
+        return self.static_type(call)
+
+    def _escapes(self, bindings: "_Bindings") -> Dict[cst.Call, str]:
+        """Calls of this file's functions passed a result whose parameter is not typed
+        (the function is passed on, decorated, or also called with other values): the
+        reads in there are not rewritten, so the call gets a TODO."""
+        found: Dict[cst.Call, str] = {}
+        for call in bindings.calls:
+            if not isinstance(call.func, cst.Name):
+                continue
+            refs = referents(self.scopes.get(call.func), call.func) or set()
+            functions = [getattr(r, "node", None) for r in refs]
+            if not functions or not all(isinstance(f, cst.FunctionDef) for f in functions):
+                continue
+            for arg in call.args:
+                kind = self.static_type(arg.value)
+                if kind is None or kind == SCALAR or kind in (CREATED, RAW):
+                    continue
+                typed = {
+                    self.target_types.get(p.name)
+                    for f in functions
+                    for p in list(f.params.params) + list(f.params.kwonly_params)
+                }
+                if kind not in typed:
+                    found[call] = call.func.value
+                    break
+        return found
+
+    def _bind_params(self, bindings: "_Bindings") -> None:
+        """What each parameter of this file's functions receives, from every call of them.
+
+        Only for a function (not a method) that is used as nothing but the callee of calls
+        in this file (not passed on, not decorated) and called with plain arguments: a
+        parameter then holds a result when every call passes one (`show(response)`).
+        Calls from other files are not seen (docs/automation.md lists the limit)."""
+        for function, calls in self._calls_of(bindings).items():
+            if function.decorators or function in bindings.method_of:
+                continue  # a method's callers may be anywhere (`bot.show(r)`)
+            if isinstance(function.params.star_arg, cst.Param) or function.params.posonly_params:
+                continue
+            params = list(function.params.params)
+            named = params + list(function.params.kwonly_params)
+            args_of: Dict[cst.Name, List[cst.BaseExpression]] = {p.name: [] for p in named}
+            by_name = {p.name.value: p for p in named}
+            ok = True
+            for call in calls:
+                given = set()
+                for i, arg in enumerate(call.args):
+                    if arg.star:
+                        ok = False
+                        break
+                    if arg.keyword is None:
+                        if i >= len(params):
+                            ok = False
+                            break
+                        param = params[i]
+                    else:
+                        param = by_name.get(arg.keyword.value)
+                        if param is None:
+                            ok = False
+                            break
+                    args_of[param.name].append(arg.value)
+                    given.add(param.name)
+                if not ok:
+                    break
+                for param in named:
+                    if param.name not in given:
+                        args_of[param.name].append(param.default or cst.Name("None"))
+            if not ok or not calls:
+                continue
+            for name, args in args_of.items():
+                bindings.param_args[name] = args
+
+    def _calls_of(self, bindings: "_Bindings") -> Dict[cst.FunctionDef, List[cst.Call]]:
+        """Every call of each function of this file, when those calls are all its uses."""
+        found: Dict[cst.FunctionDef, List[cst.Call]] = {}
+        blocked: set = set()
+        for call in bindings.calls:
+            targets = []
+            if isinstance(call.func, cst.Name):
+                refs = referents(self.scopes.get(call.func), call.func) or set()
+                targets = [getattr(r, "node", None) for r in refs]
+                if len(targets) != 1:
+                    blocked.update(t for t in targets if isinstance(t, cst.FunctionDef))
+                    continue
+            for target in targets:
+                if isinstance(target, cst.FunctionDef):
+                    found.setdefault(target, []).append(call)
+        for name in bindings.names:
+            if name in bindings.callee_names:
+                continue
+            for ref in referents(self.scopes.get(name), name) or set():
+                node = getattr(ref, "node", None)
+                if isinstance(node, cst.FunctionDef):
+                    blocked.add(node)  # passed on, stored, decorated: callers unknown
+        return {f: calls for f, calls in found.items() if f not in blocked}
 
     def _type_accesses(self, names: List[cst.Name]) -> None:
         for name in names:
@@ -177,6 +287,8 @@ class ResponseTypes:
         kinds = set()
         for ref in refs:
             node = getattr(ref, "node", None)
+            if isinstance(node, cst.Param):
+                node = node.name  # a parameter every call passes a result to
             kind = self.target_types.get(node) if isinstance(node, cst.Name) else None
             if kind is None:
                 return None
@@ -256,6 +368,10 @@ class _Bindings(cst.CSTVisitor):
         self._generators: Set[cst.FunctionDef] = set()
         self._classes: List[cst.ClassDef] = []
         self.self_calls: Dict[cst.Call, cst.FunctionDef] = {}
+        self.calls: List[cst.Call] = []
+        self.callee_names: Set[cst.Name] = set()
+        self.param_args: Dict[cst.Name, List[cst.BaseExpression]] = {}
+        self.method_of: Dict[cst.FunctionDef, cst.ClassDef] = {}
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node)
@@ -265,6 +381,9 @@ class _Bindings(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         """`self.<method>(...)` in a method of the class that defines <method>."""
+        self.calls.append(node)
+        if isinstance(node.func, cst.Name):
+            self.callee_names.add(node.func)
         function = self._functions[-1] if self._functions else None
         func = node.func
         if not (
@@ -287,6 +406,10 @@ class _Bindings(cst.CSTVisitor):
                 return
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._classes and (not self._functions or self._functions[-1] is not node):
+            cls = self._classes[-1]
+            if node in _methods(cls):
+                self.method_of[node] = cls
         self._functions.append(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:

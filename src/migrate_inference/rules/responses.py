@@ -9,8 +9,7 @@ int (`r["created"]`: the attribute is a datetime on the Azure side); OpenAI's
 Only expressions typed by `analysis/responses.py` are touched: names bound to a migrated
 call's result or to parts of it, and calls of this file's functions that return one
 (`r = ask(q)` when every `return` of `ask` returns the result; not generators).  A
-function whose result is read in other files is not followed there (see
-docs/automation.md).
+function whose result is read in other files is not followed there.
 """
 
 from __future__ import annotations
@@ -42,7 +41,10 @@ JSON = "json"  # plain JSON under a field the Azure models do not declare
 NAME = "responses"
 DOC_EXAMPLE = "mixed_access"
 WHEN_TODO = (
-    "Never: an expression that cannot be typed as a chat result is left as it is."
+    "When a whole result is turned into text or JSON (the text differs between the SDKs); when a read "
+    "is not a field of the result; when a result is passed to a function of this file whose reads "
+    "cannot be followed (it is passed on, decorated, or also called with other values). An expression "
+    "that cannot be typed as a chat result is left as it is."
 )
 
 
@@ -54,6 +56,14 @@ WHOLE_OBJECT_TEXT = (
 JSON_TEXT = (
     "the JSON text differs from OpenAI's: as_dict() holds the fields the service sent, in "
     "its order (OpenAI's model_dump_json writes every field of its model, nulls included)"
+)
+
+
+PASSED_ON_TEXT = (
+    "a migrated response is passed to `{name}()`, whose reads of it are not rewritten (it is "
+    "also called with other values, passed on or decorated): check them there (`finish_reason` "
+    "and `role` are enums, `created` a datetime; `model_dump()`/`to_dict()` do not exist: "
+    "use `as_dict()`)"
 )
 
 
@@ -298,6 +308,12 @@ class ResponsesRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if original in self.roots:
             return self._mark(updated, self.roots[original])
+        name = self.response_types.escapes.get(original)
+        if name is not None and not self.ctx.suppressed(CODE):
+            self.ctx.todo(CODE, original, PASSED_ON_TEXT.format(name=name))
+        returned = self.response_types.call_type(original)
+        if returned is not None:
+            return self._mark(updated, returned)
         if (
             isinstance(updated.func, cst.Name)
             and updated.func.value in ("print", "str", "repr")

@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Set
 import libcst as cst
 
 from migrate_inference.analysis.facts import AZURE_API_TYPES, BLOCKING_CONFIG, Facts
+from migrate_inference.analysis.names import enclosing_function, fresh_name
 
 # config a non-Azure call never reads: the endpoint comes from the environment instead
 _DROPPED_WHEN_NOT_AZURE = ("api_base", "base_url")
@@ -51,13 +52,6 @@ def _function_of(stmt: cst.CSTNode, parents) -> Optional[cst.FunctionDef]:
     block = parents.get(stmt)
     function = parents.get(block) if isinstance(block, cst.IndentedBlock) else None
     return function if isinstance(function, cst.FunctionDef) else None
-
-
-def _enclosing(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]:
-    current = parents.get(node)
-    while current is not None and not isinstance(current, cst.FunctionDef):
-        current = parents.get(current)
-    return current
 
 
 def _top_statement(
@@ -119,7 +113,7 @@ def local_config(facts: Facts, parents, taken: Set[str]) -> Optional[LocalConfig
     if found.blocked is not None:
         return found
     for attr, per_function in local.items():
-        name = _fresh(f"openai_{attr}", taken)
+        name = fresh_name(f"openai_{attr}", taken)
         found.names[attr] = name
         for stmt in per_function.values():
             found.statements[stmt] = name
@@ -140,7 +134,7 @@ def _blocked(
             "too and stays on OpenAI"
         )
     for call in facts.chat_calls.values():
-        function = _enclosing(call.node, parents)
+        function = enclosing_function(call.node, parents)
         body = (
             list(function.body.body)
             if function is not None and isinstance(function.body, cst.IndentedBlock)
@@ -155,12 +149,3 @@ def _blocked(
                     "first (it sees whichever value was set last)"
                 )
     return None
-
-
-def _fresh(name: str, taken: Set[str]) -> str:
-    candidate, i = name, 2
-    while candidate in taken:
-        candidate = f"{name}_{i}"
-        i += 1
-    taken.add(candidate)
-    return candidate

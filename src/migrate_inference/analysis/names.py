@@ -72,3 +72,21 @@ def py_string(value: str) -> str:
 def slug(value: str) -> str:
     """`gpt-3.5-turbo` -> `gpt_3_5_turbo`: a deployment name as part of an identifier."""
     return re.sub(r"[^0-9A-Za-z]+", "_", value).strip("_")
+
+
+def fresh_name(name: str, taken: Set[str]) -> str:
+    """`name`, or `name_2`, `name_3`...: the first not in `taken` (which then holds it)."""
+    candidate, i = name, 2
+    while candidate in taken:
+        candidate = f"{name}_{i}"
+        i += 1
+    taken.add(candidate)
+    return candidate
+
+
+def enclosing_function(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]:
+    """The nearest `def` around `node` (lambdas are looked through), or None."""
+    current = parents.get(node)
+    while current is not None and not isinstance(current, cst.FunctionDef):
+        current = parents.get(current)
+    return current

@@ -145,7 +145,7 @@ class ResponseTypes:
         bindings = _Bindings()
         wrapper.module.visit(bindings)
         # `self.ask(q)` inside a class whose own method `ask` returns a result
-        self.self_calls: Dict[cst.Call, cst.FunctionDef] = bindings.self_calls
+        self.self_calls = bindings.self_calls
         self._bind_params(bindings)
         for _ in range(6):  # fixpoint over chains of assignments and returns
             changed = False
@@ -157,14 +157,12 @@ class ResponseTypes:
                     self.target_types[target] = kind
                     changed = True
             for param, args in bindings.param_args.items():
-                kinds = {self.static_type(a) for a in args}
-                kind = kinds.pop() if len(kinds) == 1 else None
+                kind = _one({self.static_type(a) for a in args})
                 if kind is not None and self.target_types.get(param) != kind:
                     self.target_types[param] = kind
                     changed = True
             for function, values in bindings.returns.items():
-                kinds = {self.static_type(v) for v in values}
-                kind = kinds.pop() if len(kinds) == 1 else None
+                kind = _one({self.static_type(v) for v in values})
                 if kind is not None and self.function_types.get(function) != kind:
                     self.function_types[function] = kind
                     changed = True
@@ -191,15 +189,15 @@ class ResponseTypes:
             functions = [getattr(r, "node", None) for r in refs]
             if not functions or not all(isinstance(f, cst.FunctionDef) for f in functions):
                 continue
+            typed = {
+                self.target_types.get(p.name)
+                for f in functions
+                for p in list(f.params.params) + list(f.params.kwonly_params)
+            }
             for arg in call.args:
                 kind = self.static_type(arg.value)
                 if kind is None or kind == SCALAR or kind in (CREATED, RAW):
                     continue
-                typed = {
-                    self.target_types.get(p.name)
-                    for f in functions
-                    for p in list(f.params.params) + list(f.params.kwonly_params)
-                }
                 if kind not in typed:
                     found[call] = call.func.value
                     break
@@ -220,35 +218,13 @@ class ResponseTypes:
             params = list(function.params.params)
             named = params + list(function.params.kwonly_params)
             args_of: Dict[cst.Name, List[cst.BaseExpression]] = {p.name: [] for p in named}
-            by_name = {p.name.value: p for p in named}
-            ok = True
-            for call in calls:
-                given = set()
-                for i, arg in enumerate(call.args):
-                    if arg.star:
-                        ok = False
-                        break
-                    if arg.keyword is None:
-                        if i >= len(params):
-                            ok = False
-                            break
-                        param = params[i]
-                    else:
-                        param = by_name.get(arg.keyword.value)
-                        if param is None:
-                            ok = False
-                            break
-                    args_of[param.name].append(arg.value)
-                    given.add(param.name)
-                if not ok:
-                    break
-                for param in named:
-                    if param.name not in given:
-                        args_of[param.name].append(param.default or cst.Name("None"))
-            if not ok or not calls:
+            bound = [_bind(call, params, named) for call in calls]
+            if not calls or None in bound:
                 continue
-            for name, args in args_of.items():
-                bindings.param_args[name] = args
+            for values in bound:
+                for name, value in values.items():
+                    args_of[name].append(value)
+            bindings.param_args.update(args_of)
 
     def _calls_of(self, bindings: "_Bindings") -> Dict[cst.FunctionDef, List[cst.Call]]:
         """Every call of each function of this file, when those calls are all its uses."""
@@ -265,8 +241,9 @@ class ResponseTypes:
             for target in targets:
                 if isinstance(target, cst.FunctionDef):
                     found.setdefault(target, []).append(call)
+        defined = {f.name.value for f in found}
         for name in bindings.names:
-            if name in bindings.callee_names:
+            if name.value not in defined or name in bindings.callee_names:
                 continue
             for ref in referents(self.scopes.get(name), name) or set():
                 node = getattr(ref, "node", None)
@@ -281,33 +258,27 @@ class ResponseTypes:
                 self.name_types[name] = kind
 
     def _name_type(self, name: cst.Name) -> Optional[str]:
-        refs = referents(self.scopes.get(name), name)
-        if not refs:
-            return None
-        kinds = set()
-        for ref in refs:
-            node = getattr(ref, "node", None)
+        def kind(node: object) -> Optional[str]:
             if isinstance(node, cst.Param):
                 node = node.name  # a parameter every call passes a result to
-            kind = self.target_types.get(node) if isinstance(node, cst.Name) else None
-            if kind is None:
-                return None
-            kinds.add(kind)
-        return kinds.pop() if len(kinds) == 1 else None
+            return self.target_types.get(node) if isinstance(node, cst.Name) else None
+
+        return self._referred_kind(name, kind)
 
     def _returned_type(self, func: cst.Name) -> Optional[str]:
         """The kind a call of the function named `func` returns, when it is one of ours."""
-        refs = referents(self.scopes.get(func), func)
+        return self._referred_kind(
+            func,
+            lambda node: self.function_types.get(node) if isinstance(node, cst.FunctionDef) else None,
+        )
+
+    def _referred_kind(self, name: cst.Name, kind_of) -> Optional[str]:
+        """The one kind every assignment `name` may refer to has (`kind_of` of its node)."""
+        refs = referents(self.scopes.get(name), name)
         if not refs:
             return None
-        kinds = set()
-        for ref in refs:
-            node = getattr(ref, "node", None)
-            kind = self.function_types.get(node) if isinstance(node, cst.FunctionDef) else None
-            if kind is None:
-                return None
-            kinds.add(kind)
-        return kinds.pop() if len(kinds) == 1 else None
+        kinds = {kind_of(getattr(ref, "node", None)) for ref in refs}
+        return None if None in kinds else _one(kinds)
 
     def static_type(self, expr: cst.BaseExpression) -> Optional[str]:
         if isinstance(expr, cst.Call) and expr in self.result_calls:
@@ -397,19 +368,16 @@ class _Bindings(cst.CSTVisitor):
         ):
             return
         cls = self._classes[-1]
-        if not isinstance(cls.body, cst.IndentedBlock):
+        if self.method_of.get(function) is not cls:
             return
-        for stmt in cls.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
-                if function in _methods(cls):
-                    self.self_calls[node] = stmt
+        for stmt in _methods(cls):
+            if stmt.name.value == func.attr.value:
+                self.self_calls[node] = stmt
                 return
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self._classes and (not self._functions or self._functions[-1] is not node):
-            cls = self._classes[-1]
-            if node in _methods(cls):
-                self.method_of[node] = cls
+        if self._classes and node in _methods(self._classes[-1]):
+            self.method_of[node] = self._classes[-1]
         self._functions.append(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -460,3 +428,30 @@ class _Bindings(cst.CSTVisitor):
 def _methods(cls: cst.ClassDef) -> List[cst.FunctionDef]:
     body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else []
     return [stmt for stmt in body if isinstance(stmt, cst.FunctionDef)]
+
+
+def _one(kinds: Set[Optional[str]]) -> Optional[str]:
+    """The kind when there is exactly one, else None."""
+    return next(iter(kinds)) if len(kinds) == 1 else None
+
+
+def _bind(
+    call: cst.Call, params: List[cst.Param], named: List[cst.Param]
+) -> Optional[Dict[cst.Name, cst.BaseExpression]]:
+    """Each parameter's value in `call` (its default when not passed), or None when the
+    call passes `*`/`**` or an argument no parameter takes."""
+    by_name = {p.name.value: p for p in named}
+    values: Dict[cst.Name, cst.BaseExpression] = {}
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            param = params[i] if i < len(params) else None
+        else:
+            param = by_name.get(arg.keyword.value)
+        if param is None:
+            return None
+        values[param.name] = arg.value
+    for param in named:
+        values.setdefault(param.name, param.default or cst.Name("None"))
+    return values

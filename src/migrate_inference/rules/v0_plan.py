@@ -24,7 +24,7 @@ from migrate_inference.analysis.facts import (
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug as _slug
-from migrate_inference.analysis.names import string_value
+from migrate_inference.analysis.names import enclosing_function, fresh_name, string_value
 from migrate_inference.config import MODELS, Config
 from migrate_inference.mapping import (
     MODULE_CLIENT_BLOCKING,
@@ -103,22 +103,6 @@ def _first_param(function: cst.FunctionDef) -> Optional[str]:
     return params[0].name.value if params else None
 
 
-def _enclosing_function(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]:
-    current = parents.get(node)
-    while current is not None and not isinstance(current, cst.FunctionDef):
-        current = parents.get(current)
-    return current
-
-
-def _fresh(name: str, taken: Set[str]) -> str:
-    candidate, i = name, 2
-    while candidate in taken:
-        candidate = f"{name}_{i}"
-        i += 1
-    taken.add(candidate)
-    return candidate
-
-
 class Planner:
     """Decides, before any rewrite, which calls migrate and which clients they use."""
 
@@ -165,7 +149,7 @@ class Planner:
                         assign.value
                     )  # evaluated where it was, in the method
                 elif assign.at_module_level:
-                    var = _fresh("_" + attr, self.taken)
+                    var = fresh_name("_" + attr, self.taken)
                     self.plan.renamed_config[assign.statement] = var
                     self.config_code[attr] = var
                 else:
@@ -274,7 +258,7 @@ class Planner:
         if not isinstance(cls, cst.ClassDef):
             return None
         for call in self.facts.chat_calls.values():
-            function = _enclosing_function(call.node, self.parents)
+            function = enclosing_function(call.node, self.parents)
             if function is None or _first_param(function) != "self":
                 return None
             if self.parents.get(self.parents.get(function)) is not cls:
@@ -555,7 +539,7 @@ class Planner:
             and "_" + _slug(deployment).upper() in spec.endpoint
         ):
             base = f"{base}_{_slug(deployment).lower()}"
-        name = _fresh(base, self.taken)
+        name = fresh_name(base, self.taken)
         self.taken.add(name + "s")  # the async accessors' per-loop store
         self.plan.accessors[spec] = name
 

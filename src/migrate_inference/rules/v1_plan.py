@@ -18,7 +18,7 @@ from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProv
 from migrate_inference.analysis import splats
 from migrate_inference.analysis.client_values import ClientValues
 from migrate_inference.analysis.names import code_of as _code
-from migrate_inference.analysis.names import string_value
+from migrate_inference.analysis.names import fresh_name, string_value
 from migrate_inference.analysis.v1_model import Binding, V1Call, V1Facts
 from migrate_inference.config import MODELS, Config
 from migrate_inference.part_ignores import part_ignored
@@ -457,12 +457,7 @@ class V1Planner:
         )
 
     def _fresh(self, name: str) -> str:
-        candidate, i = name, 2
-        while candidate in self.taken:
-            candidate = f"{name}_{i}"
-            i += 1
-        self.taken.add(candidate)
-        return candidate
+        return fresh_name(name, self.taken)
 
 
 def _article(word: str) -> str:

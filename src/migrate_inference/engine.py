@@ -43,8 +43,8 @@ from migrate_inference.rules.base import (
     position_map,
 )
 from migrate_inference.rules.suppression import IGNORE_RE, suppression_directives
-from migrate_inference.rules.error_plans import attribute_block, block_calls
-from migrate_inference.rules.functions_plan import FunctionsPlan
+from migrate_inference.analysis.error_plans import attribute_block, block_calls
+from migrate_inference.analysis.functions_plan import FunctionsPlan
 from migrate_inference.rules.leftover_calls import mark_leftovers
 from migrate_inference.rules.v0_plan import Planner
 from migrate_inference.rules.v1_plan import V1Planner

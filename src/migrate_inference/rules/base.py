@@ -35,10 +35,10 @@ if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.components import GuardRegions
     from migrate_inference.analysis.error_sites import ErrorSites
     from migrate_inference.analysis.facts import Facts
+    from migrate_inference.analysis.functions_plan import FunctionsPlan
     from migrate_inference.analysis.responses import ResponseTypes
     from migrate_inference.analysis.splats import SplatDicts
     from migrate_inference.analysis.v1_model import V1Facts
-    from migrate_inference.rules.functions_plan import FunctionsPlan
     from migrate_inference.rules.v0_plan import Plan
     from migrate_inference.rules.v1_plan import V1Plan
 

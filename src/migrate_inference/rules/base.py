@@ -51,7 +51,8 @@ class RuleState:
     changes during the pass.
 
     Every transformer named in `rules.RULES` is built as `RuleClass(state)`; a new rule
-    that needs a new fact adds a field here and fills it in `engine._rule_state`.
+    that needs a new fact adds a field here, a step to `pipeline.PIPELINE` that computes
+    it (with an analysis module), and passes it on in `pipeline.rule_state`.
     """
 
     ctx: RuleContext

@@ -4,7 +4,7 @@
 fields an earlier step (or the engine: ``INPUTS``) filled and fills its own, declared in
 ``reads`` and ``writes`` (in the manner of LibCST's ``METADATA_DEPENDENCIES``;
 tests/test_add_a_rule.py checks that every read has a writer before it).  The deciding
-code lives in ``analysis/`` and in the planners; this module only calls it, in order.
+code lives in ``analysis/``, the planners included; this module only calls it, in order.
 A step that finds nothing for the rules to act on sets ``work.idle`` and the file is left
 as it is.  `rule_state` then hands the rules their one read-only `RuleState`.
 
@@ -30,12 +30,12 @@ from migrate_inference.analysis.messages import MessageDicts
 from migrate_inference.analysis.request_literals import RequestLiterals
 from migrate_inference.analysis.responses import ROOTS, ResponseTypes
 from migrate_inference.analysis.splats import SplatDicts
+from migrate_inference.analysis.v0_plan import Plan, Planner
 from migrate_inference.analysis.v1 import collect_v1
 from migrate_inference.analysis.v1_model import V1Facts
+from migrate_inference.analysis.v1_plan import V1Plan, V1Planner
 from migrate_inference.config import Config
 from migrate_inference.rules.base import RuleContext, RuleState, position_map
-from migrate_inference.rules.v0_plan import Plan, Planner
-from migrate_inference.rules.v1_plan import V1Plan, V1Planner
 
 # What the engine gives the first step.
 INPUTS = ("wrapper", "config", "filename")

@@ -38,9 +38,9 @@ if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.functions_plan import FunctionsPlan
     from migrate_inference.analysis.responses import ResponseTypes
     from migrate_inference.analysis.splats import SplatDicts
+    from migrate_inference.analysis.v0_plan import Plan
     from migrate_inference.analysis.v1_model import V1Facts
-    from migrate_inference.rules.v0_plan import Plan
-    from migrate_inference.rules.v1_plan import V1Plan
+    from migrate_inference.analysis.v1_plan import V1Plan
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class RuleState:
     ctx: RuleContext
     facts: "Facts"
     v1: "V1Facts"
-    plan: "Plan"  # v0 module-level calls (rules/v0_plan.py: Planner)
-    v1_plan: "V1Plan"  # v1 clients and their calls (rules/v1_plan.py: V1Planner)
+    plan: "Plan"  # v0 module-level calls (analysis/v0_plan.py: Planner)
+    v1_plan: "V1Plan"  # v1 clients and their calls (analysis/v1_plan.py: V1Planner)
     splats: "SplatDicts"
     # SplatDict -> (lookup, keep_model), for the `**params` dicts whose calls migrate
     splat_rewrites: Mapping[object, object]

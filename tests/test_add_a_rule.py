@@ -1,6 +1,7 @@
 """docs/design.md's "Adding a rule", done: a throwaway rule in a temporary module is
-registered, run by the engine, checked by the fixtures runner and documented by the docs
-generator, with no edit anywhere else."""
+registered, run by the engine (its transformer in the pass, its check after the pass),
+checked by the fixtures runner and documented by the docs generator, with no edit
+anywhere else."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 
 import fixture_cases
 import test_fixtures
-from migrate_inference import docgen, explain, rules
+from migrate_inference import docgen, explain, pipeline, rules
 from migrate_inference.engine import migrate_source
+from migrate_inference.findings import WARNING
 
 RULE_MODULE = '''
 """Deployment notes: a TODO on every migrated chat call (a throwaway rule for a test).
@@ -19,6 +21,7 @@ RULE_MODULE = '''
 Each call the other rules migrate gets a note to check its deployment.
 """
 
+from migrate_inference.findings import WARNING, Finding
 from migrate_inference.rules.base import RuleState
 
 CODE = "MI990"
@@ -39,6 +42,14 @@ class DeploymentNotesRule:
         if original in self.roots and not self.ctx.suppressed(CODE):
             self.ctx.todo(CODE, original, "check that the deployment serves this model")
         return updated
+
+
+def notes_left(original, code, findings, config, filename):
+    """After the pass: one finding counting the notes the output still carries."""
+    count = code.count(f"[{CODE}]")
+    if not count or not config.rule_enabled(CODE):
+        return code, []
+    return code, [Finding(CODE, WARNING, f"{count} deployment note(s) to check")]
 '''
 
 BEFORE = '''\
@@ -79,6 +90,7 @@ def throwaway_rule(tmp_path, monkeypatch):
             "a TODO on every migrated chat call",
             transformer="DeploymentNotesRule",
             step=95,
+            after_pass="notes_left",
             module="deployment_notes_rule",
             fixtures=str(tmp_path / "fixtures"),
         )
@@ -98,14 +110,33 @@ def test_the_registry_runs_it_in_its_step(throwaway_rule):
     assert "MI990" in [f.code for f in result.findings]
 
 
+def test_the_registry_runs_its_after_pass_check(throwaway_rule):
+    info, _ = throwaway_rule
+    assert [r.name for r in rules.after_passes()] == ["leftover_calls", info.name]
+    result = migrate_source(BEFORE, None, "ask.py")
+    assert ("MI990", WARNING, "1 deployment note(s) to check") in [
+        (f.code, f.kind, f.message) for f in result.findings
+    ]
+
+
+def test_the_pipeline_reads_only_what_an_earlier_step_wrote():
+    assert pipeline.unmet_reads() == []
+    late = pipeline.Step("too_early", lambda work: None, ("roots",), ())
+    assert pipeline.unmet_reads([late, *pipeline.PIPELINE]) == ["too_early: roots"]
+
+
 def test_it_is_off_when_ignored_and_absent_when_unregistered(throwaway_rule):
     from migrate_inference.config import Config
 
     info, _ = throwaway_rule
-    assert NOTE not in migrate_source(BEFORE, Config(ignore=frozenset({"MI990"}))).code
+    ignored = migrate_source(BEFORE, Config(ignore=frozenset({"MI990"})))
+    assert NOTE not in ignored.code
+    assert "MI990" not in [f.code for f in ignored.findings]
     rules.RULES.remove(info)
     try:
-        assert NOTE not in migrate_source(BEFORE).code
+        result = migrate_source(BEFORE)
+        assert NOTE not in result.code
+        assert "MI990" not in [f.code for f in result.findings]
     finally:
         rules.RULES.append(info)
 

@@ -2,10 +2,12 @@
 
     migrate_source(source, config, filename) -> Result
 
-It parses once with LibCST, runs the read-only analysis, applies the rules in a
-fixed order in one pass, manages imports with LibCST's import visitors, and
-verifies the output (it parses, compiles, and leaves no name undefined that the
-original defined).  It never raises on bad input: a file it cannot handle comes
+It parses once with LibCST, runs the read-only analysis and planning steps
+(``pipeline.PIPELINE``), applies the registry's rules in their order in one pass
+(``rules.transformers()``), manages imports with LibCST's import visitors, verifies the
+output (it parses, compiles, and leaves no name undefined that the original defined),
+and runs the registry's checks on the output (``rules.after_passes()``).  It names no
+rule and no planner.  It never raises on bad input: a file it cannot handle comes
 back unchanged with an ``error`` finding that says why.
 """
 
@@ -17,37 +19,18 @@ from dataclasses import replace
 from typing import Callable, List, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ScopeProvider
+from libcst.metadata import MetadataWrapper
 
-from migrate_inference import comments
-from migrate_inference.analysis.components import guard_regions, settle_v1
-from migrate_inference.analysis.error_sites import collect_error_sites
-from migrate_inference.analysis.errors_tables import ERRORS_CODE
-from migrate_inference.analysis.facts import collect
+from migrate_inference import comments, pipeline
 from migrate_inference.analysis.names import dotted
-from migrate_inference.analysis.v1 import collect_v1
-from migrate_inference.analysis.messages import MessageDicts
-from migrate_inference.analysis.request_literals import RequestLiterals
-from migrate_inference.analysis.responses import ROOTS, ResponseTypes
-from migrate_inference.analysis.splats import SplatDicts
 from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, WARNING, Finding, Result
 from migrate_inference.guards import refusal
 from migrate_inference.imports import add_imports
-from migrate_inference.splice import splice
-from migrate_inference.rules import transformers
-from migrate_inference.rules.base import (
-    CompositeTransformer,
-    RuleContext,
-    RuleState,
-    position_map,
-)
+from migrate_inference.rules import HALF_IGNORED, after_pass_check, after_passes, transformers
+from migrate_inference.rules.base import CompositeTransformer, RuleContext
 from migrate_inference.rules.suppression import IGNORE_RE, suppression_directives
-from migrate_inference.rules.error_plans import attribute_block, block_calls
-from migrate_inference.rules.functions_plan import FunctionsPlan
-from migrate_inference.rules.leftover_calls import mark_leftovers
-from migrate_inference.rules.v0_plan import Planner
-from migrate_inference.rules.v1_plan import V1Planner
+from migrate_inference.splice import splice
 from migrate_inference.todos import merge_stacked_todos
 
 # Besides the package's name: chains only the OpenAI SDK has, on a client handed in from
@@ -95,8 +78,6 @@ def migrate_source(
         config = replace(config, ignore=config.ignore | directives.file_ignores)
         problem = config.coupling_problem()
         if problem:
-            from migrate_inference.rules import HALF_IGNORED
-
             warning = Finding(
                 HALF_IGNORED, WARNING, f"file left as it is: ignore-file[...]: {problem}"
             )
@@ -133,9 +114,15 @@ def migrate_source(
 def _reported_leftovers(
     source: str, code: str, findings: List[Finding], config: Config, filename: str
 ) -> Result:
-    """Nothing OpenAI-shaped is silent: what the rules left gets a finding (MI910-MI912)."""
+    """Nothing OpenAI-shaped is silent: the registry's after-pass checks report what the
+    rules left (the leftover_* rules, MI910-MI912), each on the output of the one before."""
+    marked, more = code, []
     try:
-        marked, more = mark_leftovers(source, code, findings, config, filename)
+        for rule in after_passes():
+            marked, found = after_pass_check(rule)(
+                source, marked, [*findings, *more], config, filename
+            )
+            more += found
     except RecursionError:
         return Result(original=source, code=code, findings=findings)
     if marked != source:  # one TODO comment per statement (todos.py)
@@ -151,23 +138,6 @@ OPENAI_IMPORT = re.compile(
 )
 
 
-def _mark_used_elsewhere(v1, elsewhere, module: cst.Module) -> None:
-    """A module-level client that other files import is one component with their uses:
-    those files are migrated on their own, so the client stays as it is, and says where.
-    """
-    top = set(module.body)
-    for binding in v1.bindings:
-        places = elsewhere.get(binding.target)
-        if binding.kind == "name" and binding.statement in top and places:
-            shown = ", ".join(places[:3]) + (
-                f" and {len(places) - 3} more" if len(places) > 3 else ""
-            )
-            binding.elsewhere = (
-                f"it is also used by other files of the project ({shown}), which would still call "
-                "it as an OpenAI client; migrating a client shared across files is not automated yet"
-            )
-
-
 def _migrate_module(module: cst.Module, config: Config, filename: str = "<string>"):
     if config.to_openai:
         from migrate_inference.to_openai.pack import migrate_module
@@ -178,99 +148,17 @@ def _migrate_module(module: cst.Module, config: Config, filename: str = "<string
     if not OPENAI_IMPORT.search(text):
         return text, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    facts = collect(wrapper)
-    project = config.project
-    facts.v1 = collect_v1(
-        wrapper, project.imports_of(filename) if project is not None else None
-    )
-    if project is not None:
-        _mark_used_elsewhere(facts.v1, project.uses_elsewhere(filename), module)
-        facts.config_elsewhere = project.config_elsewhere(filename)
-    error_sites = collect_error_sites(wrapper, facts)  # MI340: OpenAI exception classes
-    if not (
-        facts.chat_calls
-        or facts.out_of_scope
-        or facts.chat_refs
-        or facts.module_aliases
-        or facts.v1.calls
-        or facts.v1.returned
-        or facts.v1.ambiguous
-        or error_sites.active
-    ):
+    work = pipeline.analyse(wrapper, config, filename)
+    if work is None:  # nothing the rules act on
         return text, []
-    splat_candidates = [c.node for c in facts.chat_calls.values() if c.has_splat]
-    splat_candidates += [c.node for c in facts.v1.calls.values() if c.has_splat]
-    facts.splats = SplatDicts(wrapper, splat_candidates)
-    planner = Planner(facts, config, wrapper)
-    plan = planner.run()
-    v1_plan = V1Planner(facts.v1, config, wrapper, planner.taken, facts.splats).run()
-    positions = position_map(wrapper)
-    attribute_reason = None
-    if config.rule_enabled(ERRORS_CODE):
-        attribute_reason = attribute_block(error_sites)
-        if attribute_reason:
-            block_calls(plan, v1_plan, attribute_reason)
-    settle_v1(v1_plan)  # all or nothing, per client component
-    roots = {call: ROOTS[plan.calls[call].call.api] for call in plan.migrated}
-    roots.update(
-        {call: ROOTS[v1_plan.calls[call].call.kind] for call in v1_plan.migrated}
-    )
-    migrated = list(roots)
-    facts.messages = MessageDicts(
-        wrapper, [c for c, root in roots.items() if root == ROOTS["chat"]]
-    ).found
-    facts.responses = ResponseTypes(wrapper, roots)
-    streams = {
-        c: plan.calls[c].call.stream
-        for c in plan.migrated
-        if plan.calls[c].call.api == "chat"
-    }
-    streams.update(
-        {
-            c: v1_plan.calls[c].call.stream
-            for c in v1_plan.migrated
-            if v1_plan.calls[c].call.kind == "chat"
-        }
-    )
-    facts.functions = FunctionsPlan(wrapper, streams, facts.responses)
-    facts.request_literals = RequestLiterals(
-        wrapper,
-        [c for c, root in roots.items() if root == ROOTS["chat"]],
-        facts.messages,
-    ).found
-    ctx = RuleContext(
-        config=config,
-        facts=facts,
-        positions=positions,
-        has_ignore_comments=IGNORE_RE.search(text) is not None,
-    )
-    state = RuleState(
-        ctx=ctx,
-        facts=facts,
-        v1=facts.v1,
-        plan=plan,
-        v1_plan=v1_plan,
-        splats=facts.splats,
-        splat_rewrites={**plan.splats, **v1_plan.splats},
-        responses=facts.responses,
-        functions=facts.functions,
-        roots=roots,
-        scopes=wrapper.resolve(ScopeProvider),
-        error_sites=error_sites,
-        guards=(
-            guard_regions(wrapper, facts, plan, v1_plan, error_sites)
-            if error_sites.active
-            else None
-        ),
-        attribute_reason=attribute_reason,
-    )
+    state = pipeline.rule_state(work, IGNORE_RE.search(text) is not None)
     built = [getattr(info.load(), info.transformer)(state) for info in transformers()]
     rules = [rule for rule in built if config.rule_enabled(rule.code)]
-    new_module = wrapper.module.visit(CompositeTransformer(ctx, rules))
+    new_module = wrapper.module.visit(CompositeTransformer(state.ctx, rules))
     # `changed`: a rule that edited code outside the migrated calls (errors' except clauses)
-    if migrated or any(getattr(rule, "changed", False) for rule in built):
-        new_module = fix_imports(new_module, ctx, module, filename=filename)
-    return new_module.code, ctx.findings
+    if state.roots or any(getattr(rule, "changed", False) for rule in built):
+        new_module = fix_imports(new_module, state.ctx, module, filename=filename)
+    return new_module.code, state.ctx.findings
 
 
 def fix_imports(

@@ -73,20 +73,20 @@ def instrument() -> Callable:
     import libcst.metadata.wrapper as metadata_wrapper
     from libcst._nodes.module import Module
 
-    from migrate_inference import engine
+    from migrate_inference import engine, pipeline  # pipeline: the steps before the pass
 
     _wrap(libcst, "parse_module", "parse [{outer}]")
     engine.cst.parse_module = libcst.parse_module
     _wrap(metadata_wrapper, "_resolve_impl", "metadata [{outer}]")
     _wrap(Module, "code", "codegen [{outer}]")
     for name in ("collect", "collect_v1", "collect_error_sites"):
-        _wrap(engine, name, "analysis: " + name)
+        _wrap(pipeline, name, "analysis: " + name)
     for name in ("Planner", "V1Planner"):
-        cls = getattr(engine, name, None)
+        cls = getattr(pipeline, name, None)
         if cls is not None:
             _wrap(cls, "run", "planning: " + name)
     for name in ("MessageDicts", "ResponseTypes", "position_map"):
-        _wrap(engine, name, "planning: " + name)
+        _wrap(pipeline, name, "planning: " + name)
     _wrap(engine, "_migrate_module", "rules: transform (rest of _migrate_module)")
     _wrap(engine, "fix_imports", "imports: rest of fix_imports")
     _wrap(engine, "_unused_imports", "imports: pyflakes unused")

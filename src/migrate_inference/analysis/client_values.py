@@ -1,6 +1,6 @@
 """Where a v1 client is built, which values its arguments and its calls' names hold.
 
-Read-only questions the v1 planner (`rules/v1_plan.py`) asks about one client binding:
+Read-only questions the v1 planner (`analysis/v1_plan.py`) asks about one client binding:
 the value of a module constant assigned before the client, of a name assigned in the
 block that builds it, and whether an expression is cheap to evaluate again there (a
 literal, an environment read).

@@ -2,7 +2,7 @@
 
 A component is every binding of one client value (all the branches that build it, a
 parameter it is handed to) and every call made through it.  The per-binding planner
-(`rules/v1_plan.py: V1Planner`) proposes a plan for each binding; this module
+(`analysis/v1_plan.py: V1Planner`) proposes a plan for each binding; this module
 settles the plan per component, all or nothing: when one member cannot be migrated
 (a call with a TODO, a value that may be injected from outside, a branch built in a
 way the others are not), no member is rewritten, and the blocking points say why.

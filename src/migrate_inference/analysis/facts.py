@@ -111,7 +111,7 @@ class Facts:
     responses: Optional[ResponseTypes] = None
     v1: Optional["object"] = None  # analysis.v1.V1Facts
     splats: Optional["object"] = None  # analysis.splats.SplatDicts
-    functions: Optional["object"] = None  # rules.functions_plan.FunctionsPlan
+    functions: Optional["object"] = None  # analysis.functions_plan.FunctionsPlan
 
     def config_value(self, attr: str) -> Optional[ConfigAssign]:
         values = self.config.get(attr, [])

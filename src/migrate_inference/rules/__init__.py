@@ -1,4 +1,5 @@
-"""The registry: which rules exist, and in what order their transformers run.
+"""The registry: which rules exist, in what order their transformers run, and which
+checks run after the pass.
 
 Each rule lives in ``rules/<name>.py`` (``module`` names another place), has a stable
 code, a fixtures folder ``fixtures/<name>/`` and a section in ``docs/rules.md``
@@ -7,18 +8,42 @@ generated from its module (``python -m migrate_inference.docgen``);
 
 ``RULES`` lists the rules in the order the documentation presents them.  A rule whose
 work is a LibCST transformer names it (``transformer``); the engine builds every such
-class as ``RuleClass(state)`` (``rules.base.RuleState``) and runs them all in one
-pass, ordered by ``step`` (ties keep the order of ``RULES``).  Nothing else wires a
+class as ``RuleClass(state)`` (``rules.base.RuleState``, made by ``pipeline.rule_state``
+from the analysis and planning steps of ``pipeline.PIPELINE``) and runs them all in one
+pass, ordered by ``step`` (ties keep the order of ``RULES``).  A rule that checks the
+pass's output names a function of its module (``after_pass``, an `AfterPass`); the
+engine runs those after the pass, in the order of ``RULES`` (``leftover_calls``, whose
+check also reports ``unresolved_clients`` and ``leftover_todos``).  Nothing else wires a
 rule in: a new rule is a module, a row here (or a ``register(...)`` call), and its
-fixtures.  Rules without a transformer are carried out by others (``chat_params``,
-``embeddings``) or after the pass (the ``leftover_*`` reports).
+fixtures (tests/test_add_a_rule.py does it).  Rules with neither are carried out by
+others (``chat_params``, ``embeddings``: ``rules/params_code.py``).
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional, Protocol, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from migrate_inference.config import Config
+    from migrate_inference.findings import Finding
+
+
+class AfterPass(Protocol):
+    """A check run on the pass's output (``RuleInfo.after_pass``): given the original
+    text, the output so far and the findings so far, the output with any notes it adds
+    and its own findings.  Its findings are not filtered by ``--select``/``--ignore``:
+    it asks ``config.rule_enabled`` itself."""
+
+    def __call__(
+        self,
+        original: str,
+        code: str,
+        findings: Sequence[Finding],
+        config: Config,
+        filename: str,
+    ) -> Tuple[str, List[Finding]]: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +57,9 @@ class RuleInfo:
     # nodes the rules before it returned, so the order matters where two rules leave
     # the same kind of node (four rules rewrite dict literals).
     step: int = 1000
+    # A function in the rule's module that the engine runs on the pass's output (an
+    # `AfterPass`: the leftover reports), after the pass and its import fixes.
+    after_pass: Optional[str] = None
     # The rule's module, when it is not migrate_inference.rules.<name>.
     module: str = ""
     # The folder holding <name>/ with the rule's fixtures, when it is not the project's
@@ -129,6 +157,7 @@ RULES: List[RuleInfo] = [
         "leftover_calls",
         "MI910",
         "OpenAI API calls left in the code after migration: reported, with a TODO",
+        after_pass="mark_leftovers",
     ),
     RuleInfo(
         "unresolved_clients",
@@ -185,6 +214,17 @@ def transformers() -> List[RuleInfo]:
     """The rules that run in the engine's pass, in the order they run."""
     ordered = sorted(enumerate(RULES), key=lambda item: (item[1].step, item[0]))
     return [rule for _, rule in ordered if rule.transformer]
+
+
+def after_passes() -> List[RuleInfo]:
+    """The rules with a check on the pass's output, in the order of ``RULES``."""
+    return [rule for rule in RULES if rule.after_pass]
+
+
+def after_pass_check(rule: RuleInfo) -> "AfterPass":
+    """The after-pass function `rule` names, from its module."""
+    assert rule.after_pass is not None
+    return getattr(rule.load(), rule.after_pass)
 
 
 def rule_code(name: str) -> str:

@@ -35,12 +35,12 @@ if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.components import GuardRegions
     from migrate_inference.analysis.error_sites import ErrorSites
     from migrate_inference.analysis.facts import Facts
+    from migrate_inference.analysis.functions_plan import FunctionsPlan
     from migrate_inference.analysis.responses import ResponseTypes
     from migrate_inference.analysis.splats import SplatDicts
+    from migrate_inference.analysis.v0_plan import Plan
     from migrate_inference.analysis.v1_model import V1Facts
-    from migrate_inference.rules.functions_plan import FunctionsPlan
-    from migrate_inference.rules.v0_plan import Plan
-    from migrate_inference.rules.v1_plan import V1Plan
+    from migrate_inference.analysis.v1_plan import V1Plan
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,15 @@ class RuleState:
     changes during the pass.
 
     Every transformer named in `rules.RULES` is built as `RuleClass(state)`; a new rule
-    that needs a new fact adds a field here and fills it in `engine._rule_state`.
+    that needs a new fact adds a field here, a step to `pipeline.PIPELINE` that computes
+    it (with an analysis module), and passes it on in `pipeline.rule_state`.
     """
 
     ctx: RuleContext
     facts: "Facts"
     v1: "V1Facts"
-    plan: "Plan"  # v0 module-level calls (rules/v0_plan.py: Planner)
-    v1_plan: "V1Plan"  # v1 clients and their calls (rules/v1_plan.py: V1Planner)
+    plan: "Plan"  # v0 module-level calls (analysis/v0_plan.py: Planner)
+    v1_plan: "V1Plan"  # v1 clients and their calls (analysis/v1_plan.py: V1Planner)
     splats: "SplatDicts"
     # SplatDict -> (lookup, keep_model), for the `**params` dicts whose calls migrate
     splat_rewrites: Mapping[object, object]

@@ -1,5 +1,5 @@
 """The except-clause half of the errors rule (rules/errors.py): `try` statements and
-their handlers, rewritten from the plan (rules/error_plans.py).  Not a rule: a mixin
+their handlers, rewritten from the plan (analysis/error_plans.py).  Not a rule: a mixin
 of `ErrorsRule`, and the small code helpers both halves use."""
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from migrate_inference.analysis.errors_tables import (
     code_of,
     is_sub,
 )
+from migrate_inference.analysis.error_plans import Clause
+from migrate_inference.rules.error_conditions import predicate, reraise_test
 from migrate_inference.rules.suppression import has_ignore
-from migrate_inference.rules.error_plans import (
-    Clause,
-    predicate,
-    reraise_test,
-)
 
 
 class ClauseRewrites:

@@ -98,6 +98,12 @@ from migrate_inference.analysis.errors_tables import (
     code_of,
     is_sub,
 )
+from migrate_inference.analysis.error_plans import (
+    TryPlan,
+    blocking_reasons,
+    plan_try,
+    unusable_note,
+)
 from migrate_inference.findings import TODO
 from migrate_inference.rules.base import RuleState, tool_note
 from migrate_inference.rules.error_clauses import (
@@ -106,15 +112,11 @@ from migrate_inference.rules.error_clauses import (
     is_plain_reference,
     mentions_name,
 )
-from migrate_inference.rules.error_plans import (
-    TryPlan,
-    blocking_reasons,
+from migrate_inference.rules.error_conditions import (
     paren_and,
-    plan_try,
     predicate,
     reraise_test,
     status_test,
-    unusable_note,
 )
 
 CODE = ERRORS_CODE  # "MI340"

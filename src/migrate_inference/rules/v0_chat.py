@@ -24,6 +24,7 @@ import libcst as cst
 
 from migrate_inference.analysis.facts import BLOCKING_CONFIG, Facts
 from migrate_inference.analysis.names import code_of as _code
+from migrate_inference.analysis.v0_plan import CallPlan, call_code
 from migrate_inference import comments
 from migrate_inference.mapping import (
     MODULE_CLIENT_BLOCKING,
@@ -41,7 +42,6 @@ from migrate_inference.rules.client_code import (
     need_client_imports,
 )
 from migrate_inference.rules.client_code import multiline as _multiline
-from migrate_inference.rules.v0_plan import CallPlan, call_code
 
 CODE = "MI100"
 NAME = "v0_chat"

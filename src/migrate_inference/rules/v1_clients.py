@@ -19,6 +19,7 @@ from typing import List
 
 import libcst as cst
 
+from migrate_inference.analysis.v1_plan import BindingPlan
 from migrate_inference.rules.base import RuleState
 from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
@@ -27,7 +28,6 @@ from migrate_inference.rules.client_code import (
     need_client_imports,
 )
 from migrate_inference.rules.client_code import multiline as _multiline
-from migrate_inference.rules.v1_plan import BindingPlan
 
 CODE = "MI200"
 NAME = "v1_clients"

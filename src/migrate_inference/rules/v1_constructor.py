@@ -2,7 +2,7 @@
 
 `OpenAI(...)`/`AzureOpenAI(...)` keywords to a `client_code.ClientSpec` (endpoint,
 credential, api_version, the keywords that are renamed), with the notes for what cannot
-be carried over.  The v1 planner (`rules/v1_plan.py`) asks it for each client it plans.
+be carried over.  The v1 planner (`analysis/v1_plan.py`) asks it for each client it plans.
 """
 
 from __future__ import annotations

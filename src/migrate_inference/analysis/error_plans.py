@@ -1,11 +1,12 @@
 """Planning for the errors rule (rules/errors.py): what each try statement's clauses
-become, the conditions written for status classes, and what keeps the file's
-exceptions OpenAI's.  Not a rule: no CODE of its own."""
+become, and what keeps the file's exceptions OpenAI's.  Read-only decisions, made before
+the pass (`attribute_block`, `block_calls`: pipeline.py) or asked by the rule; the code
+written for status conditions is in rules/error_conditions.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -28,7 +29,10 @@ from migrate_inference.analysis.errors_tables import (
     is_sub,
     openai_sub,
 )
-from migrate_inference.rules.context import RuleContext
+from migrate_inference.rules import rule_code
+
+if TYPE_CHECKING:
+    from migrate_inference.rules.context import RuleContext
 
 # ---------------------------------------------------------------------------
 # Planning a try statement
@@ -249,99 +253,18 @@ def plan_try(node, specs: Dict[cst.CSTNode, Spec]) -> TryPlan:
 
 
 # ---------------------------------------------------------------------------
-# Code for conditions
-# ---------------------------------------------------------------------------
-
-
-def _status_parts(var: str, statuses: Sequence[Status]) -> List[Tuple[str, str]]:
-    """(positive, negative) pieces of a status check."""
-    equals: List[int] = []
-    at_least: Optional[int] = None
-    for s in statuses:
-        for v in s.equals:
-            if v not in equals:
-                equals.append(v)
-        if s.at_least is not None:
-            at_least = s.at_least if at_least is None else min(at_least, s.at_least)
-    parts = []
-    if len(equals) == 1:
-        parts.append(
-            (f"{var}.status_code == {equals[0]}", f"{var}.status_code != {equals[0]}")
-        )
-    elif equals:
-        values = ", ".join(str(v) for v in equals)
-        parts.append(
-            (f"{var}.status_code in ({values})", f"{var}.status_code not in ({values})")
-        )
-    if at_least is not None:
-        parts.append(
-            (f"{var}.status_code >= {at_least}", f"{var}.status_code < {at_least}")
-        )
-    return parts
-
-
-def status_test(var: str, statuses: Sequence[Status], negate: bool = False) -> str:
-    parts = _status_parts(var, statuses)
-    if len(parts) == 1:
-        return parts[0][1 if negate else 0]
-    positive = " or ".join(p for p, _ in parts)
-    return f"not ({positive})" if negate else f"({positive})"
-
-
-def _type_code(codes: Sequence[str]) -> str:
-    return codes[0] if len(codes) == 1 else "(" + ", ".join(codes) + ")"
-
-
-def paren_and(term: str) -> str:
-    return f"({term})" if " and " in term else term
-
-
-def predicate(
-    var: str, classes: Sequence[str], statuses: Sequence[Status], check_http: bool
-) -> str:
-    """True when `var` is one of `classes` or an HttpResponseError with one of `statuses`."""
-    terms = []
-    if classes:
-        terms.append(f"isinstance({var}, {_type_code(classes)})")
-    if statuses:
-        test = status_test(var, statuses)
-        terms.append(f"isinstance({var}, {HTTP}) and {test}" if check_http else test)
-    if len(terms) == 1:
-        return terms[0]
-    return " or ".join(paren_and(t) for t in terms)
-
-
-def reraise_test(
-    var: str,
-    http_subclasses: Sequence[str],
-    statuses: Sequence[Status],
-    check_http: bool,
-) -> str:
-    """True when an exception the clause caught is not one it meant to catch."""
-    parts = []
-    if check_http:
-        parts.append(f"isinstance({var}, {HTTP})")
-    if http_subclasses:
-        parts.append(f"not isinstance({var}, {_type_code(http_subclasses)})")
-    parts.append(status_test(var, statuses, negate=True))
-    return " and ".join(parts)
-
-
-# ---------------------------------------------------------------------------
-# The rule
+# What keeps the file's exceptions OpenAI's
 # ---------------------------------------------------------------------------
 
 
 def blocking_reasons(
-    ctx: RuleContext, sites: ErrorSites, plan, v1_plan=None
+    ctx: "RuleContext", sites: ErrorSites, plan, v1_plan=None
 ) -> List[str]:
     """Why this file's exceptions must stay OpenAI's (empty: they can move)."""
-    from migrate_inference.rules.v0_chat import CODE as V0_CODE
-
     facts = ctx.facts
     config = ctx.config
     migrated: Set[cst.CSTNode] = set()
-    if plan is not None and config.rule_enabled(V0_CODE):
+    if plan is not None and config.rule_enabled(rule_code("v0_chat")):
         migrated.update(plan.migrated)
     v1_enabled = v1_plan is not None and all(
         config.rule_enabled(c) for c in _v1_codes()
@@ -420,9 +343,4 @@ def block_calls(plan, v1_plan, reason: str) -> None:
 
 
 def _v1_codes() -> List[str]:
-    try:
-        from migrate_inference.rules.v1_chat import CODE as CHAT
-        from migrate_inference.rules.v1_clients import CODE as CLIENTS
-    except ImportError:  # pragma: no cover - v1 rules absent
-        return []
-    return [CHAT, CLIENTS]
+    return [rule_code("v1_chat"), rule_code("v1_clients")]

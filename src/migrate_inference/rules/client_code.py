@@ -6,7 +6,11 @@ for a client built inline).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from migrate_inference import comments
 
 from migrate_inference.rules.context import RuleContext
 
@@ -152,3 +156,54 @@ def split_top_level(text: str) -> List[str]:
     if "".join(current).strip():
         parts.append("".join(current))
     return parts
+
+
+def insert_after_imports(
+    module: cst.Module, sources: List[str], above: Sequence[str] = ()
+) -> cst.Module:
+    """`sources` as statements after the module's imports, `above` as comments before them."""
+    body = list(module.body)
+    index = 0
+    for i, stmt in enumerate(body):
+        if _is_import_or_docstring(stmt, i):
+            index = i + 1
+        else:
+            break
+    new: List[cst.BaseStatement] = []
+    for source in sources:
+        stmt = cst.parse_module(source).body[0]
+        # two blank lines around definitions; one between the imports and a plain
+        # statement (as isort and black leave it)
+        blank = 2 if new or isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
+        stmt = stmt.with_changes(
+            leading_lines=[cst.EmptyLine()] * blank if index > 0 or new else []
+        )
+        if not new:
+            stmt = comments.with_comments_above(stmt, above)
+        new.append(stmt)
+    if index < len(body):
+        following = body[index]
+        blank = 0
+        for line in following.leading_lines:
+            if line.comment is None:
+                blank += 1
+            else:
+                break
+        if blank < 2:
+            following = following.with_changes(
+                leading_lines=[cst.EmptyLine()] * (2 - blank)
+                + list(following.leading_lines)
+            )
+        body[index] = following
+    return module.with_changes(body=body[:index] + new + body[index:])
+
+
+def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            return True
+        if index == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
+            return isinstance(
+                stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+            )
+    return False

@@ -38,6 +38,9 @@ class ClientSpec:
     scopes: bool
     parameterized: bool  # the accessor takes the deployment name
     extra: Tuple[str, ...] = ()  # more constructor keywords, as code: "read_timeout=30"
+    # the class of a per-deployment cache (`deployment_clients_source`): `endpoint` is the
+    # resource, and the cache builds one client per deployment it is indexed with
+    cache: Optional[str] = None
 
 
 # How often the original retried a failed request on its own: openai 0.28 never retried an
@@ -63,6 +66,9 @@ def client_call_code(spec: ClientSpec, indent: str = "") -> str:
     if spec.api_version:
         args.append(f"api_version={spec.api_version}")
     args.extend(spec.extra)
+    if spec.cache is not None:
+        args.insert(0, cls)
+        cls = spec.cache
     if not indent:
         return f"{cls}({', '.join(args)})"
     inner = indent + "    "
@@ -123,6 +129,29 @@ def accessor_source(
         f"        clients[{key}] = client, asyncio.ensure_future(close_at_loop_end())\n"
         f"    return clients[{key}][0]\n",
     ]
+
+
+def deployment_clients_source(name: str) -> str:
+    """The per-deployment cache an `AzureOpenAI` client without `azure_deployment` becomes
+    when its calls name the deployment in a variable (`model=self.deployment`): OpenAI put
+    each call's `model` into the URL; azure-ai-inference fixes the deployment in the
+    client's endpoint, so there is one client per deployment, built on first use from the
+    endpoint, credential and options evaluated once, where the original client was built."""
+    return (
+        f"class {name}(dict):\n"
+        f'    """One client per Azure OpenAI deployment of a resource, built on first use."""\n'
+        f"\n"
+        f"    def __init__(self, client_class, endpoint, **options):\n"
+        f"        super().__init__()\n"
+        f"        self.client_class = client_class\n"
+        f'        self.endpoint = endpoint.rstrip("/") + "/openai/deployments/"\n'
+        f"        self.options = options\n"
+        f"\n"
+        f"    def __missing__(self, deployment):\n"
+        f'        client = self.client_class(endpoint=f"{{self.endpoint}}{{deployment}}", **self.options)\n'
+        f"        self[deployment] = client\n"
+        f"        return client\n"
+    )
 
 
 def multiline(code: str) -> str:

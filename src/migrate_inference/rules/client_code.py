@@ -131,26 +131,59 @@ def accessor_source(
     ]
 
 
-def deployment_clients_source(name: str) -> str:
+def deployment_clients_source(name: str, is_async: bool = False) -> str:
     """The per-deployment cache an `AzureOpenAI` client without `azure_deployment` becomes
     when its calls name the deployment in a variable (`model=self.deployment`): OpenAI put
     each call's `model` into the URL; azure-ai-inference fixes the deployment in the
     client's endpoint, so there is one client per deployment, built on first use from the
-    endpoint, credential and options evaluated once, where the original client was built."""
+    endpoint, credential and options evaluated once, where the original client was built.
+
+    The async one keeps its clients per event loop and closes them at the loop's end, as
+    `accessor_source` does for a module-level async client (an aiohttp session cannot
+    outlive its loop, and one left open warns at exit)."""
+    init = (
+        "    def __init__(self, client_class, endpoint, **options):\n"
+        + ("" if is_async else "        super().__init__()\n")
+        + "        self.client_class = client_class\n"
+        '        self.endpoint = endpoint.rstrip("/") + "/openai/deployments/"\n'
+        "        self.options = options\n"
+    )
+    build = 'self.client_class(endpoint=f"{self.endpoint}{deployment}", **self.options)'
+    if not is_async:
+        return (
+            f"class {name}(dict):\n"
+            '    """One client per Azure OpenAI deployment of a resource, built on first use."""\n'
+            "\n"
+            f"{init}"
+            "\n"
+            "    def __missing__(self, deployment):\n"
+            f"        client = {build}\n"
+            "        self[deployment] = client\n"
+            "        return client\n"
+        )
     return (
-        f"class {name}(dict):\n"
-        f'    """One client per Azure OpenAI deployment of a resource, built on first use."""\n'
-        f"\n"
-        f"    def __init__(self, client_class, endpoint, **options):\n"
-        f"        super().__init__()\n"
-        f"        self.client_class = client_class\n"
-        f'        self.endpoint = endpoint.rstrip("/") + "/openai/deployments/"\n'
-        f"        self.options = options\n"
-        f"\n"
-        f"    def __missing__(self, deployment):\n"
-        f'        client = self.client_class(endpoint=f"{{self.endpoint}}{{deployment}}", **self.options)\n'
-        f"        self[deployment] = client\n"
-        f"        return client\n"
+        f"class {name}:\n"
+        '    """One async client per Azure OpenAI deployment of a resource, built on first use in\n'
+        "    each event loop and closed at the loop's end (an aiohttp session cannot outlive its\n"
+        '    loop)."""\n'
+        "\n"
+        f"{init}"
+        "        self.loops = weakref.WeakKeyDictionary()\n"
+        "\n"
+        "    def __getitem__(self, deployment):\n"
+        "        clients = self.loops.setdefault(asyncio.get_running_loop(), {})\n"
+        "        if deployment not in clients:\n"
+        f"            client = {build}\n"
+        "\n"
+        "            async def close_at_loop_end():\n"
+        "                # asyncio.run() cancels the tasks still pending when its coroutine returns\n"
+        "                try:\n"
+        "                    await asyncio.Event().wait()\n"
+        "                finally:\n"
+        "                    await client.close()\n"
+        "\n"
+        "            clients[deployment] = client, asyncio.ensure_future(close_at_loop_end())\n"
+        "        return clients[deployment][0]\n"
     )
 
 

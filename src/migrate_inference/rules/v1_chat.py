@@ -29,7 +29,7 @@ WHEN_TODO = (
     "For `.beta.chat.completions.parse(...)`, `.with_raw_response`, the `.stream(...)` helper, calls whose "
     "parameters come from a `**` dict, a model held in a variable on an `AzureOpenAI` client without "
     "`azure_deployment` that cannot become one client per deployment (it is closed, a `with` block's, passed "
-    "on, a parameter, or a module-level async client), and `client.chat.completions.create` taken as a value (`f = client.chat.completions.create`)."
+    "on, or a parameter), and `client.chat.completions.create` taken as a value (`f = client.chat.completions.create`)."
 )
 
 

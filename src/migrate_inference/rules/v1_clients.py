@@ -17,7 +17,7 @@ Azure clients are added next to it (`client_chat = ...`).
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Set
 
 import libcst as cst
 
@@ -53,7 +53,8 @@ class V1ClientsRule:
         self.ctx = state.ctx
         self.plan = state.v1_plan
         self.facts = state.v1
-        self.cache_used = False  # a per-deployment cache was written: define its class
+        # the per-deployment caches written (by is_async): their classes are defined
+        self.caches_used: Set[bool] = set()
 
     def _client_statements(self, bp: BindingPlan) -> List[cst.SimpleStatementLine]:
         out = []
@@ -68,7 +69,11 @@ class V1ClientsRule:
                 out.extend(cst.parse_module(source).body)
                 continue
             code = client_call_code(cp.spec, indent="")
-            self.cache_used = self.cache_used or cp.spec.cache is not None
+            if cp.spec.cache is not None:
+                self.caches_used.add(cp.spec.is_async)
+                if cp.spec.is_async:
+                    self.ctx.need_import("asyncio")
+                    self.ctx.need_import("weakref")
             out.append(cst.parse_statement(f"{cp.target} = {_multiline(code)}\n"))
         return out
 
@@ -152,10 +157,14 @@ class V1ClientsRule:
         )
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        name = self.plan.deployment_clients
-        if not self.cache_used or name is None:
+        names = self.plan.deployment_clients
+        sources = [
+            deployment_clients_source(names[is_async], is_async)
+            for is_async in sorted(self.caches_used)
+        ]
+        if not sources:
             return updated
-        return insert_after_imports(updated, [deployment_clients_source(name)])
+        return insert_after_imports(updated, sources)
 
     def _notes(self, bp: BindingPlan) -> None:
         anchor = bp.binding.ctor or bp.binding.param

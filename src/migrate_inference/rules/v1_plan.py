@@ -75,7 +75,8 @@ class V1Plan:
     splats: Dict[int, tuple] = field(
         default_factory=dict
     )  # id(SplatDict) -> (table lookup, keep_model)
-    deployment_clients: Optional[str] = None  # the per-deployment cache class's name
+    # the per-deployment cache classes' names, by is_async (client_code.deployment_clients_source)
+    deployment_clients: Dict[bool, str] = field(default_factory=dict)
 
     @property
     def migrated(self) -> List[cst.Call]:
@@ -469,7 +470,7 @@ class V1Planner:
             spec = self._with_cache(spec, lit)
             bp.notes.extend(n for n in notes if n not in bp.notes)
             accessor = store = None
-            if self._per_loop(binding):
+            if self._per_loop(binding) and lit != DEPLOYMENTS:  # the cache is per loop itself
                 accessor, target = target, f"{target}()"
                 store = self._fresh(f"_{accessor}s")
             bp.clients[(api, lit)] = ClientPlan(
@@ -510,11 +511,6 @@ class V1Planner:
             return "the client is closed (each client per deployment would need closing)"
         if binding.elsewhere:
             return "the client is also used by other files"
-        if self._per_loop(binding):
-            return (
-                "the client is a module-level async client that nothing closes (those are built "
-                "per event loop)"
-            )
         if cp.call.model is None or "model" not in cp.call.kwargs:
             return "the call names no deployment of its own (no `model=` keyword)"
         if cp.call.via_ref is not None or cp.splat is not None:
@@ -528,9 +524,12 @@ class V1Planner:
     def _with_cache(self, spec: ClientSpec, lit: Optional[str]) -> ClientSpec:
         if lit != DEPLOYMENTS:
             return spec
-        if self.plan.deployment_clients is None:
-            self.plan.deployment_clients = self._fresh("_DeploymentClients")
-        return replace(spec, cache=self.plan.deployment_clients)
+        names = self.plan.deployment_clients
+        if spec.is_async not in names:
+            names[spec.is_async] = self._fresh(
+                "_AsyncDeploymentClients" if spec.is_async else "_DeploymentClients"
+            )
+        return replace(spec, cache=names[spec.is_async])
 
     def _per_loop(self, binding: Binding) -> bool:
         """A module-level async client that nothing closes: one per event loop, closed at its end."""

@@ -33,6 +33,7 @@ from migrate_inference.rules.client_code import (
     ClientSpec,
     accessor_source,
     client_call_code,
+    deployment_clients_source,
     insert_after_imports,
     need_client_imports,
 )
@@ -86,6 +87,9 @@ class V0ChatRule:
         self._imports(spec)
         if cp.inline:
             client = cst.parse_expression(client_call_code(spec))
+        elif self.plan.self_method is not None and spec.cache is not None:
+            # one client per deployment: the call's deployment picks its client
+            client = cst.parse_expression(f"{self.plan.accessors[spec]}[{cp.accessor_arg}]")
         elif self.plan.self_method is not None:
             client = cst.parse_expression(self.plan.accessors[spec])
         else:
@@ -127,6 +131,9 @@ class V0ChatRule:
         need = self.ctx.need_import
         if "os." in spec.endpoint or "os." in spec.credential:
             need("os")
+        if spec.cache is not None and spec.is_async:
+            need("asyncio")
+            need("weakref")
         if spec in self.plan.accessors and self.plan.self_method is None:
             if spec.is_async:
                 need("asyncio")
@@ -233,7 +240,16 @@ class V0ChatRule:
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         used = self._used_specs()
         if self.plan.self_method is not None:
-            return updated
+            caches = sorted({spec.is_async for spec in used if spec.cache is not None})
+            if not caches:
+                return updated
+            return insert_after_imports(
+                updated,
+                [
+                    deployment_clients_source(self.plan.deployment_clients[a], a)
+                    for a in caches
+                ],
+            )
         defs = [
             src
             for spec, name in self.plan.accessors.items()

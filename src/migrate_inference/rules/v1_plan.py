@@ -511,6 +511,8 @@ class V1Planner:
             return "the client is closed (each client per deployment would need closing)"
         if binding.elsewhere:
             return "the client is also used by other files"
+        if id(binding) in self.branch_members:
+            return "the client is chosen in branches (each branch would need the same kind of client)"
         if cp.call.model is None or "model" not in cp.call.kwargs:
             return "the call names no deployment of its own (no `model=` keyword)"
         if cp.call.via_ref is not None or cp.splat is not None:

@@ -194,7 +194,6 @@ class V1Planner:
                 if primary is None or sum(1 for k in keys if k[0] == api) > 1:
                     continue  # settled as a blocker: not built like the first branch
                 spec, keep_model, notes = self.constructors.spec(sp.binding, api, lit, False)
-                spec = self._with_cache(spec, lit)
                 keep_model = keep_model or any(t.keep_model for t in trial)
                 sp.notes.extend(n for n in notes if n not in sp.notes)
                 sp.clients[(api, lit)] = ClientPlan(
@@ -499,7 +498,8 @@ class V1Planner:
 
         The cache (one client per deployment, `client_code.deployment_clients_source`)
         stands for the OpenAI client only where every use of it is a call the tool
-        migrates; nothing closes the clients it builds."""
+        migrates: it has no close() (the async one closes its clients when their event loop
+        ends), and a client chosen in branches would need it in every branch."""
         binding = bp.binding
         if binding.kind == "with":
             return "a `with` block closes the client (each client per deployment would need closing)"

@@ -67,6 +67,8 @@ class Plan:
     )  # spec -> function name
     consumed_config: Set[cst.SimpleStatementLine] = field(default_factory=set)
     renamed_config: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
+    # the per-deployment cache classes' names, by is_async (client_code.deployment_clients_source)
+    deployment_clients: Dict[bool, str] = field(default_factory=dict)
     splats: Dict[int, tuple] = field(
         default_factory=dict
     )  # id(SplatDict) -> (table lookup, keep_model)
@@ -367,13 +369,34 @@ class Planner:
                     "/openai/deployments/<deployment> must go before it; build the endpoint by hand"
                 )
                 return
-            if cp.inline or self.self_method is not None:
-                if call.deployment_literal is None and self.self_method is not None:
+            if (
+                not cp.inline
+                and self.self_method is not None
+                and (call.deployment_literal is None or call.api in self.variable_apis)
+            ):
+                # built where the config is set, one client per deployment on first use
+                costly = [
+                    attr
+                    for attr, assign in self.config_values.items()
+                    if assign is not None and not assign.simple
+                ]
+                if costly and self.client_count > 1:
                     cp.todo = (
-                        f"the deployment comes from `{_code(call.deployment)}` and the client is built in "
-                        f"{self.self_method.name.value}(): create one client per deployment there"
+                        f"the deployment comes from `{_code(call.deployment)}`, and the clients would be "
+                        f"built in {self.self_method.name.value}(), each evaluating the value of "
+                        + ", ".join(f"openai.{a}" for a in costly)
+                        + " again: assign it to a variable first, then migrate"
                     )
                     return
+                cache = fresh_name(
+                    "_AsyncDeploymentClients" if call.is_async else "_DeploymentClients",
+                    self.taken,
+                ) if call.is_async not in self.plan.deployment_clients else None
+                if cache is not None:
+                    self.plan.deployment_clients[call.is_async] = cache
+                endpoint = base_code
+                cp.accessor_arg = _code(call.deployment)
+            elif cp.inline or self.self_method is not None:
                 if call.deployment_literal is None:
                     endpoint = f"{prefix} + {_code(call.deployment)}"
                 elif base is not None:
@@ -424,11 +447,21 @@ class Planner:
             scopes=scopes,
             parameterized=parameterized,
             extra=self.module_client_extra(call.generation),
+            cache=(
+                self.plan.deployment_clients[call.is_async]
+                if cp.accessor_arg is not None and self.self_method is not None
+                else None
+            ),
         )
 
     def run(self) -> Plan:
         calls = list(self.facts.chat_calls.values())
         self._splat_deployments(calls)
+        # the APIs whose calls name a deployment in a variable: in a class whose method sets
+        # the config, every call of such an API picks its client from one per-deployment cache
+        self.variable_apis = {
+            c.api for c in calls if c.deployment is not None and c.deployment_literal is None
+        }
         literal = {
             api: sorted(
                 {
@@ -439,6 +472,9 @@ class Planner:
             )
             for api in METHODS
         }
+        self.client_count = len(self.variable_apis) + sum(
+            len(literal[api]) for api in literal if api not in self.variable_apis
+        )
         for call in calls:
             cp = CallPlan(call)
             self.plan.calls[call.node] = cp
@@ -498,8 +534,29 @@ class Planner:
                     cp.spec,
                     cp.call.deployment_literal if len(literal[call.api]) > 1 else None,
                 )
+        self._all_or_nothing_in_method()
         self._consume_config()
         return self.plan
+
+    def _all_or_nothing_in_method(self) -> None:
+        """Clients built in the method that sets the config exist only when that config goes:
+        one call left on OpenAI keeps the config, so no call may use those clients."""
+        if self.self_method is None:
+            return
+        plans = list(self.plan.calls.values())
+        if not any(cp.todo is not None for cp in plans):
+            return
+        method = self.self_method.name.value
+        for cp in plans:
+            if cp.todo is None:
+                cp.todo = (
+                    f"left as it is: its client would be built in {method}(), where the config is set, "
+                    "and another call of the class stays on OpenAI (see its TODO)"
+                )
+                cp.spec = None
+                if cp.splat is not None:
+                    self.plan.splats.pop(id(cp.splat), None)
+        self.plan.accessors.clear()
 
     def _splat_deployments(self, calls: List[ChatCall]) -> None:
         """A deployment named inside a rewritable ** dict chooses the client like a keyword would."""
@@ -523,6 +580,8 @@ class Planner:
         if spec in self.plan.accessors:
             return
         base = ("_async_" if spec.is_async else "_") + spec.api + "_client"
+        if spec.cache is not None:
+            base += "s"  # one per deployment, indexed with the call's deployment
         if self.self_method is not None:
             if deployment:
                 base = f"{base}_{_slug(deployment).lower()}"

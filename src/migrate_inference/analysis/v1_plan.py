@@ -9,7 +9,7 @@ calls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -25,7 +25,7 @@ from migrate_inference.part_ignores import part_ignored
 from migrate_inference.rules import params_code, rule_code
 from migrate_inference.rules.client_code import CLIENT_CLASSES, ClientSpec
 from migrate_inference.rules.suppression import has_ignore as _has_ignore
-from migrate_inference.rules.v1_constructor import ClientConstructors, lower_slug
+from migrate_inference.rules.v1_constructor import DEPLOYMENTS, ClientConstructors, lower_slug
 from migrate_inference.wording import target_call
 
 CLIENTS_CODE = rule_code("v1_clients")
@@ -75,6 +75,8 @@ class V1Plan:
     splats: Dict[int, tuple] = field(
         default_factory=dict
     )  # id(SplatDict) -> (table lookup, keep_model)
+    # the per-deployment cache classes' names, by is_async (client_code.deployment_clients_source)
+    deployment_clients: Dict[bool, str] = field(default_factory=dict)
 
     @property
     def migrated(self) -> List[cst.Call]:
@@ -118,6 +120,8 @@ class V1Planner:
         self.taken = taken
         self.plan = V1Plan()
         self.merged_literals: Dict[int, Dict[str, bool]] = {}
+        # id(binding) -> the APIs whose calls pick their client from a per-deployment cache
+        self.cached: Dict[int, Set[str]] = {}
         self.branch_members: Set[int] = set()
         self.values = ClientValues(
             self.parents, self.scopes, self.qualified, self.top_index
@@ -345,6 +349,8 @@ class V1Planner:
                 )
             return (api, None)
         if binding.is_azure and self._deployment_from_ctor(binding) is None:
+            if api in self.cached.get(id(binding), ()):
+                return self._cache_key(bp, cp)
             literal = cp.call.model_literal
             if (
                 literal is None
@@ -365,12 +371,11 @@ class V1Planner:
                 literal = string_value(reaching)
                 if literal is None:
                     return (api, "\0" + _code(reaching))
+            if literal is None and binding.kind == "inline":
+                # built at the call: its endpoint names the call's deployment
+                return (api, "\0" + _code(cp.call.model))
             if literal is None:
-                cp.todo = (
-                    "the deployment comes from `model=` held in a variable: create one client per deployment "
-                    "(endpoint .../openai/deployments/<name>) and pick it here"
-                )
-                return None
+                return self._cache_key(bp, cp)
             return (api, literal)
         literal = cp.call.model_literal
         if literal is None and cp.call.model is not None and not binding.is_azure:
@@ -395,6 +400,33 @@ class V1Planner:
         keys.sort(
             key=lambda k: k[0] != "chat"
         )  # the chat client first, as users read it
+        cached = {api for api, lit in keys if lit == DEPLOYMENTS}
+        costly = [
+            name
+            for name, arg in bp.binding.kwargs.items()
+            if not self.constructors.repeatable(arg.value)
+        ]
+        if cached and len(keys) > 1 and costly:
+            # each client would evaluate them again: the original evaluated them once
+            for cp in wanted:
+                if cp.call.kind in cached and cp.todo is None:
+                    cp.todo = (
+                        "the deployment comes from `model=` held in a variable, and the client becomes "
+                        "more than one azure-ai-inference client, each of which would evaluate "
+                        f"{', '.join(f'`{n}=`' for n in costly)} again: assign those values to "
+                        "variables first, then migrate"
+                    )
+            keys = [k for k in keys if k[0] not in cached]
+            cached = set()
+        if cached:
+            # every call of that API picks its deployment from the one cache
+            self.cached.setdefault(id(bp.binding), set()).update(cached)
+            collapsed: List[Tuple[str, Optional[str]]] = []
+            for api, lit in keys:
+                key = (api, DEPLOYMENTS) if api in cached else (api, lit)
+                if key not in collapsed:
+                    collapsed.append(key)
+            keys = collapsed
         # a non-Azure OpenAI client: one deployment per literal model, the rest share the plain one
         binding = bp.binding
         if not binding.is_azure and self.config.endpoint_style != MODELS:
@@ -434,9 +466,10 @@ class V1Planner:
                 if binding.kind == "name":
                     target = self._fresh(target)
             spec, keep_model, notes = self.constructors.spec(bp.binding, api, lit, len(same_api) > 1)
+            spec = self._with_cache(spec, lit)
             bp.notes.extend(n for n in notes if n not in bp.notes)
             accessor = store = None
-            if self._per_loop(binding):
+            if self._per_loop(binding) and lit != DEPLOYMENTS:  # the cache is per loop itself
                 accessor, target = target, f"{target}()"
                 store = self._fresh(f"_{accessor}s")
             bp.clients[(api, lit)] = ClientPlan(
@@ -446,6 +479,59 @@ class V1Planner:
                 accessor=accessor,
                 store=store,
             )
+
+    def _cache_key(
+        self, bp: BindingPlan, cp: CallPlan
+    ) -> Optional[Tuple[str, Optional[str]]]:
+        """The call picks its client from the per-deployment cache, or gets a TODO."""
+        blocker = self._cache_blocker(bp, cp)
+        if blocker is None:
+            return (cp.call.kind, DEPLOYMENTS)
+        cp.todo = (
+            f"the deployment comes from `model=` held in a variable, and {blocker}: create one "
+            "client per deployment (endpoint .../openai/deployments/<name>) and pick it here"
+        )
+        return None
+
+    def _cache_blocker(self, bp: BindingPlan, cp: CallPlan) -> Optional[str]:
+        """Why the client cannot become a per-deployment cache, or None when it can.
+
+        The cache (one client per deployment, `client_code.deployment_clients_source`)
+        stands for the OpenAI client only where every use of it is a call the tool
+        migrates: it has no close() (the async one closes its clients when their event loop
+        ends), and a client chosen in branches would need it in every branch."""
+        binding = bp.binding
+        if binding.kind == "with":
+            return "a `with` block closes the client (each client per deployment would need closing)"
+        if binding.kind not in ("name", "attr"):
+            return "the client is a parameter (its callers would pass one client per deployment)"
+        if not binding.replaceable or binding.handoffs or not bp.replace:
+            return "the client is also used for other things (other OpenAI APIs, or passed on)"
+        if binding.cleanup:
+            return "the client is closed (each client per deployment would need closing)"
+        if binding.elsewhere:
+            return "the client is also used by other files"
+        if id(binding) in self.branch_members:
+            return "the client is chosen in branches (each branch would need the same kind of client)"
+        if cp.call.model is None or "model" not in cp.call.kwargs:
+            return "the call names no deployment of its own (no `model=` keyword)"
+        if cp.call.via_ref is not None or cp.splat is not None:
+            return "the call goes through a reference or a ** dict"
+        arg = binding.kwargs.get("azure_endpoint")
+        url = self.values.literal_of(arg.value, binding) if arg is not None else None
+        if url is not None and ("?" in url or "#" in url):
+            return "the endpoint has a query string or fragment"
+        return None
+
+    def _with_cache(self, spec: ClientSpec, lit: Optional[str]) -> ClientSpec:
+        if lit != DEPLOYMENTS:
+            return spec
+        names = self.plan.deployment_clients
+        if spec.is_async not in names:
+            names[spec.is_async] = self._fresh(
+                "_AsyncDeploymentClients" if spec.is_async else "_DeploymentClients"
+            )
+        return replace(spec, cache=names[spec.is_async])
 
     def _per_loop(self, binding: Binding) -> bool:
         """A module-level async client that nothing closes: one per event loop, closed at its end."""

@@ -6,7 +6,11 @@ for a client built inline).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from migrate_inference import comments
 
 from migrate_inference.rules.context import RuleContext
 
@@ -34,6 +38,9 @@ class ClientSpec:
     scopes: bool
     parameterized: bool  # the accessor takes the deployment name
     extra: Tuple[str, ...] = ()  # more constructor keywords, as code: "read_timeout=30"
+    # the class of a per-deployment cache (`deployment_clients_source`): `endpoint` is the
+    # resource, and the cache builds one client per deployment it is indexed with
+    cache: Optional[str] = None
 
 
 # How often the original retried a failed request on its own: openai 0.28 never retried an
@@ -59,6 +66,9 @@ def client_call_code(spec: ClientSpec, indent: str = "") -> str:
     if spec.api_version:
         args.append(f"api_version={spec.api_version}")
     args.extend(spec.extra)
+    if spec.cache is not None:
+        args.insert(0, cls)
+        cls = spec.cache
     if not indent:
         return f"{cls}({', '.join(args)})"
     inner = indent + "    "
@@ -121,6 +131,62 @@ def accessor_source(
     ]
 
 
+def deployment_clients_source(name: str, is_async: bool = False) -> str:
+    """The per-deployment cache an `AzureOpenAI` client without `azure_deployment` becomes
+    when its calls name the deployment in a variable (`model=self.deployment`): OpenAI put
+    each call's `model` into the URL; azure-ai-inference fixes the deployment in the
+    client's endpoint, so there is one client per deployment, built on first use from the
+    endpoint, credential and options evaluated once, where the original client was built.
+
+    The async one keeps its clients per event loop and closes them at the loop's end, as
+    `accessor_source` does for a module-level async client (an aiohttp session cannot
+    outlive its loop, and one left open warns at exit)."""
+    init = (
+        "    def __init__(self, client_class, endpoint, **options):\n"
+        + ("" if is_async else "        super().__init__()\n")
+        + "        self.client_class = client_class\n"
+        '        self.endpoint = endpoint.rstrip("/") + "/openai/deployments/"\n'
+        "        self.options = options\n"
+    )
+    build = 'self.client_class(endpoint=f"{self.endpoint}{deployment}", **self.options)'
+    if not is_async:
+        return (
+            f"class {name}(dict):\n"
+            '    """One client per Azure OpenAI deployment of a resource, built on first use."""\n'
+            "\n"
+            f"{init}"
+            "\n"
+            "    def __missing__(self, deployment):\n"
+            f"        client = {build}\n"
+            "        self[deployment] = client\n"
+            "        return client\n"
+        )
+    return (
+        f"class {name}:\n"
+        '    """One async client per Azure OpenAI deployment of a resource, built on first use in\n'
+        "    each event loop and closed at the loop's end (an aiohttp session cannot outlive its\n"
+        '    loop)."""\n'
+        "\n"
+        f"{init}"
+        "        self.loops = weakref.WeakKeyDictionary()\n"
+        "\n"
+        "    def __getitem__(self, deployment):\n"
+        "        clients = self.loops.setdefault(asyncio.get_running_loop(), {})\n"
+        "        if deployment not in clients:\n"
+        f"            client = {build}\n"
+        "\n"
+        "            async def close_at_loop_end():\n"
+        "                # asyncio.run() cancels the tasks still pending when its coroutine returns\n"
+        "                try:\n"
+        "                    await asyncio.Event().wait()\n"
+        "                finally:\n"
+        "                    await client.close()\n"
+        "\n"
+        "            clients[deployment] = client, asyncio.ensure_future(close_at_loop_end())\n"
+        "        return clients[deployment][0]\n"
+    )
+
+
 def multiline(code: str) -> str:
     """`Cls(a, b)` -> one keyword per line, the way the migration guide writes clients."""
     head, _, rest = code.partition("(")
@@ -152,3 +218,54 @@ def split_top_level(text: str) -> List[str]:
     if "".join(current).strip():
         parts.append("".join(current))
     return parts
+
+
+def insert_after_imports(
+    module: cst.Module, sources: List[str], above: Sequence[str] = ()
+) -> cst.Module:
+    """`sources` as statements after the module's imports, `above` as comments before them."""
+    body = list(module.body)
+    index = 0
+    for i, stmt in enumerate(body):
+        if _is_import_or_docstring(stmt, i):
+            index = i + 1
+        else:
+            break
+    new: List[cst.BaseStatement] = []
+    for source in sources:
+        stmt = cst.parse_module(source).body[0]
+        # two blank lines around definitions; one between the imports and a plain
+        # statement (as isort and black leave it)
+        blank = 2 if new or isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
+        stmt = stmt.with_changes(
+            leading_lines=[cst.EmptyLine()] * blank if index > 0 or new else []
+        )
+        if not new:
+            stmt = comments.with_comments_above(stmt, above)
+        new.append(stmt)
+    if index < len(body):
+        following = body[index]
+        blank = 0
+        for line in following.leading_lines:
+            if line.comment is None:
+                blank += 1
+            else:
+                break
+        if blank < 2:
+            following = following.with_changes(
+                leading_lines=[cst.EmptyLine()] * (2 - blank)
+                + list(following.leading_lines)
+            )
+        body[index] = following
+    return module.with_changes(body=body[:index] + new + body[index:])
+
+
+def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            return True
+        if index == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
+            return isinstance(
+                stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+            )
+    return False

@@ -18,7 +18,7 @@ a function that sets it first, and nothing else reads the module config.
 """
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
 import libcst as cst
 
@@ -39,6 +39,8 @@ from migrate_inference.rules.client_code import (
     ClientSpec,
     accessor_source,
     client_call_code,
+    deployment_clients_source,
+    insert_after_imports,
     need_client_imports,
 )
 from migrate_inference.rules.client_code import multiline as _multiline
@@ -91,6 +93,9 @@ class V0ChatRule:
         self._imports(spec)
         if cp.inline:
             client = cst.parse_expression(client_call_code(spec))
+        elif self.plan.self_method is not None and spec.cache is not None:
+            # one client per deployment: the call's deployment picks its client
+            client = cst.parse_expression(f"{self.plan.accessors[spec]}[{cp.accessor_arg}]")
         elif self.plan.self_method is not None:
             client = cst.parse_expression(self.plan.accessors[spec])
         else:
@@ -132,6 +137,9 @@ class V0ChatRule:
         need = self.ctx.need_import
         if "os." in spec.endpoint or "os." in spec.credential:
             need("os")
+        if spec.cache is not None and spec.is_async:
+            need("asyncio")
+            need("weakref")
         if spec in self.plan.accessors and self.plan.self_method is None:
             if spec.is_async:
                 need("asyncio")
@@ -238,7 +246,16 @@ class V0ChatRule:
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         used = self._used_specs()
         if self.plan.self_method is not None:
-            return updated
+            caches = sorted({spec.is_async for spec in used if spec.cache is not None})
+            if not caches:
+                return updated
+            return insert_after_imports(
+                updated,
+                [
+                    deployment_clients_source(self.plan.deployment_clients[a], a)
+                    for a in caches
+                ],
+            )
         defs = [
             src
             for spec, name in self.plan.accessors.items()
@@ -249,53 +266,3 @@ class V0ChatRule:
             return updated
         return insert_after_imports(updated, defs, self._config_comments)
 
-
-def insert_after_imports(
-    module: cst.Module, sources: List[str], above: Sequence[str] = ()
-) -> cst.Module:
-    """`sources` as statements after the module's imports, `above` as comments before them."""
-    body = list(module.body)
-    index = 0
-    for i, stmt in enumerate(body):
-        if _is_import_or_docstring(stmt, i):
-            index = i + 1
-        else:
-            break
-    new: List[cst.BaseStatement] = []
-    for source in sources:
-        stmt = cst.parse_module(source).body[0]
-        # two blank lines around definitions; one between the imports and a plain
-        # statement (as isort and black leave it)
-        blank = 2 if new or isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
-        stmt = stmt.with_changes(
-            leading_lines=[cst.EmptyLine()] * blank if index > 0 or new else []
-        )
-        if not new:
-            stmt = comments.with_comments_above(stmt, above)
-        new.append(stmt)
-    if index < len(body):
-        following = body[index]
-        blank = 0
-        for line in following.leading_lines:
-            if line.comment is None:
-                blank += 1
-            else:
-                break
-        if blank < 2:
-            following = following.with_changes(
-                leading_lines=[cst.EmptyLine()] * (2 - blank)
-                + list(following.leading_lines)
-            )
-        body[index] = following
-    return module.with_changes(body=body[:index] + new + body[index:])
-
-
-def _is_import_or_docstring(stmt: cst.CSTNode, index: int) -> bool:
-    if isinstance(stmt, cst.SimpleStatementLine):
-        if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
-            return True
-        if index == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
-            return isinstance(
-                stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
-            )
-    return False

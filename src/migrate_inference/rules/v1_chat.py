@@ -8,7 +8,9 @@ the keywords follow the same table as v0, with v1's own rows
 `extra_headers` to `headers`; `timeout` to `read_timeout`).  Embeddings calls
 (`<client>.embeddings.create`) go to `<embeddings client>.embed(...)`.
 `.with_raw_response`, `.beta.chat.completions.parse(...)` and the `.stream(...)`
-helper get a TODO that says what to do instead.
+helper get a TODO that says what to do instead.  A call through an `AzureOpenAI` client
+that became one client per deployment (`model=` held in a variable) picks its deployment's
+client: `client[self.deployment].complete(...)`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ DOC_EXAMPLE = "receiver_private_attr"
 WHEN_TODO = (
     "For `.beta.chat.completions.parse(...)`, `.with_raw_response`, the `.stream(...)` helper, calls whose "
     "parameters come from a `**` dict, a model held in a variable on an `AzureOpenAI` client without "
-    "`azure_deployment`, and `client.chat.completions.create` taken as a value (`f = client.chat.completions.create`)."
+    "`azure_deployment` that cannot become one client per deployment (it is closed, a `with` block's, passed "
+    "on, or a parameter), and `client.chat.completions.create` taken as a value (`f = client.chat.completions.create`)."
 )
 
 
@@ -77,6 +80,12 @@ class V1ChatRule:
             )
         else:
             receiver = cst.parse_expression(client.target)
+        if client.spec.cache is not None:
+            # the per-deployment cache: the call's model names the deployment's client
+            model = next(a.value for a in updated.args if a.keyword and a.keyword.value == "model")
+            receiver = cst.Subscript(
+                value=receiver, slice=[cst.SubscriptElement(slice=cst.Index(value=model))]
+            )
         args, lead = params_code.map_arguments(
             self.ctx,
             updated,

@@ -8,14 +8,16 @@ The constructor is mapped by the table (`sdk-reference.md` §8): `api_key` to
 `credential=cred, credential_scopes=[scope]`.  One OpenAI client used for chat and
 embeddings becomes a `ChatCompletionsClient` and an `EmbeddingsClient`; an
 `AzureOpenAI` client used with several deployments becomes one client per
-deployment.  When every use of the client is a call the tool migrates, the
+deployment; when a call names its deployment in a variable, the client becomes a
+per-deployment cache (`client_code.deployment_clients_source`: built where the original
+was, it builds each deployment's client on first use).  When every use of the client is a call the tool migrates, the
 binding itself changes class (`client = ChatCompletionsClient(...)`); when the
 client is also passed on or used for other OpenAI APIs, it stays, and the
 Azure clients are added next to it (`client_chat = ...`).
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Set
 
 import libcst as cst
 
@@ -25,6 +27,8 @@ from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
     accessor_source,
     client_call_code,
+    deployment_clients_source,
+    insert_after_imports,
     need_client_imports,
 )
 from migrate_inference.rules.client_code import multiline as _multiline
@@ -49,6 +53,8 @@ class V1ClientsRule:
         self.ctx = state.ctx
         self.plan = state.v1_plan
         self.facts = state.v1
+        # the per-deployment caches written (by is_async): their classes are defined
+        self.caches_used: Set[bool] = set()
 
     def _client_statements(self, bp: BindingPlan) -> List[cst.SimpleStatementLine]:
         out = []
@@ -63,6 +69,11 @@ class V1ClientsRule:
                 out.extend(cst.parse_module(source).body)
                 continue
             code = client_call_code(cp.spec, indent="")
+            if cp.spec.cache is not None:
+                self.caches_used.add(cp.spec.is_async)
+                if cp.spec.is_async:
+                    self.ctx.need_import("asyncio")
+                    self.ctx.need_import("weakref")
             out.append(cst.parse_statement(f"{cp.target} = {_multiline(code)}\n"))
         return out
 
@@ -144,6 +155,16 @@ class V1ClientsRule:
         return updated.with_changes(
             annotation=updated.annotation.with_changes(annotation=cst.Name(cls))
         )
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        names = self.plan.deployment_clients
+        sources = [
+            deployment_clients_source(names[is_async], is_async)
+            for is_async in sorted(self.caches_used)
+        ]
+        if not sources:
+            return updated
+        return insert_after_imports(updated, sources)
 
     def _notes(self, bp: BindingPlan) -> None:
         anchor = bp.binding.ctor or bp.binding.param

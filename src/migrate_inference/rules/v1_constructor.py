@@ -20,6 +20,10 @@ from migrate_inference.analysis.v1_model import Binding
 from migrate_inference.config import MODELS, Config
 from migrate_inference.rules.client_code import ClientSpec, retry_budget
 
+# The client key (api, DEPLOYMENTS) of a per-deployment cache: an AzureOpenAI client whose
+# calls name the deployment in a variable (client_code.deployment_clients_source).  Its
+# spec's endpoint is the resource's; the cache adds /openai/deployments/<name>.
+DEPLOYMENTS = "\1deployments"
 AZURE_HOST_HINTS = (".azure.com", "models.github.ai", "models.inference.ai.azure.com")
 CTOR_RENAMES = {
     "timeout": "read_timeout",
@@ -85,6 +89,8 @@ class ClientConstructors:
         """The client to build for `api` (and a deployment literal), whether `model=` stays
         on the calls, and the TODO notes for the constructor."""
         notes: List[str] = []
+        if literal == DEPLOYMENTS:
+            literal = None
         models_style = self.config.endpoint_style == MODELS
         keep_model = models_style
         env = self.config.endpoint_env_for(api)
@@ -197,7 +203,7 @@ class ClientConstructors:
         elif token is not None:
             # both paths, as OpenAI chose: the key when there is one, else the token
             credential, scopes, notes, extra = token
-            if not self._repeatable(key_arg.value):
+            if not self.repeatable(key_arg.value):
                 return token
             return (
                 f"AzureKeyCredential({key}) if {key} else {credential}",
@@ -235,7 +241,7 @@ class ClientConstructors:
             [],
         )
 
-    def _repeatable(self, expr: cst.BaseExpression) -> bool:
+    def repeatable(self, expr: cst.BaseExpression) -> bool:
         """Cheap and free of side effects, so it may be written twice."""
         return isinstance(expr, (cst.Name, cst.Attribute)) or self.values.cheap(expr)
 

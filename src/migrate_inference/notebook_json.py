@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from json.decoder import scanstring
 from typing import Any, Dict, List, Optional, Tuple
+
+from migrate_inference.findings import Finding
 
 BOM = "\ufeff"
 _JSON_WS = " \t\n\r"
@@ -246,3 +248,14 @@ def _indent_of(text: str, line_start: int) -> str:
     while end < len(text) and text[end] in " \t":
         end += 1
     return text[line_start:end]
+
+
+def located(layout: Layout, index: int, line: int, finding: Finding) -> Finding:
+    """`finding`, said to be at line `line` of cell `index` (from 0), placed on the line of
+    the notebook's JSON text that holds that source line."""
+    return replace(
+        finding,
+        message=f"cell {index + 1}, line {line}: {finding.message}",
+        line=layout.json_line(index, line),
+        column=1,
+    )

@@ -21,7 +21,7 @@ import cells, not above a ``%pip install`` line.
 ``pip install`` and lines in ``%%bash`` cells) are rewritten to
 ``azure-ai-inference>=1.0.0b9`` only when the migration changed the code and the
 migrated code no longer references ``openai`` at all; otherwise the notebook
-would lose a package it still imports.
+would lose a package it still imports (notebook_pip.py).
 
 The JSON is never re-serialized: only the ``"source"`` values of cells whose
 code changed are replaced in the original text, in the notebook's own
@@ -38,7 +38,6 @@ source line, so annotations land on the right place of the JSON file.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -47,7 +46,6 @@ from migrate_inference.config import Config
 from migrate_inference.findings import ERROR, REWRITE, TODO, Finding, Result
 from migrate_inference.notebook_cells import (
     BROKEN,
-    OPAQUE,
     PYTHON,
     SHELL,
     MaskedCell,
@@ -63,15 +61,19 @@ from migrate_inference.notebook_json import (
     BOM,
     Layout,
     NotebookError,
+    located,
     source_lines,
     splice_sources,
 )
-from migrate_inference.pip_requirements import (
-    DEPENDENCY_REWRITE,
-    code_uses_openai,
-    notebook_requirements,
-    rewrite_pip_command,
+from migrate_inference.notebook_pip import (
+    loses_openai_import,
+    other_code_uses_openai,
+    rewrite_pip_lines,
+    rewrite_pip_lines_back,
+    still_uses_inference,
+    still_uses_openai,
 )
+from migrate_inference.pip_requirements import DEPENDENCY_REWRITE, code_uses_openai
 
 # The cell masking and the JSON splicing under their former names here (tests read them).
 _mask, _source_lines = mask_cell, source_lines
@@ -79,9 +81,6 @@ _mask, _source_lines = mask_cell, source_lines
 NOTEBOOK_ERROR = "MI002"
 INTERNAL_ERROR = "MI004"
 SYNTAX_ERROR = "MI001"
-
-_PIP_LINE = re.compile(r"^(?P<lead>[ \t]*(?:!|%)?[ \t]*)(?P<cmd>.*)$", re.DOTALL)
-
 
 # ------------------------------------------------------------------ entry
 
@@ -113,7 +112,7 @@ def notebook_uses_openai(text: str) -> bool:
         masked = mask_cell(index, _source_text(cell), token)
         if masked.kind == PYTHON and code_uses_openai(masked.masked):
             return True
-        if _other_code_uses_openai(masked):
+        if other_code_uses_openai(masked):
             return True
     return False
 
@@ -164,7 +163,7 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
     findings.extend(engine_findings)
 
     changed = any(new_masked[c.index] != c.masked for c in python_cells)
-    if changed and _loses_openai_import(masked, new_masked):
+    if changed and loses_openai_import(masked, new_masked):
         return Result(
             original=text,
             code=text,
@@ -181,11 +180,11 @@ def _migrate(text: str, config: Config, filename: str) -> Result:
         changed
         and not config.to_openai
         and config.rule_enabled(DEPENDENCY_REWRITE)
-        and not _still_uses_openai(masked, new_masked)
+        and not still_uses_openai(masked, new_masked)
     ):
-        findings.extend(_rewrite_pip_lines(masked, layout, config, new_masked))
-    elif changed and config.to_openai and not _still_uses_inference(masked, new_masked):
-        findings.extend(_rewrite_pip_lines_back(masked, layout, config))
+        findings.extend(rewrite_pip_lines(masked, layout, config, new_masked))
+    elif changed and config.to_openai and not still_uses_inference(masked, new_masked):
+        findings.extend(rewrite_pip_lines_back(masked, layout, config))
 
     new_sources: Dict[int, str] = {}
     for cell in masked:
@@ -443,156 +442,6 @@ def _call_engine(code: str, config: Config, filename: str) -> Result:
         )
 
 
-# ---------------------------------------------------------------- pip lines
-
-
-def _still_uses_openai(cells: List[MaskedCell], new_masked: Dict[int, str]) -> bool:
-    for cell in cells:
-        if cell.kind == PYTHON:
-            if code_uses_openai(new_masked.get(cell.index, cell.masked)):
-                return True
-        elif _other_code_uses_openai(cell):
-            return True
-    return False
-
-
-# Cell magics that write a Python file: the file may still need the openai package.
-_FILE_CELL_MAGICS = frozenset({"writefile", "file"})
-
-
-def _other_code_uses_openai(cell: MaskedCell) -> bool:
-    """For a cell left out of the migration: does it still need openai (in this kernel or in a file it writes)?"""
-    if cell.kind == BROKEN or (
-        cell.kind == OPAQUE and cell.magic_name in _FILE_CELL_MAGICS
-    ):
-        return code_uses_openai(cell.original)
-    return False
-
-
-_OPENAI_IMPORT = re.compile(
-    r"^[ \t]*(?:import[ \t]+openai\b|from[ \t]+openai\b)", re.MULTILINE
-)
-
-
-def _loses_openai_import(cells: List[MaskedCell], new_masked: Dict[int, str]) -> bool:
-    """True when some cell still uses openai but the migration removed every ``import openai``."""
-
-    def new_code(cell: MaskedCell) -> str:
-        return (
-            new_masked.get(cell.index, cell.masked)
-            if cell.kind == PYTHON
-            else cell.original
-        )
-
-    before = any(
-        _OPENAI_IMPORT.search(c.masked if c.kind == PYTHON else c.original)
-        for c in cells
-    )
-    after = any(_OPENAI_IMPORT.search(new_code(c)) for c in cells)
-    still_used = any(
-        (
-            code_uses_openai(new_code(c))
-            if c.kind == PYTHON
-            else (c.kind == BROKEN and code_uses_openai(c.original))
-        )
-        for c in cells
-    )
-    return before and still_used and not after
-
-
-def _still_uses_inference(cells: List[MaskedCell], new_masked: Dict[int, str]) -> bool:
-    """After `--to openai`, does a cell still name azure-ai-inference (a call left with a
-    TODO keeps its import)? Then its pip lines stay."""
-    return any(
-        "azure.ai.inference" in new_masked.get(c.index, c.masked)
-        for c in cells
-        if c.kind == PYTHON
-    ) or any("azure.ai.inference" in c.original for c in cells if c.kind == BROKEN)
-
-
-def _rewrite_pip_lines_back(
-    cells: List[MaskedCell], layout: "Layout", config: Config
-) -> List[Finding]:
-    """`--to openai`: ``pip install azure-ai-inference`` installs openai instead."""
-    from migrate_inference.to_openai.codes import DEPENDENCIES
-    from migrate_inference.to_openai.deps import OPENAI_REQUIREMENT, SOURCE
-
-    if not config.rule_enabled(DEPENDENCIES):
-        return []
-    return _rewrite_pip_lines(
-        cells, layout, config, {}, [OPENAI_REQUIREMENT], SOURCE, DEPENDENCIES
-    )
-
-
-def _rewrite_pip_lines(
-    cells: List[MaskedCell],
-    layout: "Layout",
-    config: Config,
-    new_masked: Dict[int, str],
-    requirements: Optional[List[str]] = None,
-    source: str = "openai",
-    code: str = DEPENDENCY_REWRITE,
-) -> List[Finding]:
-    if requirements is None:
-        new_code = "\n".join(new_masked.values())
-        requirements = notebook_requirements(
-            needs_async="azure.ai.inference.aio" in new_code,
-            needs_identity=config.credential == "entra" or "azure.identity" in new_code,
-        )
-
-    def finding(cell: MaskedCell, line: int) -> Finding:
-        return _pip_finding(layout, cell, line, requirements, source, code)
-
-    findings: List[Finding] = []
-    for cell in cells:
-        if cell.kind == PYTHON:
-            for number, magic in enumerate(cell.magics):
-                rewritten = _rewrite_pip_magic(magic, requirements, source)
-                if rewritten is not None:
-                    cell.magics[number] = rewritten
-                    findings.append(finding(cell, cell.magic_lines[number]))
-        elif cell.kind == SHELL:
-            lines = cell.original.split("\n")
-            for k, line in enumerate(lines):
-                if k == 0 or line.lstrip().startswith("%%"):
-                    continue
-                rewritten = _rewrite_pip_magic(line, requirements, source)
-                if rewritten is not None:
-                    lines[k] = rewritten
-                    findings.append(finding(cell, k + 1))
-            cell.shell_rewritten = "\n".join(lines)
-    return findings
-
-
-def _rewrite_pip_magic(
-    magic: str, requirements: List[str], source: str = "openai"
-) -> Optional[str]:
-    match = _PIP_LINE.match(magic)
-    if match is None:
-        return None
-    command = rewrite_pip_command(match.group("cmd"), requirements, source)
-    if command is None:
-        return None
-    return match.group("lead") + command
-
-
-def _pip_finding(
-    layout: "Layout",
-    cell: MaskedCell,
-    line: int,
-    requirements: List[str],
-    source: str = "openai",
-    code: str = DEPENDENCY_REWRITE,
-) -> Finding:
-    wanted = ", ".join(requirements)
-    return _cell_finding(
-        layout,
-        cell,
-        line,
-        Finding(code, "rewrite", f"pip install: {source} replaced with {wanted}"),
-    )
-
-
 # ------------------------------------------------------------ findings
 
 
@@ -605,19 +454,10 @@ def _map_finding(
     if not origin:
         return finding
     index, line = origin[min(max(finding.line, 1), len(origin)) - 1]
-    return _located(layout, index, line, finding)
+    return located(layout, index, line, finding)
 
 
 def _cell_finding(
     layout: "Layout", cell: MaskedCell, line: int, finding: Finding
 ) -> Finding:
-    return _located(layout, cell.index, line, finding)
-
-
-def _located(layout: "Layout", index: int, line: int, finding: Finding) -> Finding:
-    return replace(
-        finding,
-        message=f"cell {index + 1}, line {line}: {finding.message}",
-        line=layout.json_line(index, line),
-        column=1,
-    )
+    return located(layout, cell.index, line, finding)

@@ -22,7 +22,8 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from migrate_inference.analysis.components import GuardRegions, guard_regions, settle_v1
 from migrate_inference.analysis.error_plans import attribute_block, block_calls
-from migrate_inference.analysis.error_sites import ErrorSites, collect_error_sites
+from migrate_inference.analysis.error_refs import ErrorSites
+from migrate_inference.analysis.error_sites import collect_error_sites
 from migrate_inference.analysis.errors_tables import ERRORS_CODE
 from migrate_inference.analysis.facts import Facts, collect
 from migrate_inference.analysis.functions_plan import FunctionsPlan

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from migrate_inference.analysis.error_sites import (
+from migrate_inference.analysis.error_refs import (
     Entry,
     ErrorSites,
     Ref,

@@ -33,7 +33,7 @@ from migrate_inference.rules.context import RuleContext, tool_note
 
 if TYPE_CHECKING:  # types only: the modules below import this one
     from migrate_inference.analysis.components import GuardRegions
-    from migrate_inference.analysis.error_sites import ErrorSites
+    from migrate_inference.analysis.error_refs import ErrorSites
     from migrate_inference.analysis.facts import Facts
     from migrate_inference.analysis.functions_plan import FunctionsPlan
     from migrate_inference.analysis.responses import ResponseTypes

@@ -77,10 +77,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from migrate_inference.analysis.error_sites import (
-    Spec,
-    split_elements,
-)
+from migrate_inference.analysis.error_refs import Spec, split_elements
 from migrate_inference.analysis.errors_tables import (
     ANNOTATION,
     ATTR_TODOS,

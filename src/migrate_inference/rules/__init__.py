@@ -16,7 +16,8 @@ engine runs those after the pass, in the order of ``RULES`` (``leftover_calls``,
 check also reports ``unresolved_clients`` and ``leftover_todos``).  Nothing else wires a
 rule in: a new rule is a module, a row here (or a ``register(...)`` call), and its
 fixtures (tests/test_add_a_rule.py does it).  Rules with neither are carried out by
-others (``chat_params``, ``embeddings``: ``rules/params_code.py``).
+others (``chat_params``: ``rules/params_code.py``; ``embeddings``: the call rules, with
+``rules/embeddings_code.py`` and ``rules/params_code.py``).
 """
 
 from __future__ import annotations

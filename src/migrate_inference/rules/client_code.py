@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 import libcst as cst
 
 from migrate_inference import comments
-
+from migrate_inference.rules import embeddings_code
 from migrate_inference.rules.context import RuleContext
 
 AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -20,10 +20,9 @@ AOAI_SCOPE = "https://cognitiveservices.azure.com/.default"
 CLIENT_CLASSES = {
     ("chat", False): "ChatCompletionsClient",
     ("chat", True): "AsyncChatCompletionsClient",
-    ("embeddings", False): "EmbeddingsClient",
-    ("embeddings", True): "AsyncEmbeddingsClient",
+    **embeddings_code.CLIENT_CLASSES,
 }
-METHODS = {"chat": "complete", "embeddings": "embed"}
+METHODS = {"chat": "complete", embeddings_code.API: embeddings_code.METHOD}
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,14 @@ def keyword_args(node: cst.Dict) -> list:
         for e in node.elements
         if isinstance(e, cst.DictElement)
     ]
+
+
+def is_str(node: cst.BaseExpression) -> bool:
+    """A literal string, an f-string, or `"literal" + x` (which can only be a str)."""
+    if isinstance(
+        node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    ):
+        return True
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return is_str(node.left) or is_str(node.right)
+    return False

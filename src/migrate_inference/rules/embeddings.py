@@ -11,6 +11,12 @@ gets a TODO.
 
 from __future__ import annotations
 
+# The rewrite is the call rules' (v0_chat for `openai.Embedding`, v1_chat for
+# `<client>.embeddings.create`), from the same plans and client code as chat calls; what
+# makes it an embeddings call is rules/embeddings_code.py (not a rule): the client
+# classes and `embed`, `embed()`'s table, `input` as a list and the base64 TODO.  The
+# response reads follow the embeddings shapes of analysis/responses.py (SCHEMA).
+
 CODE = "MI230"
 NAME = "embeddings"
 DOC_EXAMPLE = "v0_single_string"

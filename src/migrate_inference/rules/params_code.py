@@ -2,7 +2,8 @@
 
 This is the work of the chat_params (MI110) and embeddings (MI230) rules, which have no
 transformer of their own: the call rules (v0_chat, v1_clients, v1_chat) run it on each
-call they migrate, and report under those codes.
+call they migrate, and report under those codes.  What only embeddings calls need (their
+table, `input` as a list, the base64 TODO) is rules/embeddings_code.py.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import libcst as cst
 
 from migrate_inference import mapping
 from migrate_inference.analysis.names import code_of as _code_of
-from migrate_inference.analysis.names import string_value
-from migrate_inference.rules import rule_code
+from migrate_inference.rules import embeddings_code, rule_code
 from migrate_inference.rules.context import RuleContext
+from migrate_inference.rules.codegen import is_str
 from migrate_inference.rules.codegen import response_format as _response_format
 from migrate_inference.rules.functions_code import (
     FUNCTIONS_CODE,
@@ -26,7 +27,8 @@ from migrate_inference.rules.functions_code import (
 from migrate_inference.wording import unknown_parameters_note
 
 PARAMS_CODE = rule_code("chat_params")
-EMBEDDINGS_CODE = rule_code("embeddings")
+# The embeddings rule's code, under the name the planners and the call rules use here.
+EMBEDDINGS_CODE = embeddings_code.EMBEDDINGS_CODE
 
 # Parameters the call rule handles itself (they choose or build the client).
 CLIENT_PARAMS = {"api_key", "api_base", "api_type", "api_version"}
@@ -56,8 +58,8 @@ def _kw(name: str, value: cst.BaseExpression, like: Optional[cst.Arg]) -> cst.Ar
 
 def lookup(api: str, generation: str) -> Callable[[str], Optional[mapping.Row]]:
     """The table for one kind of call: chat or embeddings, v0 or v1 semantics."""
-    if api == "embeddings":
-        return lambda param: mapping.embeddings_row(param, generation)
+    if api == embeddings_code.API:
+        return embeddings_code.lookup(generation)
     return lambda param: mapping.chat_row(param, generation)
 
 
@@ -131,13 +133,8 @@ def map_arguments(
             continue
         action = row.action
         if action == mapping.KEEP:
-            if name == "encoding_format" and string_value(arg.value) == "base64":
-                ctx.todo(
-                    code,
-                    original,
-                    'encoding_format="base64": azure-ai-inference returns the base64 string and does not '
-                    "decode it (OpenAI did); decode embedding with base64 + numpy, or drop encoding_format",
-                )
+            if name == "encoding_format":
+                embeddings_code.encoding_format_note(ctx, code, original, arg.value)
             emit(arg)
         elif action == mapping.LIST:
             source = (
@@ -145,11 +142,9 @@ def map_arguments(
                 if len(original.args) == len(call.args)
                 else None
             )
-            if _is_str(arg.value) or source in getattr(ctx.facts, "str_names", ()):
-                arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
-            emit(arg)
+            emit(embeddings_code.input_list(ctx, arg, source))
         elif action == mapping.STOP:
-            if _is_str(arg.value):
+            if is_str(arg.value):
                 arg = arg.with_changes(value=cst.List([cst.Element(arg.value)]))
             emit(arg)
         elif action == mapping.RESPONSE_FORMAT:
@@ -338,17 +333,6 @@ def _keep_following_comments(
             comma=comma.with_changes(whitespace_after=after)
         )
     return lead
-
-
-def _is_str(node: cst.BaseExpression) -> bool:
-    """A literal string, an f-string, or `"literal" + x` (which can only be a str)."""
-    if isinstance(
-        node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
-    ):
-        return True
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        return _is_str(node.left) or _is_str(node.right)
-    return False
 
 
 def _extra(

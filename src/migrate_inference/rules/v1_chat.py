@@ -21,6 +21,8 @@ from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.rules import params_code
 from migrate_inference.rules.base import RuleState
 from migrate_inference.rules.client_code import METHODS
+from migrate_inference.rules.embeddings_code import API as EMBEDDINGS
+from migrate_inference.rules.embeddings_code import EMBEDDINGS_CODE, V1_CREATE
 
 CODE = "MI210"
 NAME = "v1_chat"
@@ -60,7 +62,7 @@ class V1ChatRule:
                 )
             return updated
         api = cp.call.kind
-        code = params_code.EMBEDDINGS_CODE if api == "embeddings" else CODE
+        code = EMBEDDINGS_CODE if api == EMBEDDINGS else CODE
         if cp.client is None:
             if cp.todo:
                 self.ctx.todo(code, original, cp.todo)
@@ -95,7 +97,7 @@ class V1ChatRule:
             drop=() if client.keep_model or cp.keep_model else ("model",),
             functions_to_tools=original in self.functions.convert,
             functions_reason=self.functions.reasons.get(original),
-            code=params_code.PARAMS_CODE if api == "chat" else params_code.EMBEDDINGS_CODE,
+            code=EMBEDDINGS_CODE if api == EMBEDDINGS else params_code.PARAMS_CODE,
             pipeline=tuple(cp.call.options.items()),
         )
         if cp.call.options:
@@ -107,7 +109,7 @@ class V1ChatRule:
         for note in cp.notes:
             self.ctx.todo(code, original, note)
         method = METHODS[api]
-        chain = "chat.completions.create" if api == "chat" else "embeddings.create"
+        chain = V1_CREATE if api == EMBEDDINGS else "chat.completions.create"
         self.ctx.rewrite(code, original, f"{chain} -> .{method}")
         whitespace = lead if lead is not None else updated.whitespace_before_args
         if (

@@ -195,3 +195,40 @@ def test_index_skips_virtual_environments_and_installed_packages(tmp_path):
     index = build_index([str(tmp_path / "app.py")])
     assert index.files == 2
     assert sorted(os.path.basename(p) for p in index.exports) == ["llm.py"]
+
+
+WRAPPER = """\
+import openai
+
+openai.api_key = "sk-test"
+
+
+def chat(**kwargs):
+    return openai.ChatCompletion.create(**kwargs)
+
+
+print(chat(model="gpt-4", messages=[{"role": "user", "content": "hi"}], n=2))
+"""
+
+WRAPPER_USER = """\
+from wrapper import chat
+
+print(chat(model="gpt-4", messages=[{"role": "user", "content": "hello"}], user="me"))
+"""
+
+
+def test_forwarding_wrapper_called_from_another_file_stays_whole(tmp_path):
+    """A `**kwargs` wrapper whose callers are partly in another file: migrating the calls
+    of this file would leave the other file's keywords unmapped (`n=`, `user=` are not
+    keywords of complete()), so the wrapper and every caller stay, with a TODO naming it."""
+    root = project(tmp_path, {"wrapper.py": WRAPPER, "app.py": WRAPPER_USER})
+    index = build_index([str(root / "wrapper.py")], cache_dir=str(tmp_path / "cache"))
+    assert index.forwarders_used_elsewhere(str(root / "wrapper.py")) == {"chat": ["app.py:1"]}
+    result = migrate_source(WRAPPER, Config(project=index), str(root / "wrapper.py"))
+    assert "openai.ChatCompletion.create(**kwargs)" in result.code
+    assert "complete(" not in result.code and "model_extras" not in result.code
+    assert "other files call it (app.py:1)" in result.code
+    # alone (no other file imports it), the same file migrates with its caller
+    alone = migrate_source(WRAPPER, Config(), str(root / "wrapper.py"))
+    assert "_chat_client().complete(**kwargs)" in alone.code
+    assert 'model_extras={"n": 2}' in alone.code

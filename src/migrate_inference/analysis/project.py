@@ -65,6 +65,9 @@ class ProjectIndex:
     importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
     # path -> {local name: (defining path, name)}: exports this file imports
     imported: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
+    # (path, name) -> ["app.py:3", ...]: where other files import a function of that file
+    # that forwards its **kwargs to an OpenAI call (analysis/forwarders.py)
+    forwarder_importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
     # path -> [(attr, line)]: where a file sets the openai module's configuration
     config: Dict[str, List[Tuple[str, int]]] = field(default_factory=dict)
     # the same for azure-ai-inference clients (`--to openai`)
@@ -105,6 +108,15 @@ class ProjectIndex:
         return {
             name: places
             for (where, name), places in self.importers.items()
+            if where == real and places
+        }
+
+    def forwarders_used_elsewhere(self, path: str) -> Dict[str, List[str]]:
+        """{forwarding function: places in other files that import or read it}."""
+        real = os.path.realpath(path)
+        return {
+            name: places
+            for (where, name), places in self.forwarder_importers.items()
             if where == real and places
         }
 
@@ -253,11 +265,34 @@ def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
     ]
     return {
         "exports": exports,
+        "forwarders": _forwarders(tree),
         "inference_exports": inference_exports,
         "imports": imports,
         "attributes": attributes,
         "config": config,
     }
+
+
+def _forwarders(tree: ast.Module) -> List[str]:
+    """Module-level functions that pass their **kwargs to a `.create(...)`/`.acreate(...)`."""
+    found = []
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.args.kwarg is None:
+            continue
+        kw = stmt.args.kwarg.arg
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("create", "acreate")
+                and any(
+                    k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw
+                    for k in node.keywords
+                )
+            ):
+                found.append(stmt.name)
+                break
+    return found
 
 
 def _exports(tree: ast.Module, is_ctor: Callable[[ast.AST], bool]) -> Dict[str, str]:
@@ -466,7 +501,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             else os.path.basename(os.path.dirname(path)).encode()
         )
         for path, summary in summaries.items()
-        if summary["exports"] or summary.get("inference_exports")
+        if summary["exports"] or summary.get("inference_exports") or summary.get("forwarders")
     }
     for real, st, name in later:
         data = _read(real) if tokens else None
@@ -497,12 +532,18 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             if name in exports:
                 index.importers.setdefault((target, name), []).append(f"{shown}:{line}")
                 index.imported.setdefault(path, {})[local] = (target, name)
+            if name in summaries.get(target, {}).get("forwarders", ()):
+                index.forwarder_importers.setdefault((target, name), []).append(f"{shown}:{line}")
         for base, attrs in summary["attributes"].items():
             target = modules.get(base) or modules.get(f"\0{here}\0{base}")
             if target is None or target == path:
                 continue
             exports = index.exports.get(target, {})
             for attr, line in attrs:
+                if attr in summaries.get(target, {}).get("forwarders", ()):
+                    index.forwarder_importers.setdefault((target, attr), []).append(
+                        f"{shown}:{line}"
+                    )
                 if attr in exports:
                     places = index.importers.setdefault((target, attr), [])
                     place = f"{shown}:{line}"

@@ -195,3 +195,82 @@ def test_index_skips_virtual_environments_and_installed_packages(tmp_path):
     index = build_index([str(tmp_path / "app.py")])
     assert index.files == 2
     assert sorted(os.path.basename(p) for p in index.exports) == ["llm.py"]
+
+
+WRAPPER = """\
+import openai
+
+openai.api_key = "sk-test"
+
+
+def chat(**kwargs):
+    return openai.ChatCompletion.create(**kwargs)
+
+
+print(chat(model="gpt-4", messages=[{"role": "user", "content": "hi"}], n=2))
+"""
+
+WRAPPER_USER = """\
+from wrapper import chat
+
+print(chat(model="gpt-4", messages=[{"role": "user", "content": "hello"}], user="me"))
+"""
+
+
+def test_forwarding_wrapper_called_from_another_file_stays_whole(tmp_path):
+    """A `**kwargs` wrapper whose callers are partly in another file: migrating the calls
+    of this file would leave the other file's keywords unmapped (`n=`, `user=` are not
+    keywords of complete()), so the wrapper and every caller stay, with a TODO naming it."""
+    root = project(tmp_path, {"wrapper.py": WRAPPER, "app.py": WRAPPER_USER})
+    index = build_index([str(root / "wrapper.py")], cache_dir=str(tmp_path / "cache"))
+    assert index.forwarders_used_elsewhere(str(root / "wrapper.py")) == {"chat": ["app.py:1"]}
+    result = migrate_source(WRAPPER, Config(project=index), str(root / "wrapper.py"))
+    assert "openai.ChatCompletion.create(**kwargs)" in result.code
+    assert "complete(" not in result.code and "model_extras" not in result.code
+    assert "other files call it (app.py:1)" in result.code
+    # alone (no other file imports it), the same file migrates with its caller
+    alone = migrate_source(WRAPPER, Config(), str(root / "wrapper.py"))
+    assert "_chat_client().complete(**kwargs)" in alone.code
+    assert 'model_extras={"n": 2}' in alone.code
+
+
+DEFAULT_KEY = """\
+import os
+
+import openai
+
+
+def main():
+    openai.api_key = os.environ["OPENAI_API_KEY"]
+"""
+
+PLAIN_CALLER = """\
+import openai
+
+
+def ask(q):
+    r = openai.ChatCompletion.create(model="gpt-4", messages=[{"role": "user", "content": q}])
+    return r.choices[0].message.content
+"""
+
+
+def test_another_file_setting_the_key_openai_reads_anyway_does_not_block(tmp_path):
+    """`openai.api_key = os.environ["OPENAI_API_KEY"]` elsewhere (a script's main, a test)
+    sets what openai reads by itself: the calls of this file relied on nothing more, so they
+    migrate as in a file with no config.  Another value (a literal, another variable, a
+    default) still blocks them."""
+    root = project(tmp_path, {"run.py": DEFAULT_KEY, "app.py": PLAIN_CALLER})
+    index = build_index([str(root / "app.py")], cache_dir=str(tmp_path / "cache"))
+    assert index.config_elsewhere(str(root / "app.py")) == []
+    app = migrate_source(PLAIN_CALLER, Config(project=index), str(root / "app.py"))
+    assert "_chat_client().complete(" in app.code and "configured in another file" not in app.code
+    for i, value in enumerate((
+        'os.environ["MY_KEY"]',
+        'os.getenv("OPENAI_API_KEY", "sk-fallback")',
+        '"sk-literal"',
+    )):
+        other = DEFAULT_KEY.replace('os.environ["OPENAI_API_KEY"]', value)
+        (tmp_path / str(i)).mkdir()
+        root = project(tmp_path / str(i), {"run.py": other, "app.py": PLAIN_CALLER})
+        index = build_index([str(root / "app.py")], cache_dir=str(tmp_path / "cache"))
+        assert index.config_elsewhere(str(root / "app.py")) == ["run.py:7 (api_key)"], value

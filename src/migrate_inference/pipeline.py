@@ -100,6 +100,7 @@ def _facts(work: Work) -> None:
     if project is not None:
         _mark_used_elsewhere(work.v1, project.uses_elsewhere(filename), work.wrapper.module)
         work.facts.config_elsewhere = project.config_elsewhere(filename)
+        work.facts.forwarders_elsewhere = project.forwarders_used_elsewhere(filename)
 
 
 def _error_sites(work: Work) -> None:
@@ -165,7 +166,10 @@ def _chat_calls(work: Work) -> List[cst.Call]:
 
 
 def _messages(work: Work) -> None:
-    work.facts.messages = MessageDicts(work.wrapper, _chat_calls(work)).found
+    """The message dicts sent by migrated chat calls, and by the callers of a wrapper that
+    forwards its **kwargs to one."""
+    forwarded = [c for c, cp in work.plan.forward_callers.items() if cp.call.api == "chat"]
+    work.facts.messages = MessageDicts(work.wrapper, _chat_calls(work) + forwarded).found
 
 
 def _responses(work: Work) -> None:
@@ -216,7 +220,7 @@ PIPELINE: List[Step] = [
     Step("error_block", _error_block, ("config", "error_sites", *PLANS), ("attribute_reason", *PLANS)),
     Step("components", _components, ("v1_plan",), ("v1_plan",)),
     Step("roots", _roots, PLANS, ("roots",)),
-    Step("messages", _messages, ("wrapper", "roots", "facts"), ("facts",)),
+    Step("messages", _messages, ("wrapper", "roots", "plan", "facts"), ("facts",)),
     Step("responses", _responses, ("wrapper", "roots", "facts"), ("responses", "facts")),
     Step("functions", _functions, ("wrapper", *PLANS, "responses"), ("functions", "facts")),
     Step("request_literals", _request_literals, ("wrapper", "roots", "facts"), ("facts",)),

@@ -103,6 +103,8 @@ class Facts:
     config_reads: Dict[str, List[cst.CSTNode]] = field(default_factory=dict)
     # other files of the project that set the openai module's configuration (project index)
     config_elsewhere: List[str] = field(default_factory=list)
+    # functions of this file that forward **kwargs to OpenAI, imported by other files
+    forwarders_elsewhere: Dict[str, List[str]] = field(default_factory=dict)
     module_names: Set[str] = field(default_factory=set)  # every name bound anywhere
     messages: Dict[cst.Dict, str] = field(default_factory=dict)  # dict -> message class
     request_literals: Dict[cst.CSTNode, str] = field(

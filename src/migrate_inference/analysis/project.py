@@ -23,11 +23,9 @@ file changes.
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from migrate_inference.analysis.project_files import (
     _Cache,
@@ -36,22 +34,11 @@ from migrate_inference.analysis.project_files import (
     _read,
     project_root,
 )
-
-# the v1 client classes, by the name they have in the openai package
-CLIENT_CLASSES = {
-    "OpenAI",
-    "Client",
-    "AsyncOpenAI",
-    "AsyncClient",
-    "AzureOpenAI",
-    "AsyncAzureOpenAI",
-}
-# the azure-ai-inference client classes `--to openai` follows across files
-INFERENCE_CLIENT_CLASSES = {"ChatCompletionsClient", "EmbeddingsClient"}
-INFERENCE_MODULES = ("azure.ai.inference", "azure.ai.inference.aio")
-# `openai.<attr> = ...` in a module: configuration the module-level calls of every
-# other module see too (the openai module is one object per process)
-CONFIG_ATTRS = {"api_key", "api_base", "api_type", "api_version", "base_url"}
+from migrate_inference.analysis.project_summary import (
+    absolute_module,
+    notebook_summary,
+    summary_of,
+)
 
 
 @dataclass
@@ -65,6 +52,9 @@ class ProjectIndex:
     importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
     # path -> {local name: (defining path, name)}: exports this file imports
     imported: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
+    # (path, name) -> ["app.py:3", ...]: where other files import a function of that file
+    # that forwards its **kwargs to an OpenAI call (analysis/forwarders.py)
+    forwarder_importers: Dict[Tuple[str, str], List[str]] = field(default_factory=dict)
     # path -> [(attr, line)]: where a file sets the openai module's configuration
     config: Dict[str, List[Tuple[str, int]]] = field(default_factory=dict)
     # the same for azure-ai-inference clients (`--to openai`)
@@ -108,6 +98,15 @@ class ProjectIndex:
             if where == real and places
         }
 
+    def forwarders_used_elsewhere(self, path: str) -> Dict[str, List[str]]:
+        """{forwarding function: places in other files that import or read it}."""
+        real = os.path.realpath(path)
+        return {
+            name: places
+            for (where, name), places in self.forwarder_importers.items()
+            if where == real and places
+        }
+
     def imports_of(self, path: str) -> Dict[str, Tuple[str, str]]:
         """{local name: (defining file relative to the root, name)} for the file at `path`."""
         real = os.path.realpath(path)
@@ -140,7 +139,7 @@ class ProjectIndex:
             current = self.module_of.get(real)
             if current is None:
                 return None
-            base = _absolute(module or None, dots, current[0], current[1])
+            base = absolute_module(module or None, dots, current[0], current[1])
         else:
             base = module
         if not base:
@@ -195,229 +194,6 @@ class ProjectIndex:
 # ------------------------------------------------------------------ one file
 
 
-def summarise(source: str, module: str, is_package: bool) -> Optional[dict]:
-    """What one file exports and imports, or None when it does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    openai_names = _openai_names(tree)
-    exports = _exports(tree, lambda value: _is_client_ctor(value, openai_names))
-    inference_names = _inference_names(tree)
-    inference_exports = (
-        _exports(tree, lambda value: _is_inference_ctor(value, inference_names))
-        if inference_names
-        else {}
-    )
-    imports: List[list] = []
-    attributes: Dict[str, List[list]] = {}
-    aliases: Dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            base = _absolute(node.module, node.level, module, is_package)
-            if base is None:
-                continue
-            for alias in node.names:
-                imports.append(
-                    [base, alias.name, alias.asname or alias.name, node.lineno]
-                )
-                aliases[alias.asname or alias.name] = (
-                    f"{base}.{alias.name}"  # maybe a module
-                )
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
-    if aliases:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute):
-                dotted = _dotted(node.value)
-                if dotted is None:
-                    continue
-                head = dotted.split(".")[0]
-                if head in aliases:
-                    full = aliases[head] + dotted[len(head) :]
-                    attributes.setdefault(full, []).append([node.attr, node.lineno])
-    modules = {n for n, kind in openai_names.items() if kind == "openai"}
-    config = [
-        [target.attr, target.lineno]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Attribute)
-        and isinstance(target.value, ast.Name)
-        and target.value.id in modules
-        and target.attr in CONFIG_ATTRS
-    ]
-    return {
-        "exports": exports,
-        "inference_exports": inference_exports,
-        "imports": imports,
-        "attributes": attributes,
-        "config": config,
-    }
-
-
-def _exports(tree: ast.Module, is_ctor: Callable[[ast.AST], bool]) -> Dict[str, str]:
-    """The module-level names bound to a client `is_ctor` recognises ("client") and the
-    functions that return one ("factory")."""
-    exports: Dict[str, str] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if stmt.value is not None and is_ctor(stmt.value):
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        exports[target.id] = "client"
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if any(
-                isinstance(node, ast.Return)
-                and node.value is not None
-                and is_ctor(node.value)
-                for node in ast.walk(stmt)
-            ):
-                exports[stmt.name] = "factory"
-    return exports
-
-
-def _inference_names(tree: ast.Module) -> Dict[str, str]:
-    """Local names bound to azure-ai-inference's client classes ("<module>.<class>"), and
-    to its modules ("module")."""
-    names: Dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name in INFERENCE_MODULES:
-                    if alias.asname:
-                        names[alias.asname] = "module:" + alias.name
-                    else:
-                        names[alias.name.split(".")[0]] = "root"
-        elif isinstance(node, ast.ImportFrom) and node.module in INFERENCE_MODULES:
-            for alias in node.names:
-                if alias.name in INFERENCE_CLIENT_CLASSES:
-                    names[alias.asname or alias.name] = "class"
-        elif isinstance(node, ast.ImportFrom) and node.module == "azure.ai":
-            for alias in node.names:
-                if alias.name == "inference":
-                    names[alias.asname or alias.name] = "module:azure.ai.inference"
-    return names
-
-
-def _is_inference_ctor(value: ast.AST, names: Dict[str, str]) -> bool:
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    if isinstance(func, ast.Name):
-        return names.get(func.id) == "class"
-    if not isinstance(func, ast.Attribute) or func.attr not in INFERENCE_CLIENT_CLASSES:
-        return False
-    dotted = _dotted(func.value)
-    if dotted is None:
-        return False
-    head = dotted.split(".")[0]
-    kind = names.get(head)
-    if kind == "root":
-        return dotted in INFERENCE_MODULES
-    if kind is not None and kind.startswith("module:"):
-        return (kind[len("module:") :] + dotted[len(head) :]) in INFERENCE_MODULES
-    return False
-
-
-def _openai_names(tree: ast.Module) -> Dict[str, str]:
-    """Local names bound to the openai package or its client classes."""
-    names: Dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == "openai":
-                    names[alias.asname or "openai"] = "openai"
-        elif isinstance(node, ast.ImportFrom) and node.module in (
-            "openai",
-            "openai.lib.azure",
-        ):
-            for alias in node.names:
-                if alias.name in CLIENT_CLASSES:
-                    names[alias.asname or alias.name] = alias.name
-    return names
-
-
-def _is_client_ctor(value: ast.AST, names: Dict[str, str]) -> bool:
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    if isinstance(func, ast.Name):
-        return names.get(func.id) in CLIENT_CLASSES
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and names.get(func.value.id) == "openai"
-    ):
-        return func.attr in CLIENT_CLASSES
-    return False
-
-
-def _dotted(node: ast.AST) -> Optional[str]:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
-
-
-def _absolute(
-    module: Optional[str], level: int, current: str, is_package: bool
-) -> Optional[str]:
-    if level == 0:
-        return module
-    parts = current.split(".")
-    if not is_package:
-        parts = parts[:-1]
-    if level - 1 > len(parts):
-        return None
-    parts = parts[: len(parts) - (level - 1)]
-    if module:
-        parts.append(module)
-    return ".".join(p for p in parts if p) or None
-
-
-# ------------------------------------------------------------------ the project
-
-
-def _notebook_summary(data: bytes) -> Optional[dict]:
-    """The imports and `module.name` reads of a notebook's code cells (magics left out)."""
-    try:
-        notebook = json.loads(data.decode("utf-8-sig"))
-        cells = notebook.get("cells", [])
-    except (ValueError, AttributeError):
-        return None
-    imports: List[list] = []
-    attributes: Dict[str, List[list]] = {}
-    for cell in cells if isinstance(cells, list) else []:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        lines = [
-            "" if line.lstrip().startswith(("%", "!")) else line
-            for line in text.splitlines()
-        ]
-        summary = summarise("\n".join(lines), "__notebook__", False)
-        if summary is None:
-            continue
-        imports += summary["imports"]
-        for base, attrs in summary["attributes"].items():
-            attributes.setdefault(base, []).extend(attrs)
-    return {
-        "exports": {},
-        "inference_exports": {},
-        "imports": imports,
-        "attributes": attributes,
-    }
-
-
 def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> ProjectIndex:
     """The index of the project the given paths belong to."""
     from migrate_inference.discover import has_openai_bytes
@@ -454,7 +230,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
                     (real, st, names[0])
                 )  # parsed only if it may import an export
                 continue
-            summary = _summary_of(data, names[0])
+            summary = summary_of(data, names[0])
             index.parsed += 1
             cache.put(real, st, summary)
         summaries[real] = summary
@@ -466,13 +242,13 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             else os.path.basename(os.path.dirname(path)).encode()
         )
         for path, summary in summaries.items()
-        if summary["exports"] or summary.get("inference_exports")
+        if summary["exports"] or summary.get("inference_exports") or summary.get("forwarders")
     }
     for real, st, name in later:
         data = _read(real) if tokens else None
         if data is None or not any(token in data for token in tokens):
             continue
-        summary = _summary_of(data, name)
+        summary = summary_of(data, name)
         index.parsed += 1
         cache.put(real, st, summary)
         summaries[real] = summary
@@ -497,12 +273,18 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             if name in exports:
                 index.importers.setdefault((target, name), []).append(f"{shown}:{line}")
                 index.imported.setdefault(path, {})[local] = (target, name)
+            if name in summaries.get(target, {}).get("forwarders", ()):
+                index.forwarder_importers.setdefault((target, name), []).append(f"{shown}:{line}")
         for base, attrs in summary["attributes"].items():
             target = modules.get(base) or modules.get(f"\0{here}\0{base}")
             if target is None or target == path:
                 continue
             exports = index.exports.get(target, {})
             for attr, line in attrs:
+                if attr in summaries.get(target, {}).get("forwarders", ()):
+                    index.forwarder_importers.setdefault((target, attr), []).append(
+                        f"{shown}:{line}"
+                    )
                 if attr in exports:
                     places = index.importers.setdefault((target, attr), [])
                     place = f"{shown}:{line}"
@@ -523,7 +305,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
             data = _read(path)
             if data is None or not any(t in data for t in inference_tokens):
                 continue
-            summary = _notebook_summary(data)
+            summary = notebook_summary(data)
             if summary is not None:
                 everything[path] = summary
         _inference_uses(index, everything, modules, root)
@@ -576,13 +358,3 @@ def _inference_uses(
                 origin = index._inference_origin(target, attr)
                 if origin is not None:
                     add(path, origin, line)
-
-
-def _summary_of(data: bytes, name: Tuple[str, bool]) -> dict:
-    module, is_package = name
-    return summarise(data.decode("utf-8", "replace"), module, is_package) or {
-        "exports": {},
-        "inference_exports": {},
-        "imports": [],
-        "attributes": {},
-    }

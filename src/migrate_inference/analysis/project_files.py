@@ -11,7 +11,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from migrate_inference import __version__
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 5
 
 
 def project_root(paths: Sequence[str]) -> str:

@@ -15,8 +15,6 @@ import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
 from migrate_inference.analysis.facts import (
-    AAD_API_TYPES,
-    AZURE_API_TYPES,
     BLOCKING_CONFIG,
     ChatCall,
     Facts,
@@ -24,15 +22,25 @@ from migrate_inference.analysis.facts import (
 from migrate_inference.analysis.names import code_of as _code
 from migrate_inference.analysis.names import py_string as _literal
 from migrate_inference.analysis.names import slug as _slug
-from migrate_inference.analysis.names import enclosing_function, fresh_name, string_value
+from migrate_inference.analysis.names import fresh_name, string_value
 from migrate_inference.config import MODELS, Config
-from migrate_inference.mapping import (
-    MODULE_CLIENT_BLOCKING,
-    MODULE_CLIENT_OPTIONS,
-    MODULE_CONFIG,
-)
+from migrate_inference.mapping import MODULE_CLIENT_OPTIONS
 from migrate_inference.analysis import splats
+from migrate_inference.analysis.forwarders import (
+    Forwarder,
+    find_forwarders,
+    forward_blocked,
+    forwarded_model,
+)
 from migrate_inference.analysis.local_config import local_config
+from migrate_inference.analysis.v0_config import (
+    config_method,
+    configured_elsewhere,
+    credential as credential_code,
+    is_azure,
+    module_client_options,
+    placeholder,
+)
 from migrate_inference.rules import params_code, rule_code
 from migrate_inference.rules.client_code import (
     CLIENT_CLASSES,
@@ -57,6 +65,7 @@ class CallPlan:
     keep_model: bool = False
     notes: List[str] = field(default_factory=list)  # TODOs on a migrated call
     splat: Optional[splats.SplatDict] = None  # the ** dict rewritten with the call
+    forward: Optional[Forwarder] = None  # the call forwards a wrapper's **kwargs
 
 
 @dataclass
@@ -79,6 +88,8 @@ class Plan:
         None  # the config line they replace
     )
     config_notes: Dict[cst.SimpleStatementLine, str] = field(default_factory=dict)
+    # a forwarding wrapper's callers -> (the wrapper's call plan): their keywords are mapped
+    forward_callers: Dict[cst.Call, "CallPlan"] = field(default_factory=dict)
 
     @property
     def migrated(self) -> List[cst.Call]:
@@ -100,11 +111,6 @@ def _suppressed(node: cst.CSTNode, parents, code: str = V0_CODE) -> bool:
     return False
 
 
-def _first_param(function: cst.FunctionDef) -> Optional[str]:
-    params = function.params.params
-    return params[0].name.value if params else None
-
-
 class Planner:
     """Decides, before any rewrite, which calls migrate and which clients they use."""
 
@@ -114,11 +120,12 @@ class Planner:
         self.facts = facts
         self.config = config
         self.parents = wrapper.resolve(ParentNodeProvider)
+        self.wrapper = wrapper
         self.plan = Plan()
         self.taken = set(facts.module_names)
         self.ambiguous = facts.config_ambiguous()
         self.api_type = facts.api_type()
-        self.self_method = self._config_method() if self.ambiguous else None
+        self.self_method = config_method(facts, self.parents) if self.ambiguous else None
         if self.self_method is not None:
             self.ambiguous = None
         # set by each calling function from its own values: a local there, a client per call
@@ -156,74 +163,10 @@ class Planner:
                     self.config_code[attr] = var
                 else:
                     self.ambiguous = f"openai.{attr} is computed inside a function"
-        self.config_blocked = None if self.ambiguous else self._placeholder()
+        self.config_blocked = None if self.ambiguous else placeholder(self.config_values)
         if not self.ambiguous and not self.config_blocked:
-            self.config_blocked = self._configured_elsewhere()
-        self.module_options, self.module_blocked = self._module_client_options()
-
-    def _configured_elsewhere(self) -> Optional[str]:
-        """The openai module is configured by another file of the project, not this one:
-        a client built from this file's view would ignore that configuration."""
-        if any(self.facts.config.get(a) for a in BLOCKING_CONFIG):
-            return None
-        places = self.facts.config_elsewhere
-        if not places:
-            return None
-        shown = "; ".join(places[:3]) + (f"; and {len(places) - 3} more" if len(places) > 3 else "")
-        return (
-            f"the openai module is configured in another file ({shown}), which this call relies "
-            "on: a client built here would not use that configuration; move the configuration "
-            "into this file (or build the azure-ai-inference client from it by hand), then run "
-            "the migration again"
-        )
-
-    def _placeholder(self) -> Optional[str]:
-        """`openai.api_base = ""` / `openai.api_key = ""`: a value the user was told to fill in."""
-        for attr in ("api_base", "base_url", "api_key"):
-            assign = self.config_values.get(attr)
-            if assign is not None and string_value(assign.value) == "":
-                return (
-                    f"openai.{attr} is an empty placeholder (\"\"): fill it in (see the comments "
-                    "around it), then run the migration again"
-                )
-        return None
-
-    def _module_client_options(self) -> Tuple[Dict[str, str], Optional[str]]:
-        """What the v1 module client was configured with beyond the endpoint and key.
-
-        Returns the Azure client keywords that carry it (`retry_total`, `read_timeout`,
-        `headers`) and, when something cannot be carried, why the v1 calls stay on OpenAI."""
-        carried: Dict[str, str] = {}
-        if not any(c.generation == "v1" for c in self.facts.chat_calls.values()):
-            return carried, None  # v0 calls never read them
-        for attr in MODULE_CLIENT_BLOCKING:
-            if self.facts.config.get(attr) or self.facts.config_reads.get(attr):
-                return {}, f"openai.{attr} is set: {MODULE_CONFIG[attr].note}"
-        for attr, target in MODULE_CLIENT_OPTIONS.items():
-            values = self.facts.config.get(attr, [])
-            if not values:
-                continue
-            why = None
-            value = values[-1]
-            if self.facts.config_reads.get(attr):
-                why = "read elsewhere in the file"
-            elif len({_code(v.value) for v in values}) > 1:
-                why = "set to different values"
-            elif not (value.unconditional and value.at_module_level and value.portable):
-                why = "set inside a function or a condition"
-            elif attr == "timeout" and not isinstance(value.value, (cst.Integer, cst.Float)):
-                why = "not a number (an httpx.Timeout has no azure-core equivalent)"
-            elif attr == "max_retries" and not isinstance(value.value, (cst.Integer, cst.Name)):
-                why = "not a literal or a name"
-            elif attr == "default_headers" and not isinstance(value.value, (cst.Dict, cst.Name)):
-                why = "not a dict literal or a name"
-            if why is not None:
-                return {}, (
-                    f"openai.{attr} is {why}: the module client's {attr} cannot be carried to "
-                    f"{target}= on an Azure client"
-                )
-            carried[target] = _code(value.value)
-        return carried, None
+            self.config_blocked = configured_elsewhere(facts)
+        self.module_options, self.module_blocked = module_client_options(facts)
 
     def module_client_extra(self, generation: str) -> Tuple[str, ...]:
         """The constructor keywords of the Azure client that replaces the module client."""
@@ -232,69 +175,6 @@ class Planner:
         extra = [retry_budget(generation, self.module_options.get("retry_total"))]
         extra += [f"{k}={self.module_options[k]}" for k in ("read_timeout", "headers") if k in self.module_options]
         return tuple(extra)
-
-    def _config_method(self) -> Optional[cst.FunctionDef]:
-        """The method (`__init__`, `setup`) that sets the config from its own values, when every call
-        is made from the same class through `self`: the client then lives on `self`."""
-        method = None
-        for attr in BLOCKING_CONFIG:
-            values = self.facts.config.get(attr, [])
-            codes = {_code(v.value) for v in values}
-            if len(codes) > 1:
-                return None
-            for value in values:
-                if value.portable:
-                    continue
-                if not value.unconditional:
-                    return None
-                block = self.parents.get(value.statement)
-                function = self.parents.get(block)
-                if not isinstance(function, cst.FunctionDef) or (
-                    method is not None and function is not method
-                ):
-                    return None
-                method = function
-        if method is None or _first_param(method) != "self":
-            return None
-        cls = self.parents.get(self.parents.get(method))
-        if not isinstance(cls, cst.ClassDef):
-            return None
-        for call in self.facts.chat_calls.values():
-            function = enclosing_function(call.node, self.parents)
-            if function is None or _first_param(function) != "self":
-                return None
-            if self.parents.get(self.parents.get(function)) is not cls:
-                return None
-        return method
-
-    # -- endpoint and credential pieces ------------------------------------
-    def _azure(self, call: ChatCall, api_type: Optional[str]) -> bool:
-        if api_type in AZURE_API_TYPES:
-            return True
-        if api_type in (None, "unknown"):
-            return "engine" in call.kwargs or "deployment_id" in call.kwargs
-        return False
-
-    def _credential(
-        self, key_code: Optional[str], api_type: Optional[str], api: str, is_async: bool
-    ) -> Tuple[str, bool, Optional[str]]:
-        """(credential code, needs scopes, note)."""
-        deployment_style = self.config.endpoint_style != MODELS
-        entra = (
-            "AsyncDefaultAzureCredential()" if is_async else "DefaultAzureCredential()"
-        )
-        if self.config.credential == "entra":
-            return entra, deployment_style, None
-        if api_type in AAD_API_TYPES:
-            return (
-                entra,
-                deployment_style,
-                "api_type azure_ad: the Entra token in api_key is replaced by DefaultAzureCredential(); "
-                "check that it finds the same identity",
-            )
-        if key_code is None:
-            key_code = f'os.environ["{self.config.key_env_for(api)}"]'
-        return f"AzureKeyCredential({key_code})", False, None
 
     def _spec_for(self, cp: CallPlan, literal_deployments: List[str]) -> None:
         call = cp.call
@@ -335,7 +215,8 @@ class Planner:
         ):
             # None when unset: the v1 module client then reads OPENAI_API_KEY, so the migration does too
             key_code = f'{key_code} or os.environ["OPENAI_API_KEY"]'
-        credential, scopes, note = self._credential(
+        credential, scopes, note = credential_code(
+            self.config,
             key_code, api_type, call.api, call.is_async
         )
         env = self.config.endpoint_env_for(call.api)
@@ -349,7 +230,7 @@ class Planner:
             endpoint = f'os.environ["{env}"]'
             if self.config.api_version is None:
                 version_code = None
-        elif base_code is not None and self._azure(call, api_type):
+        elif base_code is not None and is_azure(call, api_type):
             base = (
                 string_value(cst.parse_expression(base_code))
                 if base_code.startswith(('"', "'"))
@@ -457,6 +338,14 @@ class Planner:
     def run(self) -> Plan:
         calls = list(self.facts.chat_calls.values())
         self._splat_deployments(calls)
+        forwarders = find_forwarders(
+            self.wrapper,
+            [c.node for c in calls if c.has_splat],
+            self.parents,
+            self.facts.forwarders_elsewhere,
+        )
+        for call in calls:
+            forwarded_model(call, forwarders.get(call.node))
         # the APIs whose calls name a deployment in a variable: in a class whose method sets
         # the config, every call of such an API picks its client from one per-deployment cache
         self.variable_apis = {
@@ -499,6 +388,16 @@ class Planner:
                     cp.todo = reason
                     continue
                 cp.splat = splat
+            elif call.has_splat and call.node in forwarders:
+                fw = forwarders[call.node]
+                if isinstance(fw, str):
+                    cp.todo = fw
+                    continue
+                reason = forward_blocked(call, fw, self.config.endpoint_style == MODELS)
+                if reason:
+                    cp.todo = reason
+                    continue
+                cp.forward = fw
             elif call.has_splat:
                 cp.todo = (
                     "parameters come from a ** dict: move model/engine/deployment_id and api_* into the "
@@ -524,6 +423,9 @@ class Planner:
                 cp.todo = self.module_blocked
                 continue
             self._spec_for(cp, literal[call.api])
+            if cp.todo is None and cp.forward is not None:
+                for caller in cp.forward.callers:
+                    self.plan.forward_callers[caller] = cp
             if cp.todo is None and cp.splat is not None:
                 self.plan.splats[id(cp.splat)] = (
                     params_code.lookup(call.api, call.generation),

@@ -97,6 +97,7 @@ def map_arguments(
     functions_to_tools: bool = False,
     functions_reason: Optional[str] = None,
     pipeline: Sequence[Tuple[str, cst.BaseExpression]] = (),
+    keep: Tuple[str, ...] = (),
 ) -> Tuple[List[cst.Arg], Optional[cst.BaseParenthesizableWhitespace]]:
     """The keywords of `complete()`/`embed()` for one OpenAI call, per the mapping table,
     and the whitespace to put after `(` when the first keyword moved away.
@@ -104,6 +105,7 @@ def map_arguments(
     `keep_model`: the model/engine/deployment_id value goes to `model=` (models
     style) instead of into the endpoint.  `drop`: keywords the caller consumed.
     `pipeline`: azure-core keywords to add (a `with_options(...)` receiver's options).
+    `keep`: keywords left as they are (a forwarding wrapper's own parameters, at its callers).
     """
     out: List[cst.Arg] = []
     unknown: List[str] = []
@@ -124,6 +126,9 @@ def map_arguments(
             emit(arg)
             continue
         name = arg.keyword.value
+        if name in keep:
+            emit(arg)
+            continue
         if name in drop or name in CLIENT_PARAMS:
             continue
         row = lookup(name)

@@ -49,7 +49,9 @@ CODE = "MI100"
 NAME = "v0_chat"
 DOC_EXAMPLE = "azure_v0_engine"
 WHEN_TODO = (
-    "When the call passes `**kwargs` or positional arguments; when the module config is set to different "
+    "When the call passes positional arguments or a `**` dict the tool cannot see (a module-level wrapper that "
+    "forwards its `**kwargs` migrates with its callers when they are all in this file, pass plain keywords and "
+    "no client setting, and no other file imports it); when the module config is set to different "
     "values, inside a condition, or from a function's local value outside the one class whose methods make "
     "every call (then the clients live on `self`, built where the config was set) and outside the functions "
     "that make the calls (each sets it first: the client is built at the call from that value); when the model comes from a variable "
@@ -78,6 +80,9 @@ class V0ChatRule:
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         cp = self.plan.calls.get(original)
         if cp is None:
+            forwarded = self.plan.forward_callers.get(original)
+            if forwarded is not None and forwarded.todo is None:
+                return self._forwarded(forwarded, original, updated)
             return updated
         if cp.todo is not None:
             if cp.todo:
@@ -126,6 +131,33 @@ class V0ChatRule:
         )
         return updated.with_changes(
             func=cst.Attribute(value=client, attr=cst.Name(method)),
+            args=args,
+            whitespace_before_args=(
+                lead if lead is not None else updated.whitespace_before_args
+            ),
+        )
+
+    def _forwarded(
+        self, cp: CallPlan, original: cst.Call, updated: cst.Call
+    ) -> cst.BaseExpression:
+        """A caller of a wrapper that forwards its **kwargs to the migrated call: its
+        keywords are the call's parameters, moved by the table here."""
+        assert cp.spec is not None and cp.forward is not None
+        args, lead = params_code.map_arguments(
+            self.ctx,
+            updated,
+            original,
+            lookup=params_code.lookup(cp.spec.api, cp.call.generation),
+            keep_model=cp.keep_model,
+            drop=() if cp.keep_model else ("model",),
+            keep=tuple(sorted(cp.forward.params)),
+            code=params_code.PARAMS_CODE if cp.spec.api == "chat" else params_code.EMBEDDINGS_CODE,
+        )
+        name = cp.forward.function.name.value
+        self.ctx.rewrite(  # not an OpenAI call site: its parameters moved
+            params_code.PARAMS_CODE, original, f"keywords forwarded by {name}() to the call mapped"
+        )
+        return updated.with_changes(
             args=args,
             whitespace_before_args=(
                 lead if lead is not None else updated.whitespace_before_args

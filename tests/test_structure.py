@@ -122,3 +122,19 @@ def test_no_import_cycle():
         if name not in state:
             visit(name, [name])
     assert not cycles, [" -> ".join(cycle) for cycle in cycles]
+
+
+def test_no_module_imports_another_modules_private_names():
+    """What one module shares with another has a public name: `from a import _helper` is a
+    private helper used as an interface."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("migrate_inference"):
+                offenders += [
+                    f"{path.relative_to(SRC)}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert not offenders, "\n".join(offenders)

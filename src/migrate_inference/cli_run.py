@@ -243,7 +243,7 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
     """
     from dataclasses import replace
 
-    from migrate_inference.discover import PYTHON, _Walker, kind_of
+    from migrate_inference.discover import PYTHON, TreeWalker, kind_of
     from migrate_inference.report import make_reporter
     from migrate_inference.run_summary import CHECK, DIFF, WRITE, Summary
     from migrate_inference.runner import (
@@ -266,7 +266,7 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
     config = build_config(options)
     mode = DIFF if options["diff"] else CHECK if options["check"] else WRITE
     data = sys.stdin.buffer.read()
-    walker = _Walker(
+    walker = TreeWalker(
         tuple(options["exclude"]) + tuple(options["extend_exclude"]),
         (),
         options["force_exclude"],
@@ -348,9 +348,9 @@ def run_stdin(options: Dict[str, Any], engine: Optional[Callable[..., Any]]) -> 
 
 
 def _glob_matches(glob: str, path: str, root: str) -> bool:
-    from migrate_inference.discover import _Globs, project_relative
+    from migrate_inference.discover import GlobPatterns, project_relative
 
-    return _Globs([glob]).matches(project_relative(path, root), False)
+    return GlobPatterns([glob]).matches(project_relative(path, root), False)
 
 
 def _project_index(paths: Sequence[str]) -> Any:

@@ -13,13 +13,13 @@ from migrate_inference.pip_requirements import (
     AZURE_INFERENCE,
     DEPENDENCY_REWRITE,
     DEPENDENCY_TODO,
-    _canonical,
-    _marker_suffix,
-    _requirement_name,
+    canonical_name,
+    marker_suffix,
+    requirement_name,
 )
 
 
-class _LeaveFile(Exception):
+class LeaveFile(Exception):
     """The file cannot be read as what its name says."""
 
 
@@ -98,7 +98,7 @@ class _Emitter:
     def lines_for(self, marker: str) -> List[str]:
         out = []
         for requirement in self.wanted:
-            name = _requirement_name(requirement) or requirement
+            name = requirement_name(requirement) or requirement
             if name in self.present or (name, marker.strip()) in self.emitted:
                 continue
             self.emitted.add((name, marker.strip()))
@@ -106,7 +106,7 @@ class _Emitter:
         return out
 
 
-def _migrate_requirements(
+def edit_requirements(
     text: str, filename: str, wanted: List[str], source: str = "openai"
 ) -> Result:
     lines = _split_lines(text)
@@ -126,7 +126,7 @@ def _migrate_requirements(
         if not requirement or requirement.startswith("-"):
             continue
         spec = re.split(r"\s+--?[A-Za-z]", requirement, maxsplit=1)[0]
-        name = _requirement_name(spec)
+        name = requirement_name(spec)
         if name is None:
             continue
         if name != source:
@@ -156,7 +156,7 @@ def _migrate_requirements(
             continue
         indent = line.text[: len(line.text) - len(line.text.lstrip())]
         requirement, comment = _split_comment(line.text.strip())
-        new = emitter.lines_for(_marker_suffix(requirement))
+        new = emitter.lines_for(marker_suffix(requirement))
         findings.append(_rewrite_finding(index + 1, new))
         for k, entry in enumerate(new):
             out.append(
@@ -172,7 +172,7 @@ _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 _CFG_KEY = re.compile(r"^([^\s=:#;][^=:]*?)\s*[=:]\s?(.*)$")
 
 
-def _migrate_setup_cfg(
+def edit_setup_cfg(
     text: str, filename: str, wanted: List[str], source: str = "openai"
 ) -> Result:
     lines = _split_lines(text)
@@ -207,7 +207,7 @@ def _migrate_setup_cfg(
     findings: List[Finding] = []
     for index, column, key in values:
         requirement, _ = _split_comment(lines[index].text[column:])
-        name = _requirement_name(requirement)
+        name = requirement_name(requirement)
         if name is None:
             if re.search(rf"(?<![\w-]){re.escape(source)}(?![\w-])", requirement):
                 findings.append(
@@ -232,7 +232,7 @@ def _migrate_setup_cfg(
         column, key = targets[index]
         head = line.text[:column]
         requirement, comment = _split_comment(line.text[column:])
-        new = emitters[key].lines_for(_marker_suffix(requirement))
+        new = emitters[key].lines_for(marker_suffix(requirement))
         findings.append(_rewrite_finding(index + 1, new))
         on_key_line = bool(head.strip())
         indent = _continuation_indent(lines, index) if on_key_line else head
@@ -265,7 +265,7 @@ def _continuation_indent(lines: List[_Line], index: int) -> str:
 # ------------------------------------------------------------ pyproject.toml
 
 
-def _migrate_pyproject(
+def edit_pyproject(
     text: str, filename: str, wanted: List[str], source: str = "openai"
 ) -> Result:
     import tomlkit
@@ -274,7 +274,7 @@ def _migrate_pyproject(
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as exc:
-        raise _LeaveFile(f"not valid TOML: {exc}") from None
+        raise LeaveFile(f"not valid TOML: {exc}") from None
     findings: List[Finding] = []
     locator = _Locator(text)
     for array in _pep621_arrays(document):
@@ -327,7 +327,7 @@ def _rewrite_array(
     import tomlkit
 
     entries = [str(item) if isinstance(item, str) else None for item in array]
-    names = [_requirement_name(e) if e is not None else None for e in entries]
+    names = [requirement_name(e) if e is not None else None for e in entries]
     if source not in names:
         return []
     emitter = _Emitter(wanted, {n for n in names if n and n != source})
@@ -335,7 +335,7 @@ def _rewrite_array(
     position = 0
     while position < len(array):
         entry = str(array[position]) if isinstance(array[position], str) else None
-        if entry is None or _requirement_name(entry) != source:
+        if entry is None or requirement_name(entry) != source:
             position += 1
             continue
         raw = (
@@ -344,7 +344,7 @@ def _rewrite_array(
             else repr(entry)
         )
         literal = raw.startswith("'")
-        new = emitter.lines_for(_marker_suffix(entry))
+        new = emitter.lines_for(marker_suffix(entry))
         findings.append(_rewrite_finding(locator.line_of(raw), new))
         if not new:
             del array[position]
@@ -403,7 +403,7 @@ def _rewrite_poetry(
         key = _POETRY_KEY.match(line.text)
         if key:
             keys_by_section.setdefault(section, set()).add(
-                _canonical(next(g for g in key.groups() if g))
+                canonical_name(next(g for g in key.groups() if g))
             )
         if _POETRY_OPENAI.match(line.text):
             targets.append((index, section))
@@ -433,7 +433,7 @@ def _rewrite_poetry(
         comment = _toml_trailing_comment(match.group("value"))
         new = emitters[section].lines_for("")
         if carried.get("optional"):
-            optional_names.extend(_requirement_name(r) or r for r in new)
+            optional_names.extend(requirement_name(r) or r for r in new)
         rendered = [_poetry_entry(match.group("indent"), r, carried) for r in new]
         if rendered:
             rendered[0] += comment
@@ -458,7 +458,7 @@ def _rewrite_poetry(
 def _poetry_entry(indent: str, requirement: str, carried: Dict[str, Any]) -> str:
     import tomlkit
 
-    name = _requirement_name(requirement) or requirement
+    name = requirement_name(requirement) or requirement
     version = requirement[len(name) :] if requirement.lower().startswith(name) else ""
     version = version or "*"
     if not carried:
@@ -511,7 +511,7 @@ def _check_poetry(text: str, sections: List[str]) -> None:
         for part in _dotted(section):
             table = table.get(part, {}) if isinstance(table, dict) else {}
         if "openai" in table or not any(
-            _canonical(k) == AZURE_INFERENCE for k in table
+            canonical_name(k) == AZURE_INFERENCE for k in table
         ):
             raise AssertionError(
                 f"the rewritten [{section}] table does not hold {AZURE_INFERENCE} alone"

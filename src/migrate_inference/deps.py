@@ -31,10 +31,10 @@ from typing import Callable, Iterable, Mapping, Optional, Tuple, Union
 
 from migrate_inference.config import Config
 from migrate_inference.dep_files import (  # noqa: F401
-    _LeaveFile,
-    _migrate_pyproject,
-    _migrate_requirements,
-    _migrate_setup_cfg,
+    LeaveFile,
+    edit_pyproject,
+    edit_requirements,
+    edit_setup_cfg,
 )
 from migrate_inference.findings import ERROR, Finding, Result
 
@@ -170,12 +170,12 @@ def migrate_dependency_file(
     wanted = replacement_requirements(needs_async, needs_identity)
     try:
         if kind == PYPROJECT:
-            return _migrate_pyproject(text, filename, wanted)
+            return edit_pyproject(text, filename, wanted)
         if kind == SETUP_CFG:
-            return _migrate_setup_cfg(text, filename, wanted)
+            return edit_setup_cfg(text, filename, wanted)
         if kind == REQUIREMENTS or kind is None:
-            return _migrate_requirements(text, filename, wanted)
-    except _LeaveFile as exc:
+            return edit_requirements(text, filename, wanted)
+    except LeaveFile as exc:
         message = f"{filename}: {exc}"
         return Result(text, text, [Finding(READ_ERROR, ERROR, message)], error=message)
     except Exception as exc:  # a bug here must cost one file, not the run

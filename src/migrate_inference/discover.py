@@ -147,7 +147,7 @@ def os_error_reason(exc: OSError, path: str) -> str:
     return exc.strerror or str(exc)
 
 
-class _Globs:
+class GlobPatterns:
     """Gitignore-syntax patterns; the last pattern that matches a path decides."""
 
     def __init__(self, lines: Iterable[str]) -> None:
@@ -177,16 +177,16 @@ class _Globs:
 
 
 # A .gitignore's patterns, with its directory relative to the repository top ("" or "a/b/").
-_IgnoreFile = Tuple[str, _Globs]
+_IgnoreFile = Tuple[str, GlobPatterns]
 
 
-def _read_ignore_file(path: str) -> Optional[_Globs]:
+def _read_ignore_file(path: str) -> Optional[GlobPatterns]:
     try:
         with open(path, "rb") as handle:
             text = handle.read().decode("utf-8", "replace")
     except OSError:
         return None
-    globs = _Globs(text.splitlines())
+    globs = GlobPatterns(text.splitlines())
     return globs if globs else None
 
 
@@ -249,7 +249,7 @@ def _join(parent: str, name: str) -> str:
     return name if parent in ("", ".") else os.path.join(parent, name)
 
 
-class _Walker:
+class TreeWalker:
     def __init__(
         self,
         exclude: Sequence[str],
@@ -257,8 +257,8 @@ class _Walker:
         force_exclude: bool = False,
         root: Optional[str] = None,
     ) -> None:
-        self.exclude = _Globs(exclude)
-        self.include = _Globs(include)
+        self.exclude = GlobPatterns(exclude)
+        self.include = GlobPatterns(include)
         self.force_exclude = force_exclude and bool(self.exclude)
         self.root = os.path.abspath(root or os.getcwd())
         self.seen: Set[Tuple[int, int]] = set()
@@ -390,8 +390,8 @@ def discover(
     ``per_file_ignores`` (glob, codes) pairs, matched like exclude globs
     against the path relative to ``root``, set each candidate's ``ignore``.
     """
-    walker = _Walker(exclude, include, force_exclude, root)
-    ignores = [(_Globs([glob]), codes) for glob, codes in per_file_ignores]
+    walker = TreeWalker(exclude, include, force_exclude, root)
+    ignores = [(GlobPatterns([glob]), codes) for glob, codes in per_file_ignores]
     for path in paths:
         for item in walker.explicit(path):
             if ignores and isinstance(item, Candidate):

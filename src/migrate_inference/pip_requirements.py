@@ -45,20 +45,20 @@ def notebook_requirements(needs_async: bool, needs_identity: bool) -> List[str]:
     ]
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _requirement_name(text: str) -> Optional[str]:
+def requirement_name(text: str) -> Optional[str]:
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
-        return _canonical(Requirement(text).name)
+        return canonical_name(Requirement(text).name)
     except InvalidRequirement:
         return None
 
 
-def _marker_suffix(text: str) -> str:
+def marker_suffix(text: str) -> str:
     """The original ``; marker`` text (with the spacing before it), or ''."""
     from packaging.requirements import InvalidRequirement, Requirement
 
@@ -136,7 +136,7 @@ def rewrite_pip_command(
         if word.startswith("-"):
             k += 2 if word in _VALUE_OPTIONS else 1
             continue
-        name = _requirement_name(_unquote(word))
+        name = requirement_name(_unquote(word))
         if name == source:
             openai_words.append(k)
         elif name is not None:
@@ -145,7 +145,7 @@ def rewrite_pip_command(
     if not openai_words:
         return None
     quote = "'" if words[openai_words[0]][0].startswith("'") else '"'
-    fresh = [r for r in requirements if (_requirement_name(r) or r) not in present]
+    fresh = [r for r in requirements if (requirement_name(r) or r) not in present]
     rendered = " ".join(
         r if _SAFE_WORD.match(r) else f"{quote}{r}{quote}" for r in fresh
     )

@@ -277,7 +277,7 @@ def units(corpus: Path) -> List[Path]:
     return out
 
 
-def _python_files(root: Path) -> List[Path]:
+def python_files(root: Path) -> List[Path]:
     skip = {".git", "node_modules", "__pycache__", ".venv", "venv"}
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -310,7 +310,7 @@ def run_unit(
             by_path.setdefault(f["path"], []).append(f)
         failed = {f["path"] for f in report.get("files", []) if f.get("status") == "failed"}
         counts = []
-        for original in _python_files(unit):
+        for original in python_files(unit):
             rel = str(original.relative_to(unit))
             try:
                 before = original.read_text(encoding="utf-8")

@@ -124,7 +124,6 @@ def _revert(plan, members, reason: str, where) -> None:
         (bp for bp in members if bp.binding.kind != "param"), members[0]
     )
     name = primary.binding.target or primary.binding.cls.rsplit(".", 1)[1]
-    anchor = primary.binding.ctor or primary.binding.param
     message = (
         f"`{name}` stays an OpenAI client, as a whole: {reason}. Its calls are left as they are "
         "(migrating only some would leave calls the new client cannot serve)"

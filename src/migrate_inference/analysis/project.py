@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from migrate_inference.analysis.project_files import (
-    _Cache,
-    _module_names,
-    _python_files,
-    _read,
+    SummaryCache,
+    dotted_module_names,
+    python_files,
+    read_file_bytes,
     project_root,
 )
 from migrate_inference.analysis.project_summary import (
@@ -201,18 +201,18 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
     root = project_root(paths)
     index = ProjectIndex(root=root)
     index.given = [os.path.realpath(p) for p in paths]
-    cache = _Cache(root, cache_dir)
+    cache = SummaryCache(root, cache_dir)
     summaries: Dict[str, dict] = {}
     modules: Dict[str, str] = {}  # module name -> path
     later: List[Tuple[str, os.stat_result, Tuple[str, bool]]] = []
     notebooks: List[str] = []
-    for path in _python_files(root, notebooks):
+    for path in python_files(root, notebooks):
         real = os.path.realpath(path)
         try:
             st = os.stat(real)
         except OSError:
             continue
-        names = _module_names(real, root)
+        names = dotted_module_names(real, root)
         if not names:
             continue
         for module, _ in names:
@@ -222,7 +222,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
         modules.setdefault(f"\0{os.path.dirname(real)}\0{local}", real)
         summary = cache.get(real, st)
         if summary is None:
-            data = _read(real)
+            data = read_file_bytes(real)
             if data is None:
                 continue
             if not has_openai_bytes(data) and b"inference" not in data:
@@ -245,7 +245,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
         if summary["exports"] or summary.get("inference_exports") or summary.get("forwarders")
     }
     for real, st, name in later:
-        data = _read(real) if tokens else None
+        data = read_file_bytes(real) if tokens else None
         if data is None or not any(token in data for token in tokens):
             continue
         summary = summary_of(data, name)
@@ -302,7 +302,7 @@ def build_index(paths: Sequence[str], cache_dir: Optional[str] = None) -> Projec
         }
         everything = dict(summaries)
         for path in notebooks:
-            data = _read(path)
+            data = read_file_bytes(path)
             if data is None or not any(t in data for t in inference_tokens):
                 continue
             summary = notebook_summary(data)

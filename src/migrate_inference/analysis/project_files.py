@@ -31,7 +31,7 @@ def project_root(paths: Sequence[str]) -> str:
         current = parent
 
 
-def _python_files(root: str, notebooks: Optional[List[str]] = None) -> Iterable[str]:
+def python_files(root: str, notebooks: Optional[List[str]] = None) -> Iterable[str]:
     """The project's own files: directories a run never looks at are pruned the same way
     (discover.py: build output, caches, and any virtual environment, so a file given
     from a directory holding a venv or an installed package does not index it)."""
@@ -49,7 +49,7 @@ def _python_files(root: str, notebooks: Optional[List[str]] = None) -> Iterable[
                 notebooks.append(os.path.realpath(os.path.join(directory, name)))
 
 
-def _module_names(path: str, root: str) -> List[Tuple[str, bool]]:
+def dotted_module_names(path: str, root: str) -> List[Tuple[str, bool]]:
     """The names a file may be imported as: from the root, from `src/`, and from its own
     directory (a script's imports resolve there first)."""
     rel = os.path.relpath(path, root)
@@ -66,7 +66,7 @@ def _module_names(path: str, root: str) -> List[Tuple[str, bool]]:
     return out
 
 
-def _read(path: str) -> Optional[bytes]:
+def read_file_bytes(path: str) -> Optional[bytes]:
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -74,7 +74,7 @@ def _read(path: str) -> Optional[bytes]:
         return None
 
 
-class _Cache:
+class SummaryCache:
     """Per-file summaries on disk, keyed by path, size, mtime and tool version."""
 
     def __init__(self, root: str, cache_dir: Optional[str]) -> None:

@@ -32,12 +32,12 @@ def migrate_dependency_file(text: str, filename: str) -> Result:
     wanted = [OPENAI_REQUIREMENT]
     try:
         if kind == deps.PYPROJECT:
-            result = deps._migrate_pyproject(text, filename, wanted, SOURCE)
+            result = deps.edit_pyproject(text, filename, wanted, SOURCE)
         elif kind == deps.SETUP_CFG:
-            result = deps._migrate_setup_cfg(text, filename, wanted, SOURCE)
+            result = deps.edit_setup_cfg(text, filename, wanted, SOURCE)
         else:
-            result = deps._migrate_requirements(text, filename, wanted, SOURCE)
-    except deps._LeaveFile as exc:
+            result = deps.edit_requirements(text, filename, wanted, SOURCE)
+    except deps.LeaveFile as exc:
         message = f"{filename}: {exc}"
         return Result(
             text, text, [Finding(deps.READ_ERROR, ERROR, message)], error=message

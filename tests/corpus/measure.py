@@ -359,13 +359,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--json", type=Path, help="write the full result here")
     parser.add_argument("--per-file", action="store_true", help="print one line a file")
     parser.add_argument(
+        "--endpoint-style",
+        choices=("deployment", "models"),
+        help="migrate with this endpoint style (default: the tool's default)",
+    )
+    parser.add_argument(
         "--src",
         type=Path,
         default=ROOT / "src",
         help="the migrate_inference package to measure (default: this checkout's src/)",
     )
     args = parser.parse_args(argv)
-    result = measure(args.corpus, src=args.src)
+    command = [sys.executable, "-m", "migrate_inference"]
+    if args.endpoint_style:
+        command += ["--endpoint-style", args.endpoint_style]
+    result = measure(args.corpus, command, src=args.src)
     if args.per_file:
         for f in result["files"]:
             flags = " CRASHED" if f["crashed"] else ""

@@ -29,10 +29,9 @@ from typing import Dict, List, Optional, Set, Union
 
 import libcst as cst
 from libcst.metadata import QualifiedNameProvider, ScopeProvider
-from libcst.metadata.base_provider import LazyValue
 
 from migrate_inference.analysis.facts import ChatCall
-from migrate_inference.analysis.names import string_value
+from migrate_inference.analysis.names import qualified_names, string_value
 from migrate_inference.mapping import EXTRAS, MERGE_EXTRAS
 from migrate_inference.rules import params_code
 
@@ -116,10 +115,7 @@ def _assess(function, call, splat, scopes, names, parents, imported_elsewhere):
     for decorator in function.decorators:
         target = decorator.decorator
         target = target.func if isinstance(target, cst.Call) else target
-        found = names.get(target, set())
-        if isinstance(found, LazyValue):
-            found = found()
-        qualified = {q.name for q in found}
+        qualified = {q.name for q in qualified_names(names, target)}
         if not any(q.startswith(RETRY_PREFIXES) for q in qualified):
             return (
                 f"{where} and is decorated (its callers may be elsewhere): migrate it and its "

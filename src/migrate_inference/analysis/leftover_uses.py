@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import List, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata.base_provider import LazyValue
 from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
@@ -17,6 +16,7 @@ from libcst.metadata import (
     QualifiedNameSource,
 )
 
+from migrate_inference.analysis.names import qualified_names
 from migrate_inference.analysis.leftovers import statement_of
 from migrate_inference.analysis.receivers import is_openai_name
 
@@ -82,9 +82,7 @@ def first_openai_use(wrapper: cst.MetadataWrapper) -> Optional[Use]:
     annotations: List[Tuple[int, int, cst.CSTNode, str]] = []
 
     def openai_names(node: cst.CSTNode) -> Set[str]:
-        found = qualified.get(node, ())
-        if isinstance(found, LazyValue):
-            found = found()
+        found = qualified_names(qualified, node)
         return {
             q.name
             for q in found

@@ -6,7 +6,8 @@ import re
 from typing import Dict, Iterable, Optional, Set
 
 import libcst as cst
-from libcst.metadata import GlobalScope, QualifiedNameSource, Scope
+from libcst.metadata import GlobalScope, QualifiedName, QualifiedNameSource, Scope
+from libcst.metadata.base_provider import LazyValue
 
 
 def imported_names(qualified: Iterable) -> Set[str]:
@@ -90,3 +91,10 @@ def enclosing_function(node: cst.CSTNode, parents) -> Optional[cst.FunctionDef]:
     while current is not None and not isinstance(current, cst.FunctionDef):
         current = parents.get(current)
     return current
+
+
+def qualified_names(resolved, node: cst.CSTNode) -> Set[QualifiedName]:
+    """The qualified names `QualifiedNameProvider` gives `node` (`resolved` is the
+    provider's mapping, whose values may be computed on first read)."""
+    found = resolved.get(node, ())
+    return set(found() if isinstance(found, LazyValue) else found)

@@ -9,13 +9,14 @@ import sys
 from typing import List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-from libcst.metadata.base_provider import LazyValue
 from libcst.metadata import (
     ParentNodeProvider,
     QualifiedNameProvider,
     QualifiedNameSource,
     ScopeProvider,
 )
+
+from migrate_inference.analysis.names import qualified_names
 
 OPENAI = "openai"
 OTHER = "other"
@@ -136,9 +137,7 @@ class Resolver:
 
     # -- names of imports and definitions
     def imported(self, node: cst.CSTNode) -> Set[str]:
-        found = self.qualified.get(node, ())
-        if isinstance(found, LazyValue):
-            found = found()
+        found = qualified_names(self.qualified, node)
         return {q.name for q in found if q.source == QualifiedNameSource.IMPORT}
 
     def _imported_kind(self, names: Set[str]) -> Optional[str]:
